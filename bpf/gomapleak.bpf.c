@@ -1,0 +1,182 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Uprobes on the Go runtime's map functions. Every probe sits on an
+ * instruction the kernel emulates (see user/probes.c), reads its arguments
+ * through go_abi.h and emits a fixed-size event into the ring buffer.
+ */
+#include <linux/bpf.h>
+#include <bpf/bpf_helpers.h>
+
+#include "go_abi.h"
+#include "gomapleak.h"
+
+char LICENSE[] SEC("license") = "GPL";
+
+const volatile struct gml_config cfg = {};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 1 << 20);
+} events SEC(".maps");
+
+/* Hits per probe index, whether or not an event could be emitted. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, GML_MAX_PROBES);
+	__type(key, __u32);
+	__type(value, __u64);
+} probe_hits SEC(".maps");
+
+/* Events that did not fit in the ring buffer. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u64);
+} events_lost SEC(".maps");
+
+static __always_inline void count_in(void *counters, __u32 index)
+{
+	__u64 *value = bpf_map_lookup_elem(counters, &index);
+
+	if (value)
+		*value += 1;
+}
+
+/*
+ * Common entry checks: the hit belongs to the target and is not the first of
+ * two passes through a stack-bound check. Returns the probe index, or -1.
+ */
+static __always_inline int probe_enter(struct pt_regs *regs)
+{
+	__u64 cookie = bpf_get_attach_cookie(regs);
+	__u32 index = cookie & GML_COOKIE_INDEX_MASK;
+	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
+
+	if (cfg.target_tgid && tgid != cfg.target_tgid)
+		return -1;
+	if ((cookie & GML_COOKIE_AT_STACK_CHECK_JUMP) && GO_JBE_TAKEN(regs))
+		return -1;
+	count_in(&probe_hits, index);
+	return index;
+}
+
+static __always_inline __u64 read_user_u64(__u64 addr)
+{
+	__u64 value = 0;
+
+	bpf_probe_read_user(&value, sizeof(value), (void *)addr);
+	return value;
+}
+
+static __always_inline void emit_grow(struct pt_regs *regs, int probe, __u64 map, __u64 type,
+				      __u64 count, __u64 size, __u8 grow_kind)
+{
+	struct gml_event *e;
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+
+	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+	if (!e) {
+		count_in(&events_lost, 0);
+		return;
+	}
+	e->ts_ns = bpf_ktime_get_ns();
+	e->map = map;
+	e->type = type;
+	e->caller_pc = read_user_u64(GO_SP(regs));
+	e->count = count;
+	e->size = size;
+	e->pid = pid_tgid >> 32;
+	e->tid = (__u32)pid_tgid;
+	e->probe = probe;
+	e->kind = GML_EV_GROW;
+	e->grow_kind = grow_kind;
+	e->pad = 0;
+	bpf_ringbuf_submit(e, 0);
+}
+
+/*
+ * runtime.hashGrow(t *maptype, h *hmap). It doubles the bucket array unless
+ * the map is under its load factor, in which case it is a same-size grow that
+ * compacts overflow buckets: the same test as overLoadFactor(count+1, B).
+ */
+SEC("uprobe")
+int hash_grow(struct pt_regs *regs)
+{
+	int probe = probe_enter(regs);
+	__u64 map = GO_ARG2(regs);
+	__u64 count;
+	__u8 b = 0;
+	__u64 buckets;
+	__u8 kind = GML_GROW_CLASSIC_SAME_SIZE;
+
+	if (probe < 0)
+		return 0;
+	count = read_user_u64(map + cfg.go.hmap_count_off);
+	bpf_probe_read_user(&b, sizeof(b), (void *)(map + cfg.go.hmap_b_off));
+	buckets = b < 63 ? 1ull << b : 0;
+	if (count + 1 > 8 && cfg.go.load_factor_den &&
+	    count + 1 > cfg.go.load_factor_num * (buckets / cfg.go.load_factor_den))
+		kind = GML_GROW_CLASSIC_DOUBLE;
+	emit_grow(regs, probe, map, GO_ARG1(regs), count, b, kind);
+	return 0;
+}
+
+/* maps.(*Map).growToSmall(m *Map, typ *MapType) */
+SEC("uprobe")
+int swiss_grow_to_small(struct pt_regs *regs)
+{
+	int probe = probe_enter(regs);
+	__u64 map = GO_ARG1(regs);
+
+	if (probe < 0)
+		return 0;
+	emit_grow(regs, probe, map, GO_ARG2(regs), read_user_u64(map + cfg.go.swiss_used_off), 8,
+		  GML_GROW_SWISS_TO_SMALL);
+	return 0;
+}
+
+/* maps.(*Map).growToTable(m *Map, typ *MapType): the first table holds 16 slots. */
+SEC("uprobe")
+int swiss_grow_to_table(struct pt_regs *regs)
+{
+	int probe = probe_enter(regs);
+	__u64 map = GO_ARG1(regs);
+
+	if (probe < 0)
+		return 0;
+	emit_grow(regs, probe, map, GO_ARG2(regs), read_user_u64(map + cfg.go.swiss_used_off), 16,
+		  GML_GROW_SWISS_TO_TABLE);
+	return 0;
+}
+
+/* maps.(*table).grow(t *table, typ *MapType, m *Map, newCapacity uint16) */
+SEC("uprobe")
+int swiss_table_grow(struct pt_regs *regs)
+{
+	int probe = probe_enter(regs);
+	__u64 map = GO_ARG3(regs);
+
+	if (probe < 0)
+		return 0;
+	emit_grow(regs, probe, map, GO_ARG2(regs), read_user_u64(map + cfg.go.swiss_used_off),
+		  GO_ARG4(regs) & 0xffff, GML_GROW_SWISS_TABLE_GROW);
+	return 0;
+}
+
+/* maps.(*table).split(t *table, typ *MapType, m *Map): two tables of the old capacity. */
+SEC("uprobe")
+int swiss_table_split(struct pt_regs *regs)
+{
+	int probe = probe_enter(regs);
+	__u64 map = GO_ARG3(regs);
+	__u16 capacity = 0;
+
+	if (probe < 0)
+		return 0;
+	bpf_probe_read_user(&capacity, sizeof(capacity),
+			    (void *)(GO_ARG1(regs) + cfg.go.swiss_table_cap_off));
+	emit_grow(regs, probe, map, GO_ARG2(regs), read_user_u64(map + cfg.go.swiss_used_off),
+		  capacity, GML_GROW_SWISS_TABLE_SPLIT);
+	return 0;
+}

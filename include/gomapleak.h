@@ -1,0 +1,86 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Types shared by the BPF program and user space: the event records the
+ * ring buffer carries and the read-only configuration user space fills in
+ * before load. Fixed-width fields only; sizes are pinned by static asserts.
+ */
+#ifndef GOMAPLEAK_H
+#define GOMAPLEAK_H
+
+#ifdef __bpf__
+#include <linux/types.h>
+#else
+#include <linux/types.h>
+#include <assert.h>
+#endif
+
+/* Upper bound on attached probes; also the size of the hit-counter array. */
+#define GML_MAX_PROBES 64
+
+/*
+ * The BPF cookie of each uprobe: the probe's index in the plan in the low 16
+ * bits, flags above.
+ */
+#define GML_COOKIE_INDEX_MASK 0xffffu
+/*
+ * The probe sits on the stack-bound check's JBE. When that jump is taken the
+ * function calls morestack and re-enters from its first instruction, so the
+ * probe would fire twice for one call: such hits are not reported.
+ */
+#define GML_COOKIE_AT_STACK_CHECK_JUMP (1u << 16)
+
+enum gml_event_kind {
+	GML_EV_GROW = 1,
+};
+
+/* How a map grew; one value per growth probe. */
+enum gml_grow_kind {
+	GML_GROW_CLASSIC_DOUBLE = 1,	/* hashGrow, bucket count doubles */
+	GML_GROW_CLASSIC_SAME_SIZE = 2, /* hashGrow, overflow compaction */
+	GML_GROW_SWISS_TO_SMALL = 3,	/* (*Map).growToSmall: first group */
+	GML_GROW_SWISS_TO_TABLE = 4,	/* (*Map).growToTable: first table */
+	GML_GROW_SWISS_TABLE_GROW = 5,	/* (*table).grow: capacity doubles */
+	GML_GROW_SWISS_TABLE_SPLIT = 6, /* (*table).split: 2 tables of 1024 */
+};
+
+struct gml_event {
+	__u64 ts_ns;	 /* CLOCK_MONOTONIC (bpf_ktime_get_ns) */
+	__u64 map;	 /* address of the map header (hmap / maps.Map) */
+	__u64 type;	 /* address of the map type descriptor */
+	__u64 caller_pc; /* return address at [RSP]: the immediate caller */
+	__u64 count;	 /* entries in the map when the probe fired */
+	__u64 size;	 /* classic: B before the grow; Swiss: table capacity after */
+	__u32 pid;
+	__u32 tid;
+	__u16 probe;	 /* index of the probe in the plan */
+	__u8 kind;	 /* enum gml_event_kind */
+	__u8 grow_kind;	 /* enum gml_grow_kind */
+	__u32 pad;
+};
+
+/*
+ * Go struct offsets and constants for the target's version, filled in by user
+ * space (Go structs carry no BTF, so there is no CO-RE for them).
+ */
+struct gml_go_layout {
+	__u32 hmap_count_off;	   /* classic hmap.count (int) */
+	__u32 hmap_b_off;	   /* classic hmap.B (u8) */
+	__u32 load_factor_num;	   /* classic: loadFactorNum (12 in 1.21, else 13) */
+	__u32 load_factor_den;	   /* classic: loadFactorDen (2) */
+	__u32 swiss_used_off;	   /* maps.Map.used (u64) */
+	__u32 swiss_table_cap_off; /* maps.table.capacity (u16) */
+};
+
+struct gml_config {
+	__u32 target_tgid;
+	__u32 pad;
+	struct gml_go_layout go;
+};
+
+#ifndef __bpf__
+static_assert(sizeof(struct gml_event) == 64, "gml_event layout is shared with BPF");
+static_assert(sizeof(struct gml_go_layout) == 24, "gml_go_layout layout is shared with BPF");
+static_assert(sizeof(struct gml_config) == 32, "gml_config layout is shared with BPF");
+#endif
+
+#endif /* GOMAPLEAK_H */

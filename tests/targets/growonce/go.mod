@@ -1,0 +1,3 @@
+module gomapleak.test/growonce
+
+go 1.19

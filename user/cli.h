@@ -1,0 +1,36 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* Command line: subcommands, options, help with examples. */
+#ifndef GOMAPLEAK_CLI_H
+#define GOMAPLEAK_CLI_H
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+/* Exit codes, documented in gomapleak -h and the README. */
+enum gml_exit {
+	GML_EXIT_OK = 0,
+	GML_EXIT_LEAK = 1,	  /* --fail-on-leak and a leak was found */
+	GML_EXIT_USAGE = 2,
+	GML_EXIT_NO_TARGET = 3,	  /* no such process, or it could not be read */
+	GML_EXIT_UNSUPPORTED = 4, /* not a Go binary, or a Go version not supported */
+	GML_EXIT_PERMISSION = 5,  /* missing privileges */
+	GML_EXIT_ATTACH = 6,	  /* BPF load or uprobe attach failed */
+};
+
+enum gml_command {
+	GML_CMD_WATCH,
+	GML_CMD_INSPECT,
+};
+
+struct cli_options {
+	enum gml_command command;
+	pid_t pid;
+	const char *binary; /* inspect BINARY */
+	double duration;    /* seconds; 0 = until interrupted */
+	int verbose;
+};
+
+/* Returns -1 to continue, or an exit code (help printed: 0; bad usage: 2). */
+int cli_parse(int argc, char **argv, struct cli_options *out);
+
+#endif /* GOMAPLEAK_CLI_H */

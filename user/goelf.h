@@ -1,0 +1,35 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* A read-only view of an ELF executable: sections, segments, bytes by address. */
+#ifndef GOMAPLEAK_GOELF_H
+#define GOMAPLEAK_GOELF_H
+
+#include <gelf.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct goelf {
+	int fd;
+	const uint8_t *image; /* the whole file, mapped read-only */
+	size_t size;
+	Elf *elf;
+	bool is_dyn; /* ET_DYN: position independent */
+};
+
+struct goelf_section {
+	uint64_t vaddr;
+	uint64_t offset;
+	uint64_t size;
+	const uint8_t *data; /* NULL for SHT_NOBITS */
+};
+
+int goelf_open(struct goelf *ge, const char *path);
+int goelf_open_memory(struct goelf *ge, const uint8_t *image, size_t size);
+void goelf_close(struct goelf *ge);
+
+int goelf_find_section(const struct goelf *ge, const char *name, struct goelf_section *out);
+int goelf_vaddr_to_offset(const struct goelf *ge, uint64_t vaddr, uint64_t *offset);
+const uint8_t *goelf_bytes_at(const struct goelf *ge, uint64_t vaddr, size_t len);
+int goelf_find_symbol(const struct goelf *ge, const char *name, uint64_t *vaddr, uint64_t *size);
+
+#endif /* GOMAPLEAK_GOELF_H */

@@ -1,0 +1,309 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * gomapleak: find leaking Go maps in a running process.
+ * Lifecycle: inspect the binary -> plan probes -> load BPF -> attach ->
+ * drain events until Ctrl-C, SIGTERM, --duration or the target's exit ->
+ * summary -> one cleanup path.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/signalfd.h>
+#include <sys/timerfd.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "gobinary.h"
+#include "report_events.h"
+#include "report_plan.h"
+#include "target.h"
+#include "tracer.h"
+
+struct gml_context {
+	struct cli_options opt;
+	struct target target;
+	struct gobinary bin;
+	struct tracer tracer;
+	struct event_printer printer;
+	uint64_t load_bias;
+	uint64_t events;
+	int epoll_fd;
+	int signal_fd;
+	int timer_fd;
+	struct timespec started;
+	const char *stop_reason;
+	char why[512];
+};
+
+static int fail(struct gml_context *ctx, int code)
+{
+	fprintf(stderr, "gomapleak: %s\n", ctx->why);
+	return code;
+}
+
+static int exit_code_for_open(int err)
+{
+	if (err == -ESRCH || err == -ENOENT)
+		return GML_EXIT_NO_TARGET;
+	if (err == -EACCES || err == -EPERM)
+		return GML_EXIT_PERMISSION;
+	return GML_EXIT_UNSUPPORTED;
+}
+
+static int run_inspect(struct gml_context *ctx)
+{
+	const char *path = ctx->opt.binary;
+	int err;
+
+	if (ctx->opt.pid) {
+		err = target_open(&ctx->target, ctx->opt.pid);
+		if (err) {
+			snprintf(ctx->why, sizeof(ctx->why), "cannot open process %d: %s",
+				 ctx->opt.pid, err == -ESRCH ? "no such process" : strerror(-err));
+			return fail(ctx, exit_code_for_open(err));
+		}
+		path = ctx->target.exe_path;
+	}
+	err = gobinary_open(&ctx->bin, path, ctx->why, sizeof(ctx->why));
+	if (err)
+		return fail(ctx, exit_code_for_open(err));
+	report_plan(stdout, path, &ctx->bin);
+	return GML_EXIT_OK;
+}
+
+static int on_event(void *data, const struct gml_event *e)
+{
+	struct gml_context *ctx = data;
+
+	ctx->events++;
+	event_print(&ctx->printer, e);
+	return 0;
+}
+
+static int watch_open_target(struct gml_context *ctx)
+{
+	int err = target_open(&ctx->target, ctx->opt.pid);
+
+	if (err) {
+		snprintf(ctx->why, sizeof(ctx->why), "cannot attach to process %d: %s",
+			 ctx->opt.pid, err == -ESRCH ? "no such process" : strerror(-err));
+		return exit_code_for_open(err);
+	}
+	err = gobinary_open(&ctx->bin, ctx->target.exe_path, ctx->why, sizeof(ctx->why));
+	if (err)
+		return exit_code_for_open(err);
+	if (!probe_plan_attachable(&ctx->bin.plan)) {
+		snprintf(ctx->why, sizeof(ctx->why), "%s: no map function can be probed (see 'gomapleak inspect -p %d')",
+			 ctx->target.exe_name, ctx->opt.pid);
+		return GML_EXIT_UNSUPPORTED;
+	}
+	err = target_load_bias(&ctx->target, &ctx->bin.elf, &ctx->load_bias);
+	if (err) {
+		snprintf(ctx->why, sizeof(ctx->why), "cannot find where %s is loaded in process %d: %s",
+			 ctx->target.exe_name, ctx->opt.pid, strerror(-err));
+		return GML_EXIT_NO_TARGET;
+	}
+	return GML_EXIT_OK;
+}
+
+static int watch_attach(struct gml_context *ctx)
+{
+	struct gml_config cfg = { .target_tgid = ctx->opt.pid, .go = ctx->bin.layout.bpf };
+	int err;
+
+	tracer_set_verbose(ctx->opt.verbose);
+	err = tracer_open(&ctx->tracer, &cfg);
+	if (err) {
+		snprintf(ctx->why, sizeof(ctx->why), "failed to load the BPF program: %s%s",
+			 strerror(-err),
+			 err == -EPERM ? " (needs CAP_BPF and CAP_PERFMON, or root)" : "");
+		return err == -EPERM ? GML_EXIT_PERMISSION : GML_EXIT_ATTACH;
+	}
+	err = tracer_attach(&ctx->tracer, &ctx->bin.plan, ctx->target.exe_path, ctx->opt.pid,
+			    ctx->why, sizeof(ctx->why));
+	if (err)
+		return err == -EPERM || err == -EACCES ? GML_EXIT_PERMISSION : GML_EXIT_ATTACH;
+	err = tracer_start_events(&ctx->tracer, on_event, ctx);
+	if (err) {
+		snprintf(ctx->why, sizeof(ctx->why), "failed to open the ring buffer: %s",
+			 strerror(-err));
+		return GML_EXIT_ATTACH;
+	}
+	return GML_EXIT_OK;
+}
+
+static int epoll_add(int epoll_fd, int fd)
+{
+	struct epoll_event ev = { .events = EPOLLIN, .data.fd = fd };
+
+	return epoll_ctl(epoll_fd, EPOLL_CTL_ADD, fd, &ev) ? -errno : 0;
+}
+
+/* Signals, the duration timer, the target's exit and the ring buffer, on one epoll. */
+static int watch_setup_wakeups(struct gml_context *ctx, const sigset_t *stop_signals)
+{
+	struct itimerspec its = { 0 };
+	int err;
+
+	ctx->signal_fd = signalfd(-1, stop_signals, SFD_CLOEXEC);
+	ctx->epoll_fd = epoll_create1(EPOLL_CLOEXEC);
+	if (ctx->signal_fd < 0 || ctx->epoll_fd < 0)
+		return -errno;
+	err = epoll_add(ctx->epoll_fd, ctx->signal_fd);
+	if (!err)
+		err = epoll_add(ctx->epoll_fd, ctx->target.pidfd);
+	if (!err)
+		err = epoll_add(ctx->epoll_fd, tracer_events_fd(&ctx->tracer));
+	if (err || !ctx->opt.duration)
+		return err;
+	ctx->timer_fd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC);
+	if (ctx->timer_fd < 0)
+		return -errno;
+	its.it_value.tv_sec = (time_t)ctx->opt.duration;
+	its.it_value.tv_nsec = (long)((ctx->opt.duration - (double)its.it_value.tv_sec) * 1e9);
+	if (timerfd_settime(ctx->timer_fd, 0, &its, NULL))
+		return -errno;
+	return epoll_add(ctx->epoll_fd, ctx->timer_fd);
+}
+
+static const char *wakeup_stop_reason(struct gml_context *ctx, int fd)
+{
+	struct signalfd_siginfo si;
+
+	if (fd == ctx->signal_fd) {
+		if (read(ctx->signal_fd, &si, sizeof(si)) != sizeof(si))
+			return "signal";
+		return si.ssi_signo == SIGINT ? "interrupted" : "terminated";
+	}
+	if (fd == ctx->timer_fd)
+		return "duration reached";
+	if (fd == ctx->target.pidfd)
+		return "target exited";
+	return NULL;
+}
+
+static void watch_loop(struct gml_context *ctx)
+{
+	struct epoll_event ev[4];
+	int i, n;
+
+	while (!ctx->stop_reason) {
+		n = epoll_wait(ctx->epoll_fd, ev, 4, -1);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			ctx->stop_reason = "epoll failed";
+			break;
+		}
+		tracer_consume(&ctx->tracer);
+		for (i = 0; i < n; i++) {
+			const char *reason = wakeup_stop_reason(ctx, ev[i].data.fd);
+
+			if (reason)
+				ctx->stop_reason = reason;
+		}
+		fflush(stdout);
+	}
+	tracer_consume(&ctx->tracer);
+	fflush(stdout);
+}
+
+static double seconds_since(const struct timespec *start)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (double)(now.tv_sec - start->tv_sec) + (now.tv_nsec - start->tv_nsec) / 1e9;
+}
+
+static void watch_summary(struct gml_context *ctx)
+{
+	struct tracer_counters c;
+	int i;
+
+	if (tracer_read_counters(&ctx->tracer, &c)) {
+		fprintf(stderr, "gomapleak: cannot read BPF counters\n");
+		return;
+	}
+	fprintf(stderr, "gomapleak: detached after %.1fs (%s); %" PRIu64 " events; %" PRIu64
+			" events lost\n",
+		seconds_since(&ctx->started), ctx->stop_reason, ctx->events, c.lost);
+	if (!ctx->opt.verbose)
+		return;
+	for (i = 0; i < ctx->bin.plan.nsites; i++)
+		if (ctx->bin.plan.sites[i].status == PROBE_OK)
+			fprintf(stderr, "gomapleak:   %-45s %" PRIu64 " hits\n",
+				ctx->bin.plan.sites[i].spec->func, c.hits[i]);
+}
+
+static void watch_announce(struct gml_context *ctx)
+{
+	const struct gobinary *b = &ctx->bin;
+
+	fprintf(stderr, "gomapleak: attached to %d (%s, %s, %s maps, %d probes)\n", ctx->opt.pid,
+		ctx->target.exe_name, b->buildinfo.version, go_map_impl_name(b->layout.impl),
+		ctx->tracer.nlinks);
+	if (ctx->opt.verbose)
+		report_plan(stderr, ctx->target.exe_name, b);
+}
+
+static int run_watch(struct gml_context *ctx, const sigset_t *stop_signals)
+{
+	int code = watch_open_target(ctx);
+
+	if (code)
+		return fail(ctx, code);
+	code = watch_attach(ctx);
+	if (code)
+		return fail(ctx, code);
+	if (watch_setup_wakeups(ctx, stop_signals)) {
+		snprintf(ctx->why, sizeof(ctx->why), "cannot set up event loop: %s", strerror(errno));
+		return fail(ctx, GML_EXIT_ATTACH);
+	}
+	event_printer_init(&ctx->printer, stdout, &ctx->bin.pclntab, ctx->load_bias);
+	clock_gettime(CLOCK_MONOTONIC, &ctx->started);
+	watch_announce(ctx);
+	watch_loop(ctx);
+	watch_summary(ctx);
+	return GML_EXIT_OK;
+}
+
+static void context_cleanup(struct gml_context *ctx)
+{
+	tracer_close(&ctx->tracer);
+	gobinary_close(&ctx->bin);
+	target_close(&ctx->target);
+	if (ctx->timer_fd > 0)
+		close(ctx->timer_fd);
+	if (ctx->signal_fd > 0)
+		close(ctx->signal_fd);
+	if (ctx->epoll_fd > 0)
+		close(ctx->epoll_fd);
+}
+
+int main(int argc, char **argv)
+{
+	struct gml_context ctx = { .epoll_fd = -1, .signal_fd = -1, .timer_fd = -1 };
+	sigset_t stop_signals;
+	int code;
+
+	/* Blocked before anything else so that Ctrl-C always reaches the signalfd. */
+	sigemptyset(&stop_signals);
+	sigaddset(&stop_signals, SIGINT);
+	sigaddset(&stop_signals, SIGTERM);
+	sigprocmask(SIG_BLOCK, &stop_signals, NULL);
+
+	code = cli_parse(argc, argv, &ctx.opt);
+	if (code >= 0)
+		return code;
+	if (ctx.opt.command == GML_CMD_INSPECT)
+		code = run_inspect(&ctx);
+	else
+		code = run_watch(&ctx, &stop_signals);
+	context_cleanup(&ctx);
+	return code;
+}

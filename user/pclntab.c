@@ -1,0 +1,257 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Layout (Go 1.18+, runtime/symtab.go pcHeader and _func): a 72-byte header
+ * whose offsets locate funcnametab, cutab, filetab, pctab and the function
+ * table; the function table holds nfunc+1 {entryoff, funcoff} pairs sorted by
+ * entry, entryoff relative to the start of Go's text. Every offset read from
+ * the file is checked before use.
+ */
+#include "pclntab.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define PCHEADER_SIZE 72
+#define PCHEADER_TEXT_START 24
+#define PCHEADER_FUNCNAME_OFF 32
+#define PCHEADER_CU_OFF 40
+#define PCHEADER_PCLN_OFF 64
+#define FUNC_NAMEOFF 4
+#define MODULEDATA_TEXT_OFF 176
+#define PCLNTAB_MAX_FUNCS (16u << 20)
+
+static uint32_t le32(const uint8_t *p)
+{
+	uint32_t v;
+
+	memcpy(&v, p, sizeof(v));
+	return v;
+}
+
+static uint64_t le64(const uint8_t *p)
+{
+	uint64_t v;
+
+	memcpy(&v, p, sizeof(v));
+	return v;
+}
+
+static int pclntab_check_header(const uint8_t *data, size_t size)
+{
+	uint32_t magic;
+
+	if (size < PCHEADER_SIZE)
+		return -EINVAL;
+	magic = le32(data);
+	if (magic == 0xfffffffau || magic == 0xfffffffbu)
+		return -EPROTONOSUPPORT; /* Go 1.2-1.17 formats */
+	if (magic != PCLNTAB_MAGIC_GO118 && magic != PCLNTAB_MAGIC_GO120)
+		return -EINVAL;
+	if (data[4] || data[5] || data[6] != 1 || data[7] != 8)
+		return -EINVAL;
+	return 0;
+}
+
+int pclntab_parse(struct pclntab *pt, const uint8_t *data, size_t size, uint64_t vaddr)
+{
+	uint64_t funcname_off, cu_off, pcln_off;
+	int err;
+
+	memset(pt, 0, sizeof(*pt));
+	err = pclntab_check_header(data, size);
+	if (err)
+		return err;
+	pt->data = data;
+	pt->size = size;
+	pt->vaddr = vaddr;
+	pt->magic = le32(data);
+	pt->nfunc = le64(data + 8);
+	pt->text_start = le64(data + PCHEADER_TEXT_START);
+	funcname_off = le64(data + PCHEADER_FUNCNAME_OFF);
+	cu_off = le64(data + PCHEADER_CU_OFF);
+	pcln_off = le64(data + PCHEADER_PCLN_OFF);
+	if (!pt->nfunc || pt->nfunc > PCLNTAB_MAX_FUNCS || funcname_off >= size ||
+	    cu_off > size || cu_off < funcname_off || pcln_off >= size)
+		return -EINVAL;
+	pt->funcnametab = data + funcname_off;
+	pt->funcnametab_size = cu_off - funcname_off;
+	pt->pcln = data + pcln_off;
+	pt->pcln_size = size - pcln_off;
+	if ((pt->nfunc + 1) * 8 > pt->pcln_size)
+		return -EINVAL;
+	return 0;
+}
+
+/* Entry and name of function i, without the text start applied. */
+static int pclntab_raw_func(const struct pclntab *pt, uint64_t index, uint32_t *entryoff,
+			    uint32_t *endoff, const char **name)
+{
+	const uint8_t *pair;
+	uint32_t funcoff, nameoff;
+
+	if (index >= pt->nfunc)
+		return -ERANGE;
+	pair = pt->pcln + index * 8; /* pairs index and index+1 fit: checked at parse */
+	funcoff = le32(pair + 4);
+	*entryoff = le32(pair);
+	*endoff = le32(pair + 8);
+	if (funcoff > pt->pcln_size || pt->pcln_size - funcoff < 8)
+		return -EINVAL;
+	nameoff = le32(pt->pcln + funcoff + FUNC_NAMEOFF);
+	if (nameoff >= pt->funcnametab_size ||
+	    !memchr(pt->funcnametab + nameoff, '\0', pt->funcnametab_size - nameoff))
+		return -EINVAL;
+	*name = (const char *)pt->funcnametab + nameoff;
+	return 0;
+}
+
+int pclntab_func_at(const struct pclntab *pt, uint64_t index, struct go_func *out)
+{
+	uint32_t entryoff, endoff;
+	int err = pclntab_raw_func(pt, index, &entryoff, &endoff, &out->name);
+
+	if (err)
+		return err;
+	out->entry = pt->text_start + entryoff;
+	out->end = pt->text_start + endoff;
+	return 0;
+}
+
+static int compare_names(const void *a, const void *b)
+{
+	const struct pclntab_name *x = a, *y = b;
+
+	return strcmp(x->name, y->name);
+}
+
+static int pclntab_index_names(struct pclntab *pt)
+{
+	uint32_t entryoff, endoff;
+	uint64_t i;
+	int err;
+
+	pt->by_name = calloc(pt->nfunc, sizeof(*pt->by_name));
+	if (!pt->by_name)
+		return -ENOMEM;
+	for (i = 0; i < pt->nfunc; i++) {
+		err = pclntab_raw_func(pt, i, &entryoff, &endoff, &pt->by_name[i].name);
+		if (err)
+			return err;
+		pt->by_name[i].index = i;
+	}
+	qsort(pt->by_name, pt->nfunc, sizeof(*pt->by_name), compare_names);
+	return 0;
+}
+
+/* Without a section of its own (PIE, external linking) the table hides in .data.rel.ro. */
+static int pclntab_scan_section(struct pclntab *pt, const struct goelf *ge, const char *name)
+{
+	struct goelf_section sec;
+	uint64_t off;
+
+	if (goelf_find_section(ge, name, &sec) || !sec.data)
+		return -ENOENT;
+	for (off = 0; off + PCHEADER_SIZE <= sec.size; off += 8) {
+		uint32_t magic = le32(sec.data + off);
+
+		if (magic != PCLNTAB_MAGIC_GO118 && magic != PCLNTAB_MAGIC_GO120)
+			continue;
+		if (!pclntab_parse(pt, sec.data + off, sec.size - off, sec.vaddr + off))
+			return 0;
+	}
+	return -ENOENT;
+}
+
+static int pclntab_locate(struct pclntab *pt, const struct goelf *ge)
+{
+	static const char *const sections[] = { ".gopclntab", ".data.rel.ro.gopclntab" };
+	struct goelf_section sec;
+	size_t i;
+
+	for (i = 0; i < sizeof(sections) / sizeof(sections[0]); i++) {
+		if (goelf_find_section(ge, sections[i], &sec) || !sec.data)
+			continue;
+		return pclntab_parse(pt, sec.data, sec.size, sec.vaddr);
+	}
+	return pclntab_scan_section(pt, ge, ".data.rel.ro");
+}
+
+/*
+ * Go 1.26 stopped writing pcHeader.textStart; runtime.firstmoduledata, whose
+ * first word points at the pcHeader, still holds text. It has its own section
+ * (.go.module) from 1.26 on, and lives in .noptrdata before.
+ */
+int pclntab_set_text_start(struct pclntab *pt, const struct goelf *ge)
+{
+	static const char *const sections[] = { ".go.module", ".noptrdata" };
+	struct goelf_section sec;
+	uint64_t off;
+	size_t i;
+
+	if (pt->text_start)
+		return 0;
+	for (i = 0; i < sizeof(sections) / sizeof(sections[0]); i++) {
+		if (goelf_find_section(ge, sections[i], &sec) || !sec.data)
+			continue;
+		for (off = 0; off + MODULEDATA_TEXT_OFF + 8 <= sec.size; off += 8) {
+			if (le64(sec.data + off) != pt->vaddr)
+				continue;
+			pt->text_start = le64(sec.data + off + MODULEDATA_TEXT_OFF);
+			if (pt->text_start)
+				return 0;
+		}
+	}
+	return -ENOENT;
+}
+
+int pclntab_open(struct pclntab *pt, const struct goelf *ge)
+{
+	int err = pclntab_locate(pt, ge);
+
+	if (!err)
+		err = pclntab_set_text_start(pt, ge);
+	if (!err)
+		err = pclntab_index_names(pt);
+	if (err)
+		pclntab_close(pt);
+	return err;
+}
+
+void pclntab_close(struct pclntab *pt)
+{
+	free(pt->by_name);
+	memset(pt, 0, sizeof(*pt));
+}
+
+int pclntab_find_func(const struct pclntab *pt, const char *name, struct go_func *out)
+{
+	struct pclntab_name key = { .name = name };
+	const struct pclntab_name *hit;
+
+	if (!pt->by_name)
+		return -ENOENT;
+	hit = bsearch(&key, pt->by_name, pt->nfunc, sizeof(*pt->by_name), compare_names);
+	if (!hit)
+		return -ENOENT;
+	return pclntab_func_at(pt, hit->index, out);
+}
+
+int pclntab_func_for_pc(const struct pclntab *pt, uint64_t pc, struct go_func *out)
+{
+	uint64_t lo = 0, hi = pt->nfunc, mid;
+
+	if (pc < pt->text_start)
+		return -ENOENT;
+	/* Last function whose entry is <= pc; entries are sorted. */
+	while (hi - lo > 1) {
+		mid = lo + (hi - lo) / 2;
+		if (pt->text_start + le32(pt->pcln + mid * 8) <= pc)
+			lo = mid;
+		else
+			hi = mid;
+	}
+	if (pclntab_func_at(pt, lo, out))
+		return -EINVAL;
+	return pc >= out->entry && pc < out->end ? 0 : -ENOENT;
+}

@@ -1,0 +1,45 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* Go's function table (.gopclntab): functions by name and by PC, stripped or not. */
+#ifndef GOMAPLEAK_PCLNTAB_H
+#define GOMAPLEAK_PCLNTAB_H
+
+#include "goelf.h"
+
+#define PCLNTAB_MAGIC_GO118 0xfffffff0u
+#define PCLNTAB_MAGIC_GO120 0xfffffff1u
+
+struct go_func {
+	uint64_t entry; /* virtual address of the first instruction */
+	uint64_t end;	/* first address past the function */
+	const char *name;
+};
+
+struct pclntab_name {
+	const char *name;
+	uint32_t index;
+};
+
+struct pclntab {
+	const uint8_t *data; /* the table, starting at its header */
+	size_t size;
+	uint64_t vaddr;
+	uint32_t magic;
+	uint64_t nfunc;
+	uint64_t text_start;
+	const uint8_t *funcnametab;
+	size_t funcnametab_size;
+	const uint8_t *pcln; /* functab pairs, then the _func records */
+	size_t pcln_size;
+	struct pclntab_name *by_name; /* every function, sorted by name */
+};
+
+int pclntab_open(struct pclntab *pt, const struct goelf *ge);
+int pclntab_parse(struct pclntab *pt, const uint8_t *data, size_t size, uint64_t vaddr);
+int pclntab_set_text_start(struct pclntab *pt, const struct goelf *ge);
+void pclntab_close(struct pclntab *pt);
+
+int pclntab_func_at(const struct pclntab *pt, uint64_t index, struct go_func *out);
+int pclntab_find_func(const struct pclntab *pt, const char *name, struct go_func *out);
+int pclntab_func_for_pc(const struct pclntab *pt, uint64_t pc, struct go_func *out);
+
+#endif /* GOMAPLEAK_PCLNTAB_H */

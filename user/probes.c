@@ -1,0 +1,197 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * A uprobe on an instruction the kernel must single-step costs ~10 us a hit;
+ * one on an instruction it emulates (conditional jumps, push) costs ~0.5 us
+ * (../shared/GO-RUNTIME.md section B). Every Go function that can grow its
+ * stack starts with a stack-bound check, "cmp rsp, [r14+0x10]; jbe morestack",
+ * which newer compilers follow with "push rbp". So the probe goes on:
+ *   - the push after the check: emulated, reached once a call;
+ *   - else the check's jbe: emulated, but reached twice when the stack grows
+ *     (morestack re-enters the function), so BPF drops hits where it is taken;
+ *   - a function without a check that starts with push: the push.
+ * Anything else is refused with the reason: no probe is better than a slow one.
+ */
+#include "probes.h"
+
+#include <capstone/capstone.h>
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#define PROBE_DECODE_BYTES 64
+#define PROBE_DECODE_INSNS 8
+#define G_STACKGUARD0_OFF 0x10
+
+static const struct probe_spec probe_specs[] = {
+	{ "runtime.hashGrow", GO_MAP_CLASSIC, PROBE_HASH_GROW, "growth" },
+	{ "internal/runtime/maps.(*Map).growToSmall", GO_MAP_SWISS, PROBE_SWISS_GROW_TO_SMALL,
+	  "growth" },
+	{ "internal/runtime/maps.(*Map).growToTable", GO_MAP_SWISS, PROBE_SWISS_GROW_TO_TABLE,
+	  "growth" },
+	{ "internal/runtime/maps.(*table).grow", GO_MAP_SWISS, PROBE_SWISS_TABLE_GROW, "growth" },
+	{ "internal/runtime/maps.(*table).split", GO_MAP_SWISS, PROBE_SWISS_TABLE_SPLIT, "growth" },
+};
+
+static bool is_reg(const cs_x86_op *op, x86_reg reg)
+{
+	return op->type == X86_OP_REG && op->reg == reg;
+}
+
+static bool insn_is(const cs_insn *insn, unsigned int id, int nops)
+{
+	return insn->id == id && insn->detail->x86.op_count == nops;
+}
+
+/* lea r12, [rsp - n]: the frame-size adjustment of a medium frame's check. */
+static bool is_frame_lea(const cs_insn *insn)
+{
+	const cs_x86_op *ops = insn->detail->x86.operands;
+
+	return insn_is(insn, X86_INS_LEA, 2) && is_reg(&ops[0], X86_REG_R12) &&
+	       ops[1].mem.base == X86_REG_RSP;
+}
+
+/* mov r12, rsp; sub r12, n; jb: the overflow guard of a large frame's check. */
+static bool is_large_frame_prefix(const cs_insn *insn, size_t n)
+{
+	return n >= 3 && insn_is(&insn[0], X86_INS_MOV, 2) &&
+	       is_reg(&insn[0].detail->x86.operands[0], X86_REG_R12) &&
+	       is_reg(&insn[0].detail->x86.operands[1], X86_REG_RSP) &&
+	       insn_is(&insn[1], X86_INS_SUB, 2) &&
+	       is_reg(&insn[1].detail->x86.operands[0], X86_REG_R12) && insn[2].id == X86_INS_JB;
+}
+
+/* cmp rsp|r12, [r14 + 0x10]: compare against g.stackguard0. */
+static bool is_stack_guard_cmp(const cs_insn *insn)
+{
+	const cs_x86_op *ops = insn->detail->x86.operands;
+
+	if (!insn_is(insn, X86_INS_CMP, 2))
+		return false;
+	if (!is_reg(&ops[0], X86_REG_RSP) && !is_reg(&ops[0], X86_REG_R12))
+		return false;
+	return ops[1].type == X86_OP_MEM && ops[1].mem.base == X86_REG_R14 &&
+	       ops[1].mem.index == X86_REG_INVALID && ops[1].mem.disp == G_STACKGUARD0_OFF;
+}
+
+static bool is_push_rbp(const cs_insn *insn)
+{
+	return insn_is(insn, X86_INS_PUSH, 1) && is_reg(&insn->detail->x86.operands[0], X86_REG_RBP);
+}
+
+static void choose_insn(struct probe_choice *out, const cs_insn *insn, bool at_jump)
+{
+	out->vaddr = insn->address;
+	out->at_stack_check_jump = at_jump;
+	snprintf(out->insn, sizeof(out->insn), "%s %s", insn->mnemonic, insn->op_str);
+}
+
+/* Index of the first instruction after the stack-check prefix, or 0 if none. */
+static size_t skip_frame_prefix(const cs_insn *insn, size_t n)
+{
+	if (n >= 1 && is_frame_lea(&insn[0]))
+		return 1;
+	if (is_large_frame_prefix(insn, n))
+		return 3;
+	return 0;
+}
+
+static int choose_from_insns(const cs_insn *insn, size_t n, struct probe_choice *out)
+{
+	size_t i = skip_frame_prefix(insn, n);
+
+	if (i + 1 < n && is_stack_guard_cmp(&insn[i]) && insn[i + 1].id == X86_INS_JBE) {
+		if (i + 2 < n && is_push_rbp(&insn[i + 2]))
+			choose_insn(out, &insn[i + 2], false);
+		else
+			choose_insn(out, &insn[i + 1], true);
+		return 0;
+	}
+	if (n >= 1 && is_push_rbp(&insn[0])) {
+		choose_insn(out, &insn[0], false);
+		return 0;
+	}
+	snprintf(out->reason, sizeof(out->reason),
+		 "no stack-bound check or push at entry (first instruction: %s %s)",
+		 n ? insn[0].mnemonic : "?", n ? insn[0].op_str : "");
+	return -EINVAL;
+}
+
+int probe_choose(const uint8_t *code, size_t len, uint64_t vaddr, struct probe_choice *out)
+{
+	csh handle;
+	cs_insn *insn;
+	size_t n;
+	int err;
+
+	memset(out, 0, sizeof(*out));
+	if (cs_open(CS_ARCH_X86, CS_MODE_64, &handle) != CS_ERR_OK)
+		return -ENOMEM;
+	cs_option(handle, CS_OPT_DETAIL, CS_OPT_ON);
+	n = cs_disasm(handle, code, len, vaddr, PROBE_DECODE_INSNS, &insn);
+	err = choose_from_insns(insn, n, out);
+	if (n)
+		cs_free(insn, n);
+	cs_close(&handle);
+	return err;
+}
+
+static void plan_site(struct probe_site *site, const struct goelf *ge, const struct pclntab *pt)
+{
+	const uint8_t *code;
+	size_t len;
+
+	if (pclntab_find_func(pt, site->spec->func, &site->func)) {
+		site->status = PROBE_ABSENT;
+		snprintf(site->choice.reason, sizeof(site->choice.reason),
+			 "not in the binary (inlined or not linked in)");
+		return;
+	}
+	len = site->func.end - site->func.entry;
+	if (len > PROBE_DECODE_BYTES)
+		len = PROBE_DECODE_BYTES;
+	code = goelf_bytes_at(ge, site->func.entry, len);
+	site->status = PROBE_REFUSED;
+	if (!code || site->func.end <= site->func.entry) {
+		snprintf(site->choice.reason, sizeof(site->choice.reason),
+			 "code at 0x%llx is not in the file", (unsigned long long)site->func.entry);
+		return;
+	}
+	if (probe_choose(code, len, site->func.entry, &site->choice))
+		return;
+	if (goelf_vaddr_to_offset(ge, site->choice.vaddr, &site->file_offset)) {
+		snprintf(site->choice.reason, sizeof(site->choice.reason),
+			 "probe address has no file offset");
+		return;
+	}
+	site->status = PROBE_OK;
+}
+
+int probe_plan_build(struct probe_plan *plan, const struct goelf *ge, const struct pclntab *pt,
+		     enum go_map_impl impl)
+{
+	size_t i;
+
+	memset(plan, 0, sizeof(*plan));
+	for (i = 0; i < sizeof(probe_specs) / sizeof(probe_specs[0]); i++) {
+		struct probe_site *site;
+
+		if (probe_specs[i].impl != impl)
+			continue;
+		if (plan->nsites == GML_MAX_PROBES)
+			return -E2BIG;
+		site = &plan->sites[plan->nsites++];
+		site->spec = &probe_specs[i];
+		plan_site(site, ge, pt);
+	}
+	return 0;
+}
+
+int probe_plan_attachable(const struct probe_plan *plan)
+{
+	int i, n = 0;
+
+	for (i = 0; i < plan->nsites; i++)
+		n += plan->sites[i].status == PROBE_OK;
+	return n;
+}

@@ -1,0 +1,63 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The probe plan: which runtime functions to probe for the target's map
+ * implementation, and at which byte of each, chosen by disassembly.
+ */
+#ifndef GOMAPLEAK_PROBES_H
+#define GOMAPLEAK_PROBES_H
+
+#include <stdbool.h>
+
+#include "golayout.h"
+#include "gomapleak.h"
+#include "pclntab.h"
+
+/* Which BPF program handles a probe: one per argument shape. */
+enum probe_handler {
+	PROBE_HASH_GROW,
+	PROBE_SWISS_GROW_TO_SMALL,
+	PROBE_SWISS_GROW_TO_TABLE,
+	PROBE_SWISS_TABLE_GROW,
+	PROBE_SWISS_TABLE_SPLIT,
+};
+
+struct probe_spec {
+	const char *func;
+	enum go_map_impl impl;
+	enum probe_handler handler;
+	const char *purpose;
+};
+
+/* Where in a function a uprobe goes, and why that instruction. */
+struct probe_choice {
+	uint64_t vaddr;
+	char insn[200];		  /* e.g. "push rbp" */
+	bool at_stack_check_jump; /* hits on the morestack path must be dropped */
+	char reason[256];	  /* why no instruction fits, when none does */
+};
+
+enum probe_status {
+	PROBE_OK,
+	PROBE_ABSENT,	/* not in the binary (inlined or not linked in) */
+	PROBE_REFUSED,	/* found, but no safe instruction to probe */
+};
+
+struct probe_site {
+	const struct probe_spec *spec;
+	enum probe_status status;
+	struct go_func func;
+	struct probe_choice choice;
+	uint64_t file_offset; /* of choice.vaddr, for the uprobe */
+};
+
+struct probe_plan {
+	struct probe_site sites[GML_MAX_PROBES];
+	int nsites;
+};
+
+int probe_choose(const uint8_t *code, size_t len, uint64_t vaddr, struct probe_choice *out);
+int probe_plan_build(struct probe_plan *plan, const struct goelf *ge, const struct pclntab *pt,
+		     enum go_map_impl impl);
+int probe_plan_attachable(const struct probe_plan *plan);
+
+#endif /* GOMAPLEAK_PROBES_H */

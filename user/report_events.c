@@ -1,0 +1,76 @@
+// SPDX-License-Identifier: GPL-2.0
+#include "report_events.h"
+
+#include <inttypes.h>
+#include <stdbool.h>
+#include <time.h>
+
+static int64_t clock_ns(clockid_t id)
+{
+	struct timespec ts;
+
+	clock_gettime(id, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+void event_printer_init(struct event_printer *p, FILE *out, const struct pclntab *pt,
+			uint64_t load_bias)
+{
+	p->out = out;
+	p->pt = pt;
+	p->load_bias = load_bias;
+	p->mono_to_wall_ns = clock_ns(CLOCK_REALTIME) - clock_ns(CLOCK_MONOTONIC);
+}
+
+const char *grow_kind_name(unsigned int kind)
+{
+	static const char *const names[] = {
+		[GML_GROW_CLASSIC_DOUBLE] = "double",
+		[GML_GROW_CLASSIC_SAME_SIZE] = "same-size",
+		[GML_GROW_SWISS_TO_SMALL] = "to-small",
+		[GML_GROW_SWISS_TO_TABLE] = "to-table",
+		[GML_GROW_SWISS_TABLE_GROW] = "table-grow",
+		[GML_GROW_SWISS_TABLE_SPLIT] = "table-split",
+	};
+
+	if (kind >= sizeof(names) / sizeof(names[0]) || !names[kind])
+		return "unknown";
+	return names[kind];
+}
+
+static void print_time(const struct event_printer *p, uint64_t mono_ns)
+{
+	int64_t wall = (int64_t)mono_ns + p->mono_to_wall_ns;
+	time_t secs = wall / 1000000000;
+	struct tm tm;
+	char buf[16];
+
+	localtime_r(&secs, &tm);
+	strftime(buf, sizeof(buf), "%H:%M:%S", &tm);
+	fprintf(p->out, "%s.%06" PRId64, buf, (wall % 1000000000) / 1000);
+}
+
+static void print_pc(const struct event_printer *p, uint64_t pc)
+{
+	struct go_func fn;
+	uint64_t file_pc = pc - p->load_bias;
+
+	if (p->pt && !pclntab_func_for_pc(p->pt, file_pc, &fn))
+		fprintf(p->out, "%s+0x%" PRIx64, fn.name, file_pc - fn.entry);
+	else
+		fprintf(p->out, "0x%" PRIx64, pc);
+}
+
+void event_print(const struct event_printer *p, const struct gml_event *e)
+{
+	bool classic = e->grow_kind == GML_GROW_CLASSIC_DOUBLE ||
+		       e->grow_kind == GML_GROW_CLASSIC_SAME_SIZE;
+
+	print_time(p, e->ts_ns);
+	fprintf(p->out, " pid=%u grow=%s map=0x%" PRIx64 " type=0x%" PRIx64 " entries=%" PRIu64
+			" %s=%" PRIu64 " caller=",
+		e->pid, grow_kind_name(e->grow_kind), (uint64_t)e->map, (uint64_t)e->type,
+		(uint64_t)e->count, classic ? "B" : "capacity", (uint64_t)e->size);
+	print_pc(p, e->caller_pc);
+	fputc('\n', p->out);
+}

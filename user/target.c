@@ -1,0 +1,98 @@
+// SPDX-License-Identifier: GPL-2.0
+#include "target.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
+
+#define PAGE_MASK_4K (~(uint64_t)0xfff)
+
+int target_open(struct target *t, pid_t pid)
+{
+	ssize_t n;
+
+	memset(t, 0, sizeof(*t));
+	t->pid = pid;
+	t->pidfd = syscall(SYS_pidfd_open, pid, 0);
+	if (t->pidfd < 0)
+		return -errno;
+	snprintf(t->exe_path, sizeof(t->exe_path), "/proc/%d/exe", pid);
+	n = readlink(t->exe_path, t->exe_name, sizeof(t->exe_name) - 1);
+	if (n < 0) {
+		int err = -errno;
+
+		target_close(t);
+		return err == -ENOENT ? -ESRCH : err;
+	}
+	t->exe_name[n] = '\0';
+	return 0;
+}
+
+void target_close(struct target *t)
+{
+	if (t->pidfd > 0)
+		close(t->pidfd);
+	t->pidfd = -1;
+}
+
+/* Virtual address, in the file's terms, of the page mapped from file offset off. */
+static int segment_vaddr_for_offset(const struct goelf *ge, uint64_t off, uint64_t *vaddr)
+{
+	size_t i, nphdr;
+	GElf_Phdr phdr;
+
+	if (elf_getphdrnum(ge->elf, &nphdr))
+		return -ENOEXEC;
+	for (i = 0; i < nphdr; i++) {
+		if (!gelf_getphdr(ge->elf, i, &phdr) || phdr.p_type != PT_LOAD)
+			continue;
+		if ((phdr.p_offset & PAGE_MASK_4K) == off) {
+			*vaddr = phdr.p_vaddr & PAGE_MASK_4K;
+			return 0;
+		}
+	}
+	return -ENOENT;
+}
+
+/*
+ * The load bias is what the kernel added to the file's addresses: find a
+ * mapping of the executable's inode in /proc/PID/maps and the segment it maps.
+ */
+int target_load_bias(const struct target *t, const struct goelf *ge, uint64_t *bias)
+{
+	char path[64], line[512];
+	struct stat st;
+	FILE *maps;
+	int err = -ENOENT;
+
+	*bias = 0;
+	if (!ge->is_dyn)
+		return 0;
+	if (stat(t->exe_path, &st))
+		return -errno;
+	snprintf(path, sizeof(path), "/proc/%d/maps", t->pid);
+	maps = fopen(path, "re");
+	if (!maps)
+		return -errno;
+	while (err && fgets(line, sizeof(line), maps)) {
+		uint64_t start, end, off, inode, vaddr;
+		unsigned int dmaj, dmin;
+
+		if (sscanf(line, "%" SCNx64 "-%" SCNx64 " %*s %" SCNx64 " %x:%x %" SCNu64, &start,
+			   &end, &off, &dmaj, &dmin, &inode) != 6)
+			continue;
+		if (inode != st.st_ino || makedev(dmaj, dmin) != st.st_dev)
+			continue;
+		if (!segment_vaddr_for_offset(ge, off, &vaddr)) {
+			*bias = start - vaddr;
+			err = 0;
+		}
+	}
+	fclose(maps);
+	return err;
+}

@@ -1,0 +1,22 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* The traced process: its executable, its liveness, where its image is loaded. */
+#ifndef GOMAPLEAK_TARGET_H
+#define GOMAPLEAK_TARGET_H
+
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "goelf.h"
+
+struct target {
+	pid_t pid;
+	int pidfd;	    /* readable once the process exits */
+	char exe_path[64];  /* /proc/PID/exe: opens and probes the file even in a container */
+	char exe_name[256]; /* what the link points at, for messages */
+};
+
+int target_open(struct target *t, pid_t pid);
+void target_close(struct target *t);
+int target_load_bias(const struct target *t, const struct goelf *ge, uint64_t *bias);
+
+#endif /* GOMAPLEAK_TARGET_H */

@@ -1,0 +1,172 @@
+// SPDX-License-Identifier: GPL-2.0
+#include "tracer.h"
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "gomapleak.skel.h"
+
+static int libbpf_print_warnings(enum libbpf_print_level level, const char *fmt, va_list args)
+{
+	if (level == LIBBPF_DEBUG || level == LIBBPF_INFO)
+		return 0;
+	return vfprintf(stderr, fmt, args);
+}
+
+static int libbpf_print_all(enum libbpf_print_level level, const char *fmt, va_list args)
+{
+	(void)level;
+	return vfprintf(stderr, fmt, args);
+}
+
+void tracer_set_verbose(int verbose)
+{
+	libbpf_set_print(verbose > 1 ? libbpf_print_all : libbpf_print_warnings);
+}
+
+int tracer_open(struct tracer *tr, const struct gml_config *cfg)
+{
+	int err;
+
+	memset(tr, 0, sizeof(*tr));
+	tr->skel = gomapleak_bpf__open();
+	if (!tr->skel)
+		return -errno ? -errno : -ENOMEM;
+	tr->skel->rodata->cfg = *cfg;
+	err = gomapleak_bpf__load(tr->skel);
+	if (err) {
+		gomapleak_bpf__destroy(tr->skel);
+		tr->skel = NULL;
+	}
+	return err;
+}
+
+static struct bpf_program *handler_program(struct tracer *tr, enum probe_handler handler)
+{
+	switch (handler) {
+	case PROBE_HASH_GROW:
+		return tr->skel->progs.hash_grow;
+	case PROBE_SWISS_GROW_TO_SMALL:
+		return tr->skel->progs.swiss_grow_to_small;
+	case PROBE_SWISS_GROW_TO_TABLE:
+		return tr->skel->progs.swiss_grow_to_table;
+	case PROBE_SWISS_TABLE_GROW:
+		return tr->skel->progs.swiss_table_grow;
+	case PROBE_SWISS_TABLE_SPLIT:
+		return tr->skel->progs.swiss_table_split;
+	}
+	return NULL;
+}
+
+static int attach_site(struct tracer *tr, const struct probe_site *site, int index,
+		       const char *binary, pid_t pid)
+{
+	LIBBPF_OPTS(bpf_uprobe_opts, opts);
+	struct bpf_link *link;
+
+	opts.bpf_cookie = (__u64)index;
+	if (site->choice.at_stack_check_jump)
+		opts.bpf_cookie |= GML_COOKIE_AT_STACK_CHECK_JUMP;
+	link = bpf_program__attach_uprobe_opts(handler_program(tr, site->spec->handler), pid,
+					       binary, site->file_offset, &opts);
+	if (!link)
+		return -errno;
+	tr->links[tr->nlinks++] = link;
+	return 0;
+}
+
+int tracer_attach(struct tracer *tr, const struct probe_plan *plan, const char *binary, pid_t pid,
+		  char *why, size_t why_len)
+{
+	const struct probe_site *site;
+	int i, err;
+
+	for (i = 0; i < plan->nsites; i++) {
+		site = &plan->sites[i];
+		if (site->status != PROBE_OK)
+			continue;
+		err = attach_site(tr, site, i, binary, pid);
+		if (err) {
+			snprintf(why, why_len, "failed to attach uprobe to %s+0x%llx in %s: %s",
+				 site->spec->func,
+				 (unsigned long long)(site->choice.vaddr - site->func.entry),
+				 binary, strerror(-err));
+			return err;
+		}
+	}
+	return 0;
+}
+
+static int ring_event(void *ctx, void *data, size_t size)
+{
+	struct tracer *tr = ctx;
+
+	if (size < sizeof(struct gml_event))
+		return 0;
+	return tr->on_event(tr->on_event_ctx, data);
+}
+
+int tracer_start_events(struct tracer *tr, tracer_event_fn fn, void *ctx)
+{
+	tr->on_event = fn;
+	tr->on_event_ctx = ctx;
+	tr->events = ring_buffer__new(bpf_map__fd(tr->skel->maps.events), ring_event, tr, NULL);
+	return tr->events ? 0 : -errno;
+}
+
+int tracer_events_fd(const struct tracer *tr)
+{
+	return ring_buffer__epoll_fd(tr->events);
+}
+
+int tracer_consume(struct tracer *tr)
+{
+	return ring_buffer__consume(tr->events);
+}
+
+/* Sums a per-CPU array of counters into out[0..n). */
+static int sum_percpu(int map_fd, uint64_t *out, uint32_t n)
+{
+	int ncpu = libbpf_num_possible_cpus();
+	uint64_t values[ncpu > 0 ? ncpu : 1];
+	uint32_t key;
+	int cpu;
+
+	if (ncpu <= 0)
+		return ncpu ? ncpu : -EINVAL;
+	for (key = 0; key < n; key++) {
+		if (bpf_map_lookup_elem(map_fd, &key, values))
+			return -errno;
+		out[key] = 0;
+		for (cpu = 0; cpu < ncpu; cpu++)
+			out[key] += values[cpu];
+	}
+	return 0;
+}
+
+int tracer_read_counters(const struct tracer *tr, struct tracer_counters *out)
+{
+	int err;
+
+	memset(out, 0, sizeof(*out));
+	err = sum_percpu(bpf_map__fd(tr->skel->maps.probe_hits), out->hits, GML_MAX_PROBES);
+	if (!err)
+		err = sum_percpu(bpf_map__fd(tr->skel->maps.events_lost), &out->lost, 1);
+	return err;
+}
+
+void tracer_close(struct tracer *tr)
+{
+	int i;
+
+	ring_buffer__free(tr->events);
+	for (i = 0; i < tr->nlinks; i++)
+		bpf_link__destroy(tr->links[i]);
+	gomapleak_bpf__destroy(tr->skel);
+	memset(tr, 0, sizeof(*tr));
+}

@@ -1,0 +1,42 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* The BPF side's lifecycle: load, attach the plan's uprobes, drain events, detach. */
+#ifndef GOMAPLEAK_TRACER_H
+#define GOMAPLEAK_TRACER_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "gomapleak.h"
+#include "probes.h"
+
+struct gomapleak_bpf;
+struct ring_buffer;
+struct bpf_link;
+
+typedef int (*tracer_event_fn)(void *ctx, const struct gml_event *event);
+
+struct tracer {
+	struct gomapleak_bpf *skel;
+	struct ring_buffer *events;
+	struct bpf_link *links[GML_MAX_PROBES];
+	int nlinks;
+	tracer_event_fn on_event;
+	void *on_event_ctx;
+};
+
+struct tracer_counters {
+	uint64_t hits[GML_MAX_PROBES];
+	uint64_t lost;
+};
+
+void tracer_set_verbose(int verbose);
+int tracer_open(struct tracer *tr, const struct gml_config *cfg);
+int tracer_attach(struct tracer *tr, const struct probe_plan *plan, const char *binary, pid_t pid,
+		  char *why, size_t why_len);
+int tracer_start_events(struct tracer *tr, tracer_event_fn fn, void *ctx);
+int tracer_events_fd(const struct tracer *tr);
+int tracer_consume(struct tracer *tr);
+int tracer_read_counters(const struct tracer *tr, struct tracer_counters *out);
+void tracer_close(struct tracer *tr);
+
+#endif /* GOMAPLEAK_TRACER_H */
