@@ -57,7 +57,7 @@ debian_mirror() {
 apt_private() {
 	apt-get -o Dir::Etc::SourceList="$GO_CACHE/sources.list" -o Dir::Etc::SourceParts=/dev/null \
 		-o Dir::State::Lists="$GO_CACHE/lists" -o Dir::Cache="$GO_CACHE/cache" \
-		-o APT::Get::AllowUnauthenticated=false "$@"
+		-o APT::Sandbox::User=root "$@"
 }
 
 go_root() { echo "$GO_CACHE/$1/usr/lib/go-$1"; }

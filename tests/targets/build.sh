@@ -40,8 +40,12 @@ build_one() { # build_one VARIANT SERIES EXPERIMENT FLAVOR TARGET_DIR
 	echo "built $variant/$flavor/$(basename "$dir")"
 }
 
+# GOMAPLEAK_VARIANTS: space-separated variant names to build (default: all).
+wanted() { [ -z "${GOMAPLEAK_VARIANTS:-}" ] || [[ " $GOMAPLEAK_VARIANTS " == *" $1 "* ]]; }
+
 while read -r variant series experiment _; do
 	case $variant in '#'* | '') continue ;; esac
+	wanted "$variant" || continue
 	for dir in "$here"/*/; do
 		for flavor in "${FLAVORS[@]}"; do
 			build_one "$variant" "$series" "$experiment" "$flavor" "${dir%/}"

@@ -11,7 +11,7 @@ static const char *const probe_funcs[] = {
 	"runtime.mapassign_fast64",
 	"runtime.makemap_small",
 	"runtime.makemap",
-	"main.fill",
+	"runtime.newobject",
 	"main.main",
 };
 

@@ -4,7 +4,8 @@
 // compares them with what the map implementation implies for that size.
 //
 // Protocol on stdout: "ready" once started (the tracer attaches then), then
-// after a line arrives on stdin it inserts -n keys and prints "grown N len L";
+// after a line arrives on stdin it inserts -n keys and prints
+// "grown N len L map ADDRESS";
 // it then waits until stdin closes.
 package main
 
@@ -33,7 +34,7 @@ func main() {
 		return
 	}
 	fill(*n)
-	fmt.Printf("grown %d len %d\n", *n, len(grown))
+	fmt.Printf("grown %d len %d map %p\n", *n, len(grown), grown)
 	for in.Scan() {
 	}
 }

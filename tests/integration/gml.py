@@ -1,0 +1,146 @@
+# SPDX-License-Identifier: GPL-2.0
+"""Helpers for integration tests: real Go targets, the real gomapleak, real BPF.
+
+Every process a test starts is ended by the test, by PID, in a finally block.
+"""
+import os
+import queue
+import re
+import signal
+import subprocess
+import threading
+import time
+
+GOMAPLEAK = os.environ["GOMAPLEAK"]
+TARGETS = os.environ["GOMAPLEAK_TARGETS"]
+SOURCE = os.environ["GOMAPLEAK_SOURCE"]
+
+EVENT_RE = re.compile(
+    r"^(?P<time>\S+) pid=(?P<pid>\d+) grow=(?P<kind>\S+) map=(?P<map>0x[0-9a-f]+) "
+    r"type=(?P<type>0x[0-9a-f]+) entries=(?P<entries>\d+) (?P<sizename>B|capacity)=(?P<size>\d+) "
+    r"caller=(?P<caller>\S+)$")
+
+
+def variants():
+    """tests/targets/variants.txt as dicts: name, series, experiment, impl."""
+    out = []
+    with open(os.path.join(SOURCE, "tests/targets/variants.txt")) as f:
+        for line in f:
+            if line.startswith("#") or not line.strip():
+                continue
+            name, series, experiment, impl = line.split()[:4]
+            out.append({"name": name, "minor": int(series.split(".")[1]),
+                        "experiment": "" if experiment == "-" else experiment, "impl": impl})
+    return out
+
+
+def variant(name):
+    for v in variants():
+        if v["name"] == name:
+            return v
+    raise KeyError(name)
+
+
+def target_path(variant_name, flavor, target):
+    return os.path.join(TARGETS, variant_name, flavor, target)
+
+
+class Lines:
+    """Reads a pipe line by line on a thread, so tests can wait with timeouts."""
+
+    def __init__(self, pipe):
+        self.q = queue.Queue()
+        self.all = []
+        self.t = threading.Thread(target=self._pump, args=(pipe,), daemon=True)
+        self.t.start()
+
+    def _pump(self, pipe):
+        for line in iter(pipe.readline, ""):
+            self.q.put(line.rstrip("\n"))
+        self.q.put(None)
+
+    def wait_for(self, pred, timeout=15.0):
+        """Returns the first new line for which pred is true; fails after timeout."""
+        end = time.monotonic() + timeout
+        while True:
+            left = end - time.monotonic()
+            if left <= 0:
+                raise AssertionError("timed out; lines so far: %r" % self.all[-20:])
+            try:
+                line = self.q.get(timeout=left)
+            except queue.Empty:
+                continue
+            if line is None:
+                raise AssertionError("stream ended; lines: %r" % self.all[-20:])
+            self.all.append(line)
+            if pred(line):
+                return line
+
+    def rest(self, timeout=10.0):
+        """Everything up to end of stream (the process must be exiting)."""
+        self.t.join(timeout)
+        while True:
+            try:
+                line = self.q.get_nowait()
+            except queue.Empty:
+                break
+            if line is not None:
+                self.all.append(line)
+        return self.all
+
+
+class Process:
+    def __init__(self, argv, stdin=True):
+        self.p = subprocess.Popen(argv, stdin=subprocess.PIPE if stdin else subprocess.DEVNULL,
+                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                                  bufsize=1)
+        self.pid = self.p.pid
+        self.out = Lines(self.p.stdout)
+        self.err = Lines(self.p.stderr)
+
+    def send(self, line):
+        self.p.stdin.write(line + "\n")
+        self.p.stdin.flush()
+
+    def signal(self, sig):
+        if self.p.poll() is None:
+            os.kill(self.pid, sig)
+
+    def wait(self, timeout=15.0):
+        return self.p.wait(timeout)
+
+    def end(self):
+        """Ends this process if still running (by PID) and reaps it."""
+        if self.p.poll() is None:
+            os.kill(self.pid, signal.SIGKILL)
+        self.p.wait(10)
+        for f in (self.p.stdin, self.p.stdout, self.p.stderr):
+            if f:
+                try:
+                    f.close()
+                except OSError:
+                    pass
+
+
+def start_target(path, *args):
+    t = Process([path, *args])
+    t.out.wait_for(lambda l: l == "ready")
+    return t
+
+
+def start_watch(pid, *args):
+    w = Process([GOMAPLEAK, "watch", "-p", str(pid), *args], stdin=False)
+    w.err.wait_for(lambda l: l.startswith("gomapleak: attached to %d " % pid))
+    return w
+
+
+def stop_watch(w, sig=signal.SIGINT):
+    """Stops the tracer with sig; returns (exit code, events, stderr lines)."""
+    w.signal(sig)
+    rc = w.wait()
+    events = [m.groupdict() for m in map(EVENT_RE.match, w.out.rest()) if m]
+    return rc, events, w.err.rest()
+
+
+def run(argv, timeout=30):
+    return subprocess.run(argv, capture_output=True, text=True, timeout=timeout)

@@ -1,0 +1,138 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0
+"""Walking skeleton: growth events of one map, counted against the runtime's rules.
+
+Usage: test_growth.py VARIANT FLAVOR  (e.g. go1.26 stripped-pie)
+
+The target grows one heap map (make(map[int64]int64), no hint) by inserting N
+distinct keys. Each growth probe must fire exactly as often as the map
+implementation implies for N, derived below from the runtime sources.
+"""
+import sys
+import unittest
+
+import gml
+
+VARIANT, FLAVOR = sys.argv[1], sys.argv[2]
+del sys.argv[1:3]
+
+
+def classic_growths(n, load_factor_num, load_factor_den=2, bucket_cnt=8):
+    """B before each doubling while inserting n new keys into an empty classic map.
+
+    mapassign* calls hashGrow when inserting a new key and
+    overLoadFactor(count+1, B) = count+1 > bucketCnt &&
+                                 count+1 > loadFactorNum*(2^B/loadFactorDen).
+    Evacuation finishes long before the next threshold (each insert evacuates
+    at least one of the 2^(B-1) old buckets while the count doubles), so no
+    doubling is skipped. Same-size grows need noverflow >= 2^B, which inserts
+    of distinct keys into a map under its load factor do not reach here.
+    """
+    b, out = 0, []
+    for count in range(n):
+        if count + 1 > bucket_cnt and count + 1 > load_factor_num * ((1 << b) // load_factor_den):
+            out.append(("double", b))
+            b += 1
+    return out
+
+
+def swiss_growths(n):
+    """(kind, capacity) of each growth while inserting n new keys into an empty Swiss map.
+
+    makemap_small leaves dirPtr nil: the first insert calls growToSmall (one
+    8-slot group). The 9th new key finds the group full: growToTable moves the
+    8 entries into a 16-slot table. A table holds capacity*7/8 entries
+    (growthLeft); inserting into a full table calls rehash, which grows to
+    2*capacity while that is <= 1024 and splits into two 1024-slot tables
+    beyond (which table fills first depends on the hash seed).
+    """
+    out, used, capacity = [], 0, 0
+    for _ in range(n):
+        if capacity == 0:
+            out.append(("to-small", 8))
+            capacity = 8
+        elif capacity == 8 and used == 8:
+            out.append(("to-table", 16))
+            capacity = 16
+        elif capacity >= 16 and used == capacity * 7 // 8:
+            if capacity * 2 > 1024:
+                break  # splits: seed-dependent, checked separately
+            capacity *= 2
+            out.append(("table-grow", capacity))
+        used += 1
+    return out
+
+
+class Growth(unittest.TestCase):
+    def setUp(self):
+        self.v = gml.variant(VARIANT)
+        self.path = gml.target_path(VARIANT, FLAVOR, "growonce")
+        self.load_factor_num = 12 if self.v["minor"] == 21 else 13
+
+    def grow(self, n):
+        """Runs the target under watch while it inserts n keys; returns its map's events."""
+        target = gml.start_target(self.path, "-n", str(n))
+        try:
+            watch = gml.start_watch(target.pid)
+            try:
+                target.send("go")
+                done = target.out.wait_for(lambda l: l.startswith("grown "))
+                self.assertEqual(done.split()[1:4], [str(n), "len", str(n)])
+                map_addr = done.split()[5]
+                rc, events, err = gml.stop_watch(watch)
+            finally:
+                watch.end()
+        finally:
+            target.end()
+        self.assertEqual(rc, 0, err)
+        self.assertTrue(any(" 0 events lost" in l for l in err), err)
+        mine = [e for e in events if e["map"] == map_addr]
+        self.assertTrue(mine, "no events for map %s in %r" % (map_addr, events))
+        for e in mine:
+            self.assertEqual(int(e["pid"]), target.pid)
+        return mine
+
+    def check_classic(self, n):
+        events = self.grow(n)
+        got = [(e["kind"], int(e["size"])) for e in events]
+        self.assertEqual(got, classic_growths(n, self.load_factor_num))
+        for e in events:
+            self.assertTrue(e["caller"].startswith("runtime.mapassign_fast64+"), e)
+        # hashGrow fires when the count reaches the threshold: entries before the insert.
+        for e, b in zip(events, range(len(events))):
+            self.assertEqual(int(e["entries"]),
+                             8 if b == 0 else self.load_factor_num * (1 << b) // 2)
+
+    def check_swiss(self, n):
+        events = self.grow(n)
+        want = swiss_growths(n)
+        got = [(e["kind"], int(e["size"])) for e in events]
+        self.assertEqual(got[:len(want)], want)
+        splits = got[len(want):]
+        for kind, capacity in splits:
+            self.assertEqual((kind, capacity), ("table-split", 1024))
+        # n entries need ceil(n / 896) tables of 1024 slots: one per split, plus one.
+        min_splits = max(0, -(-n // 896) - 1)
+        self.assertGreaterEqual(len(splits), min_splits)
+        if n <= 896:
+            self.assertEqual(splits, [])
+        callers = {e["kind"]: e["caller"].split("+")[0] for e in events}
+        self.assertEqual(callers["to-small"], "runtime.mapassign_fast64")
+        self.assertEqual(callers["to-table"], "runtime.mapassign_fast64")
+        self.assertEqual(callers["table-grow"], "internal/runtime/maps.(*table).rehash")
+
+    def check(self, n):
+        if self.v["impl"] == "classic":
+            self.check_classic(n)
+        else:
+            self.check_swiss(n)
+
+    def test_growth_events_match_the_runtime_rules_for_800_keys(self):
+        self.check(800)
+
+    def test_growth_events_match_the_runtime_rules_for_5000_keys(self):
+        self.check(5000)
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)

@@ -1,0 +1,3 @@
+module gomapleak.test/leakycache
+
+go 1.19

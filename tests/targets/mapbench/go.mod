@@ -1,0 +1,3 @@
+module gomapleak.test/mapbench
+
+go 1.19
