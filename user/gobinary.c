@@ -39,6 +39,18 @@ static int open_pclntab(struct gobinary *gb, const char *path, char *why, size_t
 	return err ? -EINVAL : 0;
 }
 
+static int open_moduledata(struct gobinary *gb, const char *path, char *why, size_t len)
+{
+	int err = moduledata_find(&gb->elf, gb->pclntab.vaddr, gb->pclntab.magic, &gb->moduledata);
+
+	if (err) {
+		snprintf(why, len, "%s: Go module data (runtime.firstmoduledata) not found", path);
+		return -EINVAL;
+	}
+	gotypes_init(&gb->types, &gb->elf, &gb->moduledata, gb->buildinfo.parsed.minor);
+	return 0;
+}
+
 int gobinary_open(struct gobinary *gb, const char *path, char *why, size_t why_len)
 {
 	int err;
@@ -57,6 +69,8 @@ int gobinary_open(struct gobinary *gb, const char *path, char *why, size_t why_l
 		err = open_layout(gb, path, why, why_len);
 	if (!err)
 		err = open_pclntab(gb, path, why, why_len);
+	if (!err)
+		err = open_moduledata(gb, path, why, why_len);
 	if (!err) {
 		err = probe_plan_build(&gb->plan, &gb->elf, &gb->pclntab, gb->layout.impl);
 		if (err)

@@ -10,6 +10,8 @@
 #include "gobuildinfo.h"
 #include "goelf.h"
 #include "golayout.h"
+#include "gotypes.h"
+#include "moduledata.h"
 #include "pclntab.h"
 #include "probes.h"
 
@@ -18,6 +20,8 @@ struct gobinary {
 	struct gobuildinfo buildinfo;
 	struct golayout layout;
 	struct pclntab pclntab;
+	struct moduledata moduledata;
+	struct gotypes types;
 	struct probe_plan plan;
 };
 

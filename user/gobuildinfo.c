@@ -5,6 +5,7 @@
  * uvarint-prefixed strings: the runtime version and the module info.
  */
 #include "gobuildinfo.h"
+#include "varint.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -16,30 +17,12 @@
 #define BUILDINFO_HEADER_LEN 32
 #define BUILDINFO_FLAG_INLINE_STRINGS 0x2
 
-/* Reads a uvarint at *pos, advancing it; fails past end or over 10 bytes. */
-static int read_uvarint(const uint8_t *data, size_t size, size_t *pos, uint64_t *out)
-{
-	uint64_t value = 0;
-	unsigned int shift;
-
-	for (shift = 0; shift < 70 && *pos < size; shift += 7) {
-		uint8_t byte = data[(*pos)++];
-
-		value |= (uint64_t)(byte & 0x7f) << shift;
-		if (!(byte & 0x80)) {
-			*out = value;
-			return 0;
-		}
-	}
-	return -EINVAL;
-}
-
 static int read_string(const uint8_t *data, size_t size, size_t *pos, const uint8_t **str,
 		       size_t *len)
 {
 	uint64_t n;
 
-	if (read_uvarint(data, size, pos, &n) || n > size - *pos)
+	if (uvarint_read(data, size, pos, &n) || n > size - *pos)
 		return -EINVAL;
 	*str = data + *pos;
 	*len = n;

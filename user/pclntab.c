@@ -7,6 +7,8 @@
  * the file is checked before use.
  */
 #include "pclntab.h"
+#include "moduledata.h"
+#include "varint.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -16,9 +18,14 @@
 #define PCHEADER_TEXT_START 24
 #define PCHEADER_FUNCNAME_OFF 32
 #define PCHEADER_CU_OFF 40
+#define PCHEADER_FILETAB_OFF 48
+#define PCHEADER_PCTAB_OFF 56
 #define PCHEADER_PCLN_OFF 64
 #define FUNC_NAMEOFF 4
-#define MODULEDATA_TEXT_OFF 176
+#define FUNC_PCFILE 20
+#define FUNC_PCLN 24
+#define FUNC_CUOFFSET 32
+#define FUNC_FIXED_MIN 36
 #define PCLNTAB_MAX_FUNCS (16u << 20)
 
 static uint32_t le32(const uint8_t *p)
@@ -55,7 +62,7 @@ static int pclntab_check_header(const uint8_t *data, size_t size)
 
 int pclntab_parse(struct pclntab *pt, const uint8_t *data, size_t size, uint64_t vaddr)
 {
-	uint64_t funcname_off, cu_off, pcln_off;
+	uint64_t funcname_off, cu_off, filetab_off, pctab_off, pcln_off;
 	int err;
 
 	memset(pt, 0, sizeof(*pt));
@@ -70,10 +77,20 @@ int pclntab_parse(struct pclntab *pt, const uint8_t *data, size_t size, uint64_t
 	pt->text_start = le64(data + PCHEADER_TEXT_START);
 	funcname_off = le64(data + PCHEADER_FUNCNAME_OFF);
 	cu_off = le64(data + PCHEADER_CU_OFF);
+	filetab_off = le64(data + PCHEADER_FILETAB_OFF);
+	pctab_off = le64(data + PCHEADER_PCTAB_OFF);
 	pcln_off = le64(data + PCHEADER_PCLN_OFF);
-	if (!pt->nfunc || pt->nfunc > PCLNTAB_MAX_FUNCS || funcname_off >= size ||
-	    cu_off > size || cu_off < funcname_off || pcln_off >= size)
+	/* The tables follow the header in this order; each ends where the next begins. */
+	if (!pt->nfunc || pt->nfunc > PCLNTAB_MAX_FUNCS || funcname_off < PCHEADER_SIZE ||
+	    cu_off < funcname_off || filetab_off < cu_off || pctab_off < filetab_off ||
+	    pcln_off < pctab_off || pcln_off >= size)
 		return -EINVAL;
+	pt->cutab = data + cu_off;
+	pt->cutab_size = filetab_off - cu_off;
+	pt->filetab = data + filetab_off;
+	pt->filetab_size = pctab_off - filetab_off;
+	pt->pctab = data + pctab_off;
+	pt->pctab_size = pcln_off - pctab_off;
 	pt->funcnametab = data + funcname_off;
 	pt->funcnametab_size = cu_off - funcname_off;
 	pt->pcln = data + pcln_off;
@@ -96,7 +113,7 @@ static int pclntab_raw_func(const struct pclntab *pt, uint64_t index, uint32_t *
 	funcoff = le32(pair + 4);
 	*entryoff = le32(pair);
 	*endoff = le32(pair + 8);
-	if (funcoff > pt->pcln_size || pt->pcln_size - funcoff < 8)
+	if (funcoff > pt->pcln_size || pt->pcln_size - funcoff < FUNC_FIXED_MIN)
 		return -EINVAL;
 	nameoff = le32(pt->pcln + funcoff + FUNC_NAMEOFF);
 	if (nameoff >= pt->funcnametab_size ||
@@ -178,31 +195,19 @@ static int pclntab_locate(struct pclntab *pt, const struct goelf *ge)
 }
 
 /*
- * Go 1.26 stopped writing pcHeader.textStart; runtime.firstmoduledata, whose
- * first word points at the pcHeader, still holds text. It has its own section
- * (.go.module) from 1.26 on, and lives in .noptrdata before.
+ * Go 1.26 stopped writing pcHeader.textStart; moduledata still holds text.
  */
 int pclntab_set_text_start(struct pclntab *pt, const struct goelf *ge)
 {
-	static const char *const sections[] = { ".go.module", ".noptrdata" };
-	struct goelf_section sec;
-	uint64_t off;
-	size_t i;
+	struct moduledata md;
+	int err;
 
 	if (pt->text_start)
 		return 0;
-	for (i = 0; i < sizeof(sections) / sizeof(sections[0]); i++) {
-		if (goelf_find_section(ge, sections[i], &sec) || !sec.data)
-			continue;
-		for (off = 0; off + MODULEDATA_TEXT_OFF + 8 <= sec.size; off += 8) {
-			if (le64(sec.data + off) != pt->vaddr)
-				continue;
-			pt->text_start = le64(sec.data + off + MODULEDATA_TEXT_OFF);
-			if (pt->text_start)
-				return 0;
-		}
-	}
-	return -ENOENT;
+	err = moduledata_find(ge, pt->vaddr, pt->magic, &md);
+	if (!err)
+		pt->text_start = md.text;
+	return err;
 }
 
 int pclntab_open(struct pclntab *pt, const struct goelf *ge)
@@ -237,7 +242,8 @@ int pclntab_find_func(const struct pclntab *pt, const char *name, struct go_func
 	return pclntab_func_at(pt, hit->index, out);
 }
 
-int pclntab_func_for_pc(const struct pclntab *pt, uint64_t pc, struct go_func *out)
+/* Index of the function holding pc, or -ENOENT. */
+static int64_t pclntab_index_for_pc(const struct pclntab *pt, uint64_t pc, struct go_func *out)
 {
 	uint64_t lo = 0, hi = pt->nfunc, mid;
 
@@ -253,5 +259,72 @@ int pclntab_func_for_pc(const struct pclntab *pt, uint64_t pc, struct go_func *o
 	}
 	if (pclntab_func_at(pt, lo, out))
 		return -EINVAL;
-	return pc >= out->entry && pc < out->end ? 0 : -ENOENT;
+	return pc >= out->entry && pc < out->end ? (int64_t)lo : -ENOENT;
+}
+
+int pclntab_func_for_pc(const struct pclntab *pt, uint64_t pc, struct go_func *out)
+{
+	int64_t index = pclntab_index_for_pc(pt, pc, out);
+
+	return index < 0 ? (int)index : 0;
+}
+
+/*
+ * runtime.pcvalue: a table of (value delta, pc delta) uvarint pairs starting
+ * at the function's entry with value -1; value deltas are zig-zag encoded.
+ */
+static int pcvalue(const struct pclntab *pt, uint32_t off, uint64_t entry, uint64_t target,
+		   int32_t *out)
+{
+	size_t pos = off;
+	uint64_t pc = entry, uvdelta, pcdelta;
+	int32_t value = -1;
+	int first = 1;
+
+	if (!off || off >= pt->pctab_size)
+		return -ENOENT;
+	while (!uvarint_read(pt->pctab, pt->pctab_size, &pos, &uvdelta)) {
+		if (!uvdelta && !first)
+			return -ENOENT;
+		first = 0;
+		if (uvarint_read(pt->pctab, pt->pctab_size, &pos, &pcdelta))
+			return -EINVAL;
+		value += (uvdelta & 1) ? (int32_t)~(uint32_t)(uvdelta >> 1) : (int32_t)(uvdelta >> 1);
+		pc += pcdelta; /* times minLC, which is 1 on amd64 */
+		if (target < pc) {
+			*out = value;
+			return 0;
+		}
+	}
+	return -EINVAL;
+}
+
+/* The file name of file number fileno in the function's compilation unit. */
+static const char *pclntab_file(const struct pclntab *pt, uint32_t cu_offset, int32_t fileno)
+{
+	uint64_t slot = ((uint64_t)cu_offset + (uint32_t)fileno) * 4;
+	uint32_t off;
+
+	if (fileno < 0 || slot + 4 > pt->cutab_size)
+		return NULL;
+	off = le32(pt->cutab + slot);
+	if (off >= pt->filetab_size || !memchr(pt->filetab + off, '\0', pt->filetab_size - off))
+		return NULL;
+	return (const char *)pt->filetab + off;
+}
+
+int pclntab_pos_for_pc(const struct pclntab *pt, uint64_t pc, struct go_pos *out)
+{
+	int64_t index = pclntab_index_for_pc(pt, pc, &out->func);
+	const uint8_t *f;
+	int32_t fileno;
+
+	if (index < 0)
+		return (int)index;
+	f = pt->pcln + le32(pt->pcln + index * 8 + 4); /* bounds checked in func_at */
+	if (pcvalue(pt, le32(f + FUNC_PCFILE), out->func.entry, pc, &fileno) ||
+	    pcvalue(pt, le32(f + FUNC_PCLN), out->func.entry, pc, &out->line))
+		return -ENOENT;
+	out->file = pclntab_file(pt, le32(f + FUNC_CUOFFSET), fileno);
+	return out->file ? 0 : -ENOENT;
 }

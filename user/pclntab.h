@@ -14,6 +14,13 @@ struct go_func {
 	const char *name;
 };
 
+/* A source position: the function and, for inlined code, the inlined body's file:line. */
+struct go_pos {
+	struct go_func func;
+	const char *file;
+	int32_t line;
+};
+
 struct pclntab_name {
 	const char *name;
 	uint32_t index;
@@ -28,6 +35,12 @@ struct pclntab {
 	uint64_t text_start;
 	const uint8_t *funcnametab;
 	size_t funcnametab_size;
+	const uint8_t *cutab; /* u32 file indexes per compilation unit */
+	size_t cutab_size;
+	const uint8_t *filetab;
+	size_t filetab_size;
+	const uint8_t *pctab;
+	size_t pctab_size;
 	const uint8_t *pcln; /* functab pairs, then the _func records */
 	size_t pcln_size;
 	struct pclntab_name *by_name; /* every function, sorted by name */
@@ -41,5 +54,6 @@ void pclntab_close(struct pclntab *pt);
 int pclntab_func_at(const struct pclntab *pt, uint64_t index, struct go_func *out);
 int pclntab_find_func(const struct pclntab *pt, const char *name, struct go_func *out);
 int pclntab_func_for_pc(const struct pclntab *pt, uint64_t pc, struct go_func *out);
+int pclntab_pos_for_pc(const struct pclntab *pt, uint64_t pc, struct go_pos *out);
 
 #endif /* GOMAPLEAK_PCLNTAB_H */

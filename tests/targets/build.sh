@@ -12,31 +12,47 @@ out=${GOMAPLEAK_TARGETS:-$cache/targets}
 export GOCACHE=$cache/gocache GOPATH=$cache/gopath GOFLAGS=-mod=mod GOTOOLCHAIN=local \
 	GOPROXY=off GOTELEMETRY=off GOENV=off
 
-FLAVORS=(default pie stripped-pie)
+# A target's flavors are listed in its "flavors" file, else these.
+DEFAULT_FLAVORS="default stripped-pie"
 
 flavor_flags() { # flavor_flags FLAVOR: go build flags, one a line
 	case $1 in
 	default) ;;
 	pie) printf '%s\n' -buildmode=pie ;;
 	stripped-pie) printf '%s\n' -buildmode=pie '-ldflags=-s -w' ;;
+	cgo-ext) printf '%s\n' -buildmode=pie '-ldflags=-linkmode=external' ;;
+	cgo-ext-stripped) printf '%s\n' -buildmode=pie '-ldflags=-s -w -linkmode=external' ;;
+	*) echo "unknown flavor $1" >&2; return 1 ;;
 	esac
 }
 
-stale() { # stale OUTPUT SOURCE_DIR
-	[ ! -x "$1" ] || [ -n "$(find "$2" "$here/build.sh" -newer "$1" -type f | head -n 1)" ]
+flavor_cgo() { case $1 in cgo-*) echo 1 ;; *) echo 0 ;; esac; }
+
+# What an output is built from: its sources, this script and the variant's
+# settings. Content, not mtimes, so a fresh checkout reuses cached outputs.
+inputs_hash() { # inputs_hash SOURCE_DIR SETTINGS...
+	local dir=$1
+	shift
+	{
+		printf '%s\n' "$@"
+		cat "$here/build.sh"
+		find "$dir" -type f -print0 | sort -z | xargs -0 sha256sum | sed "s|$dir/||"
+	} | sha256sum | cut -d' ' -f1
 }
 
 build_one() { # build_one VARIANT SERIES EXPERIMENT FLAVOR TARGET_DIR
 	local variant=$1 series=$2 experiment=$3 flavor=$4 dir=$5 dest
-	local go=$cache/go/$series/usr/lib/go-$series/bin/go flags
+	local go=$cache/go/$series/usr/lib/go-$series/bin/go flags hash
 	dest=$out/$variant/$flavor/$(basename "$dir")
-	stale "$dest" "$dir" || return 0
+	hash=$(inputs_hash "$dir" "$variant" "$series" "$experiment" "$flavor")
+	[ -x "$dest" ] && [ "$(cat "$dest.inputs" 2>/dev/null)" = "$hash" ] && return 0
 	mkdir -p "$(dirname "$dest")"
 	[ "$experiment" = - ] && experiment=
 	mapfile -t flags < <(flavor_flags "$flavor")
-	(cd "$dir" && GOEXPERIMENT=$experiment CGO_ENABLED=0 \
+	(cd "$dir" && GOEXPERIMENT=$experiment CGO_ENABLED=$(flavor_cgo "$flavor") \
 		"$go" build "${flags[@]}" -o "$dest.tmp" .)
 	mv "$dest.tmp" "$dest"
+	echo "$hash" >"$dest.inputs"
 	echo "built $variant/$flavor/$(basename "$dir")"
 }
 
@@ -47,7 +63,9 @@ while read -r variant series experiment _; do
 	case $variant in '#'* | '') continue ;; esac
 	wanted "$variant" || continue
 	for dir in "$here"/*/; do
-		for flavor in "${FLAVORS[@]}"; do
+		flavors=$DEFAULT_FLAVORS
+		[ -f "$dir/flavors" ] && flavors=$(cat "$dir/flavors")
+		for flavor in $flavors; do
 			build_one "$variant" "$series" "$experiment" "$flavor" "${dir%/}"
 		done
 	done

@@ -1,0 +1,3 @@
+module gomapleak.test/typenames
+
+go 1.19
