@@ -239,6 +239,10 @@ int pclntab_find_func(const struct pclntab *pt, const char *name, struct go_func
 	hit = bsearch(&key, pt->by_name, pt->nfunc, sizeof(*pt->by_name), compare_names);
 	if (!hit)
 		return -ENOENT;
+	/* ABI wrappers share their function's name: refuse to guess between them. */
+	if ((hit > pt->by_name && !strcmp(hit[-1].name, name)) ||
+	    (hit + 1 < pt->by_name + pt->nfunc && !strcmp(hit[1].name, name)))
+		return -EEXIST;
 	return pclntab_func_at(pt, hit->index, out);
 }
 
@@ -317,14 +321,17 @@ int pclntab_pos_for_pc(const struct pclntab *pt, uint64_t pc, struct go_pos *out
 {
 	int64_t index = pclntab_index_for_pc(pt, pc, &out->func);
 	const uint8_t *f;
-	int32_t fileno;
+	int32_t fileno = -1;
 
 	if (index < 0)
 		return (int)index;
 	f = pt->pcln + le32(pt->pcln + index * 8 + 4); /* bounds checked in func_at */
-	if (pcvalue(pt, le32(f + FUNC_PCFILE), out->func.entry, pc, &fileno) ||
-	    pcvalue(pt, le32(f + FUNC_PCLN), out->func.entry, pc, &out->line))
+	if (pcvalue(pt, le32(f + FUNC_PCLN), out->func.entry, pc, &out->line) || out->line < 0)
 		return -ENOENT;
+	/* Like debug/gosym, a line without a file (linker-made code) has file "". */
+	pcvalue(pt, le32(f + FUNC_PCFILE), out->func.entry, pc, &fileno);
 	out->file = pclntab_file(pt, le32(f + FUNC_CUOFFSET), fileno);
-	return out->file ? 0 : -ENOENT;
+	if (!out->file)
+		out->file = "";
+	return 0;
 }

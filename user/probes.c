@@ -141,7 +141,15 @@ static void plan_site(struct probe_site *site, const struct goelf *ge, const str
 	const uint8_t *code;
 	size_t len;
 
-	if (pclntab_find_func(pt, site->spec->func, &site->func)) {
+	int err = pclntab_find_func(pt, site->spec->func, &site->func);
+
+	if (err == -EEXIST) {
+		site->status = PROBE_REFUSED;
+		snprintf(site->choice.reason, sizeof(site->choice.reason),
+			 "several functions have this name (ABI wrappers)");
+		return;
+	}
+	if (err) {
 		site->status = PROBE_ABSENT;
 		snprintf(site->choice.reason, sizeof(site->choice.reason),
 			 "not in the binary (inlined or not linked in)");

@@ -18,6 +18,7 @@ DEFAULT_FLAVORS="default stripped-pie"
 flavor_flags() { # flavor_flags FLAVOR: go build flags, one a line
 	case $1 in
 	default) ;;
+	stripped) printf '%s\n' '-ldflags=-s -w' ;;
 	pie) printf '%s\n' -buildmode=pie ;;
 	stripped-pie) printf '%s\n' -buildmode=pie '-ldflags=-s -w' ;;
 	cgo-ext) printf '%s\n' -buildmode=pie '-ldflags=-linkmode=external' ;;
