@@ -28,7 +28,7 @@ static const char top_usage[] =
 	"4 not a supported Go binary, 5 missing privileges, 6 attach failed.\n"
 	"Run 'gomapleak COMMAND -h' for a command's options.\n";
 
-enum { OPT_DURATION = 0x100 };
+enum { OPT_DURATION = 0x100, OPT_JSON };
 
 static const struct argp_option watch_options[] = {
 	{ "pid", 'p', "PID", 0, "Process to attach to", 0 },
@@ -39,7 +39,8 @@ static const struct argp_option watch_options[] = {
 
 static const struct argp_option inspect_options[] = {
 	{ "pid", 'p', "PID", 0, "Inspect the executable of this process", 0 },
-	{ "verbose", 'v', NULL, 0, "More detail", 0 },
+	{ "json", OPT_JSON, NULL, 0, "One JSON object (schema: docs/json.md)", 0 },
+	{ "verbose", 'v', NULL, 0, "Also each probed function's frame size and RET sites", 0 },
 	{ 0 },
 };
 
@@ -85,6 +86,9 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 	case 'v':
 		o->verbose++;
 		break;
+	case OPT_JSON:
+		o->json = true;
+		break;
 	case ARGP_KEY_ARG:
 		if (o->command != GML_CMD_INSPECT || o->binary)
 			argp_error(state, "unexpected argument '%s'", arg);
@@ -116,7 +120,8 @@ static const struct argp inspect_argp = {
 	"Show a Go binary's version, map implementation and probe plan.\v"
 	"Examples:\n"
 	"  gomapleak inspect ./server\n"
-	"  gomapleak inspect -p 4121\n",
+	"  gomapleak inspect -p 4121\n"
+	"  gomapleak inspect --json ./server | jq '.probes[] | select(.traced)'\n",
 	NULL, NULL, NULL,
 };
 

@@ -28,6 +28,7 @@ struct cli_options {
 	const char *binary; /* inspect BINARY */
 	double duration;    /* seconds; 0 = until interrupted */
 	int verbose;
+	bool json;
 };
 
 /* Returns -1 to continue, or an exit code (help printed: 0; bad usage: 2). */

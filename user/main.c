@@ -71,7 +71,10 @@ static int run_inspect(struct gml_context *ctx)
 	err = gobinary_open(&ctx->bin, path, ctx->why, sizeof(ctx->why));
 	if (err)
 		return fail(ctx, exit_code_for_open(err));
-	report_plan(stdout, path, &ctx->bin);
+	if (ctx->opt.json)
+		report_plan_json(stdout, path, &ctx->bin);
+	else
+		report_plan(stdout, path, &ctx->bin, ctx->opt.verbose);
 	return GML_EXIT_OK;
 }
 
@@ -248,7 +251,7 @@ static void watch_announce(struct gml_context *ctx)
 		ctx->target.exe_name, b->buildinfo.version, go_map_impl_name(b->layout.impl),
 		ctx->tracer.nlinks);
 	if (ctx->opt.verbose)
-		report_plan(stderr, ctx->target.exe_name, b);
+		report_plan(stderr, ctx->target.exe_name, b, ctx->opt.verbose > 1);
 }
 
 static int run_watch(struct gml_context *ctx, const sigset_t *stop_signals)

@@ -22,15 +22,61 @@
 #define PROBE_DECODE_INSNS 8
 #define G_STACKGUARD0_OFF 0x10
 
+#define PROBE_MAX_DECODE (64u << 10)
+
+/* A runtime map function missing from a binary has no caller in it (dead code). */
+#define UNUSED_VARIANT "no map in this program uses this variant"
+
 static const struct probe_spec probe_specs[] = {
-	{ "runtime.hashGrow", GO_MAP_CLASSIC, PROBE_HASH_GROW, "growth" },
-	{ "internal/runtime/maps.(*Map).growToSmall", GO_MAP_SWISS, PROBE_SWISS_GROW_TO_SMALL,
-	  "growth" },
-	{ "internal/runtime/maps.(*Map).growToTable", GO_MAP_SWISS, PROBE_SWISS_GROW_TO_TABLE,
-	  "growth" },
-	{ "internal/runtime/maps.(*table).grow", GO_MAP_SWISS, PROBE_SWISS_TABLE_GROW, "growth" },
-	{ "internal/runtime/maps.(*table).split", GO_MAP_SWISS, PROBE_SWISS_TABLE_SPLIT, "growth" },
+	{ "runtime.makemap", PROBE_BOTH, PROBE_GROUP_CREATE, PROBE_NOT_TRACED,
+	  "maps made with a size hint > 8 are not seen at creation" },
+	{ "runtime.makemap_small", PROBE_BOTH, PROBE_GROUP_CREATE, PROBE_NOT_TRACED,
+	  "maps made without a hint are not seen at creation" },
+	{ "runtime.makemap64", PROBE_BOTH, PROBE_GROUP_CREATE, PROBE_NOT_TRACED, UNUSED_VARIANT },
+	{ "runtime.hashGrow", PROBE_CLASSIC, PROBE_GROUP_GROWTH, PROBE_HASH_GROW,
+	  "classic map growth goes unseen" },
+	{ "internal/runtime/maps.(*Map).growToSmall", PROBE_SWISS, PROBE_GROUP_GROWTH,
+	  PROBE_SWISS_GROW_TO_SMALL, "a map's first group goes unseen" },
+	{ "internal/runtime/maps.(*Map).growToTable", PROBE_SWISS, PROBE_GROUP_GROWTH,
+	  PROBE_SWISS_GROW_TO_TABLE, "a map's first table goes unseen" },
+	{ "internal/runtime/maps.(*table).grow", PROBE_SWISS, PROBE_GROUP_GROWTH,
+	  PROBE_SWISS_TABLE_GROW, "table doublings go unseen" },
+	{ "internal/runtime/maps.(*table).split", PROBE_SWISS, PROBE_GROUP_GROWTH,
+	  PROBE_SWISS_TABLE_SPLIT, "table splits go unseen" },
+	{ "runtime.(*hmap).newoverflow", PROBE_CLASSIC, PROBE_GROUP_OVERFLOW, PROBE_NOT_TRACED,
+	  "overflow buckets are counted from map headers only" },
+	{ "runtime.mapassign", PROBE_BOTH, PROBE_GROUP_INSERT, PROBE_NOT_TRACED, UNUSED_VARIANT },
+	{ "runtime.mapassign_fast32", PROBE_BOTH, PROBE_GROUP_INSERT, PROBE_NOT_TRACED,
+	  UNUSED_VARIANT },
+	{ "runtime.mapassign_fast32ptr", PROBE_BOTH, PROBE_GROUP_INSERT, PROBE_NOT_TRACED,
+	  UNUSED_VARIANT },
+	{ "runtime.mapassign_fast64", PROBE_BOTH, PROBE_GROUP_INSERT, PROBE_NOT_TRACED,
+	  UNUSED_VARIANT },
+	{ "runtime.mapassign_fast64ptr", PROBE_BOTH, PROBE_GROUP_INSERT, PROBE_NOT_TRACED,
+	  UNUSED_VARIANT },
+	{ "runtime.mapassign_faststr", PROBE_BOTH, PROBE_GROUP_INSERT, PROBE_NOT_TRACED,
+	  UNUSED_VARIANT },
+	{ "runtime.mapdelete", PROBE_BOTH, PROBE_GROUP_DELETE, PROBE_NOT_TRACED, UNUSED_VARIANT },
+	{ "runtime.mapdelete_fast32", PROBE_BOTH, PROBE_GROUP_DELETE, PROBE_NOT_TRACED,
+	  UNUSED_VARIANT },
+	{ "runtime.mapdelete_fast64", PROBE_BOTH, PROBE_GROUP_DELETE, PROBE_NOT_TRACED,
+	  UNUSED_VARIANT },
+	{ "runtime.mapdelete_faststr", PROBE_BOTH, PROBE_GROUP_DELETE, PROBE_NOT_TRACED,
+	  UNUSED_VARIANT },
+	{ "runtime.mapclear", PROBE_BOTH, PROBE_GROUP_CLEAR, PROBE_NOT_TRACED,
+	  "clear(m) is told from a reused address by the hash seed only" },
 };
+
+const char *probe_group_name(enum probe_group group)
+{
+	static const char *const names[] = {
+		[PROBE_GROUP_CREATE] = "create",   [PROBE_GROUP_GROWTH] = "growth",
+		[PROBE_GROUP_OVERFLOW] = "overflow", [PROBE_GROUP_INSERT] = "insert",
+		[PROBE_GROUP_DELETE] = "delete",   [PROBE_GROUP_CLEAR] = "clear",
+	};
+
+	return names[group];
+}
 
 static bool is_reg(const cs_x86_op *op, x86_reg reg)
 {
@@ -136,6 +182,47 @@ int probe_choose(const uint8_t *code, size_t len, uint64_t vaddr, struct probe_c
 	return err;
 }
 
+/* sub rsp, N: the frame the prologue reserves. */
+static bool frame_reservation(const cs_insn *insn, uint32_t *size)
+{
+	const cs_x86_op *ops = insn->detail->x86.operands;
+
+	if (!insn_is(insn, X86_INS_SUB, 2) || !is_reg(&ops[0], X86_REG_RSP) ||
+	    ops[1].type != X86_OP_IMM || ops[1].imm < 0 || ops[1].imm > UINT32_MAX)
+		return false;
+	*size = (uint32_t)ops[1].imm;
+	return true;
+}
+
+/* Walks the whole function once: its RET instructions and its frame size. */
+static int scan_function(struct probe_site *site, const uint8_t *code, size_t len)
+{
+	uint64_t addr = site->func.entry;
+	csh handle;
+	cs_insn *insn;
+	int seen = 0;
+
+	if (cs_open(CS_ARCH_X86, CS_MODE_64, &handle) != CS_ERR_OK)
+		return -ENOMEM;
+	cs_option(handle, CS_OPT_DETAIL, CS_OPT_ON);
+	insn = cs_malloc(handle);
+	while (insn && cs_disasm_iter(handle, &code, &len, &addr, insn)) {
+		if (seen++ < PROBE_DECODE_INSNS && !site->frame_size)
+			frame_reservation(insn, &site->frame_size);
+		if (insn->id != X86_INS_RET)
+			continue;
+		if (site->nrets == PROBE_MAX_RETS) {
+			site->rets_truncated = true;
+			continue;
+		}
+		site->rets[site->nrets++] = insn->address;
+	}
+	if (insn)
+		cs_free(insn, 1);
+	cs_close(&handle);
+	return 0;
+}
+
 static void plan_site(struct probe_site *site, const struct goelf *ge, const struct pclntab *pt)
 {
 	const uint8_t *code;
@@ -155,18 +242,20 @@ static void plan_site(struct probe_site *site, const struct goelf *ge, const str
 			 "not in the binary (inlined or not linked in)");
 		return;
 	}
-	len = site->func.end - site->func.entry;
-	if (len > PROBE_DECODE_BYTES)
-		len = PROBE_DECODE_BYTES;
-	code = goelf_bytes_at(ge, site->func.entry, len);
 	site->status = PROBE_REFUSED;
-	if (!code || site->func.end <= site->func.entry) {
+	len = site->func.end > site->func.entry ? site->func.end - site->func.entry : 0;
+	if (len > PROBE_MAX_DECODE)
+		len = PROBE_MAX_DECODE;
+	code = len ? goelf_bytes_at(ge, site->func.entry, len) : NULL;
+	if (!code) {
 		snprintf(site->choice.reason, sizeof(site->choice.reason),
 			 "code at 0x%llx is not in the file", (unsigned long long)site->func.entry);
 		return;
 	}
-	if (probe_choose(code, len, site->func.entry, &site->choice))
+	if (probe_choose(code, len < PROBE_DECODE_BYTES ? len : PROBE_DECODE_BYTES,
+			 site->func.entry, &site->choice))
 		return;
+	scan_function(site, code, len);
 	if (goelf_vaddr_to_offset(ge, site->choice.vaddr, &site->file_offset)) {
 		snprintf(site->choice.reason, sizeof(site->choice.reason),
 			 "probe address has no file offset");
@@ -184,7 +273,7 @@ int probe_plan_build(struct probe_plan *plan, const struct goelf *ge, const stru
 	for (i = 0; i < sizeof(probe_specs) / sizeof(probe_specs[0]); i++) {
 		struct probe_site *site;
 
-		if (probe_specs[i].impl != impl)
+		if (!(probe_specs[i].impls & (1u << impl)))
 			continue;
 		if (plan->nsites == GML_MAX_PROBES)
 			return -E2BIG;
@@ -200,6 +289,7 @@ int probe_plan_attachable(const struct probe_plan *plan)
 	int i, n = 0;
 
 	for (i = 0; i < plan->nsites; i++)
-		n += plan->sites[i].status == PROBE_OK;
+		n += plan->sites[i].status == PROBE_OK &&
+		     plan->sites[i].spec->handler != PROBE_NOT_TRACED;
 	return n;
 }

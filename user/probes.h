@@ -12,8 +12,19 @@
 #include "gomapleak.h"
 #include "pclntab.h"
 
+/* What a probe tells; watch attaches groups, not single functions. */
+enum probe_group {
+	PROBE_GROUP_CREATE,
+	PROBE_GROUP_GROWTH,
+	PROBE_GROUP_OVERFLOW,
+	PROBE_GROUP_INSERT,
+	PROBE_GROUP_DELETE,
+	PROBE_GROUP_CLEAR,
+};
+
 /* Which BPF program handles a probe: one per argument shape. */
 enum probe_handler {
+	PROBE_NOT_TRACED, /* planned, no BPF program yet */
 	PROBE_HASH_GROW,
 	PROBE_SWISS_GROW_TO_SMALL,
 	PROBE_SWISS_GROW_TO_TABLE,
@@ -21,12 +32,20 @@ enum probe_handler {
 	PROBE_SWISS_TABLE_SPLIT,
 };
 
+/* Implementations a spec applies to: a mask of 1 << enum go_map_impl. */
+#define PROBE_CLASSIC (1u << GO_MAP_CLASSIC)
+#define PROBE_SWISS (1u << GO_MAP_SWISS)
+#define PROBE_BOTH (PROBE_CLASSIC | PROBE_SWISS)
+
 struct probe_spec {
 	const char *func;
-	enum go_map_impl impl;
+	unsigned int impls;
+	enum probe_group group;
 	enum probe_handler handler;
-	const char *purpose;
+	const char *if_absent; /* what a user loses when the function is not in the binary */
 };
+
+#define PROBE_MAX_RETS 32
 
 /* Where in a function a uprobe goes, and why that instruction. */
 struct probe_choice {
@@ -48,6 +67,10 @@ struct probe_site {
 	struct go_func func;
 	struct probe_choice choice;
 	uint64_t file_offset; /* of choice.vaddr, for the uprobe */
+	uint32_t frame_size;  /* bytes the prologue reserves below the saved frame pointer */
+	int nrets;	      /* RET instructions: results are read there, in RAX... */
+	uint64_t rets[PROBE_MAX_RETS];
+	bool rets_truncated;
 };
 
 struct probe_plan {
@@ -59,5 +82,6 @@ int probe_choose(const uint8_t *code, size_t len, uint64_t vaddr, struct probe_c
 int probe_plan_build(struct probe_plan *plan, const struct goelf *ge, const struct pclntab *pt,
 		     enum go_map_impl impl);
 int probe_plan_attachable(const struct probe_plan *plan);
+const char *probe_group_name(enum probe_group group);
 
 #endif /* GOMAPLEAK_PROBES_H */

@@ -3,27 +3,46 @@
 
 #include <inttypes.h>
 
+#include "json_writer.h"
+
 static const char *or_dash(const char *s)
 {
 	return s && *s ? s : "-";
 }
 
-static void report_site(FILE *out, const struct probe_site *site)
+static void report_site_detail(FILE *out, const struct probe_site *site)
 {
-	const struct probe_choice *c = &site->choice;
+	int i;
 
-	if (site->status != PROBE_OK) {
-		fprintf(out, "  %-44s %-7s %s\n", site->spec->func,
-			site->status == PROBE_ABSENT ? "absent" : "refused", c->reason);
-		return;
-	}
-	fprintf(out, "  %-44s %-7s entry 0x%" PRIx64 " +0x%" PRIx64 " file 0x%" PRIx64 "  %s%s\n",
-		site->spec->func, site->spec->purpose, site->func.entry,
-		c->vaddr - site->func.entry, site->file_offset, c->insn,
-		c->at_stack_check_jump ? "  (drops morestack pass)" : "");
+	fprintf(out, "  %-8s %-42s frame %u bytes, ret at", "", "", site->frame_size);
+	for (i = 0; i < site->nrets; i++)
+		fprintf(out, " +0x%" PRIx64, site->rets[i] - site->func.entry);
+	fprintf(out, "%s\n", site->rets_truncated ? " ..." : "");
 }
 
-void report_plan(FILE *out, const char *path, const struct gobinary *bin)
+static void report_site(FILE *out, const struct probe_site *site, int verbose)
+{
+	const struct probe_choice *c = &site->choice;
+	const char *group = probe_group_name(site->spec->group);
+
+	if (site->status == PROBE_ABSENT) {
+		fprintf(out, "  %-8s %-42s absent (not linked or inlined): %s\n", group,
+			site->spec->func, site->spec->if_absent);
+		return;
+	}
+	if (site->status == PROBE_REFUSED) {
+		fprintf(out, "  %-8s %-42s refused: %s\n", group, site->spec->func, c->reason);
+		return;
+	}
+	fprintf(out, "  %-8s %-42s 0x%" PRIx64 "+0x%" PRIx64 " (file 0x%" PRIx64 ") %s%s%s\n",
+		group, site->spec->func, site->func.entry, c->vaddr - site->func.entry,
+		site->file_offset, c->insn, c->at_stack_check_jump ? ", morestack pass dropped" : "",
+		site->spec->handler == PROBE_NOT_TRACED ? "  [not traced yet]" : "");
+	if (verbose)
+		report_site_detail(out, site);
+}
+
+void report_plan(FILE *out, const char *path, const struct gobinary *bin, int verbose)
 {
 	const struct gobuildinfo *bi = &bin->buildinfo;
 	int i;
@@ -37,8 +56,75 @@ void report_plan(FILE *out, const char *path, const struct gobinary *bin)
 	fprintf(out, "maps:        %s\n", go_map_impl_name(bin->layout.impl));
 	fprintf(out, "functions:   %" PRIu64 " (pclntab at 0x%" PRIx64 ", text at 0x%" PRIx64 ")\n",
 		bin->pclntab.nfunc, bin->pclntab.vaddr, bin->pclntab.text_start);
-	fprintf(out, "probe plan:  %d of %d attachable\n", probe_plan_attachable(&bin->plan),
-		bin->plan.nsites);
+	fprintf(out, "probe plan:  %d probes traced; each function, probe address and instruction:\n",
+		probe_plan_attachable(&bin->plan));
 	for (i = 0; i < bin->plan.nsites; i++)
-		report_site(out, &bin->plan.sites[i]);
+		report_site(out, &bin->plan.sites[i], verbose);
+}
+
+static const char *status_name(enum probe_status status)
+{
+	return status == PROBE_OK ? "ok" : status == PROBE_ABSENT ? "absent" : "refused";
+}
+
+static void json_site(FILE *out, const struct probe_site *site)
+{
+	const struct probe_choice *c = &site->choice;
+	int i;
+
+	fputs("{\"function\":", out);
+	json_string(out, site->spec->func);
+	fprintf(out, ",\"group\":\"%s\",\"status\":\"%s\",\"traced\":%s",
+		probe_group_name(site->spec->group), status_name(site->status),
+		site->status == PROBE_OK && site->spec->handler != PROBE_NOT_TRACED ? "true"
+										     : "false");
+	if (site->status == PROBE_ABSENT) {
+		fputs(",\"reason\":", out);
+		json_string(out, site->spec->if_absent);
+	} else if (site->status == PROBE_REFUSED) {
+		fputs(",\"reason\":", out);
+		json_string(out, c->reason);
+	} else {
+		fprintf(out, ",\"entry\":%" PRIu64 ",\"size\":%" PRIu64 ",\"probe_offset\":%" PRIu64
+			     ",\"file_offset\":%" PRIu64 ",\"instruction\":",
+			site->func.entry, site->func.end - site->func.entry,
+			c->vaddr - site->func.entry, site->file_offset);
+		json_string(out, c->insn);
+		fprintf(out, ",\"drops_morestack_pass\":%s,\"frame_size\":%u,\"ret_offsets\":[",
+			c->at_stack_check_jump ? "true" : "false", site->frame_size);
+		for (i = 0; i < site->nrets; i++)
+			fprintf(out, "%s%" PRIu64, i ? "," : "", site->rets[i] - site->func.entry);
+		fputc(']', out);
+	}
+	fputc('}', out);
+}
+
+/* One JSON object; schema in docs/json.md. */
+void report_plan_json(FILE *out, const char *path, const struct gobinary *bin)
+{
+	const struct gobuildinfo *bi = &bin->buildinfo;
+	int i;
+
+	fputs("{\"binary\":", out);
+	json_string(out, path);
+	fputs(",\"go_version\":", out);
+	json_string(out, bi->version);
+	fputs(",\"module\":", out);
+	json_string(out, bi->main_path);
+	fputs(",\"buildmode\":", out);
+	json_string(out, bi->buildmode);
+	fputs(",\"cgo_enabled\":", out);
+	json_string(out, bi->cgo_enabled);
+	fputs(",\"goexperiment\":", out);
+	json_string(out, bi->goexperiment);
+	fprintf(out, ",\"pie\":%s,\"map_implementation\":\"%s\",\"functions\":%" PRIu64
+		     ",\"pclntab\":%" PRIu64 ",\"text\":%" PRIu64 ",\"probes\":[",
+		bin->elf.is_dyn ? "true" : "false", go_map_impl_name(bin->layout.impl),
+		bin->pclntab.nfunc, bin->pclntab.vaddr, bin->pclntab.text_start);
+	for (i = 0; i < bin->plan.nsites; i++) {
+		if (i)
+			fputc(',', out);
+		json_site(out, &bin->plan.sites[i]);
+	}
+	fputs("]}\n", out);
 }

@@ -7,6 +7,7 @@
 
 #include "gobinary.h"
 
-void report_plan(FILE *out, const char *path, const struct gobinary *bin);
+void report_plan(FILE *out, const char *path, const struct gobinary *bin, int verbose);
+void report_plan_json(FILE *out, const char *path, const struct gobinary *bin);
 
 #endif /* GOMAPLEAK_REPORT_PLAN_H */

@@ -49,6 +49,8 @@ int tracer_open(struct tracer *tr, const struct gml_config *cfg)
 static struct bpf_program *handler_program(struct tracer *tr, enum probe_handler handler)
 {
 	switch (handler) {
+	case PROBE_NOT_TRACED:
+		return NULL;
 	case PROBE_HASH_GROW:
 		return tr->skel->progs.hash_grow;
 	case PROBE_SWISS_GROW_TO_SMALL:
@@ -88,7 +90,7 @@ int tracer_attach(struct tracer *tr, const struct probe_plan *plan, const char *
 
 	for (i = 0; i < plan->nsites; i++) {
 		site = &plan->sites[i];
-		if (site->status != PROBE_OK)
+		if (site->status != PROBE_OK || site->spec->handler == PROBE_NOT_TRACED)
 			continue;
 		err = attach_site(tr, site, i, binary, pid);
 		if (err) {
