@@ -2,8 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0
 # Sets everything up and runs every test: the unit and integration suites on
 # a -Werror build, then both again under ASan and UBSan (the tracer itself runs
-# sanitized against the real targets). Run as root
-# (BPF, uprobes). Ends with one line "N passed, N failed".
+# sanitized against the real targets), then a short libFuzzer run of every
+# parser. Run as root (BPF, uprobes). Ends with one line "N passed, N failed".
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -23,14 +23,19 @@ setup_build() { # setup_build DIR MESON_ARGS...
 setup_build build -Dwerror=true
 setup_build build-sanitize -Dwerror=true -Db_sanitize=address,undefined -Db_lundef=false \
 	-Dc_args=-fno-sanitize-recover=all
+# libFuzzer needs clang; the whole tree carries coverage so the parsers do.
+CC=clang setup_build build-fuzz -Dwerror=true -Dfuzz=true -Db_sanitize=address,undefined \
+	-Db_lundef=false "-Dc_args=-fno-sanitize-recover=all -fsanitize=fuzzer-no-link"
 
 status=0
 meson test -C build --suite unit --suite integration --num-processes 2 --print-errorlogs ||
 	status=1
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1 \
 	meson test -C build-sanitize --suite unit --suite integration --num-processes 2 --print-errorlogs || status=1
+meson test -C build-fuzz --suite fuzz --num-processes 2 --print-errorlogs || status=1
 
-python3 - build/meson-logs/testlog.json build-sanitize/meson-logs/testlog.json <<'PY'
+python3 - build/meson-logs/testlog.json build-sanitize/meson-logs/testlog.json \
+	build-fuzz/meson-logs/testlog.json <<'PY'
 import json, sys
 passed = failed = 0
 for path in sys.argv[1:]:

@@ -212,12 +212,30 @@ int pclntab_set_text_start(struct pclntab *pt, const struct goelf *ge)
 
 int pclntab_open(struct pclntab *pt, const struct goelf *ge)
 {
-	int err = pclntab_locate(pt, ge);
+	int err;
 
+	memset(pt, 0, sizeof(*pt));
+	err = pclntab_locate(pt, ge);
 	if (!err)
 		err = pclntab_set_text_start(pt, ge);
 	if (!err)
 		err = pclntab_index_names(pt);
+	if (err)
+		pclntab_close(pt);
+	return err;
+}
+
+/* A table without its ELF (fuzzing, tests): text_start given when the header has none. */
+int pclntab_open_memory(struct pclntab *pt, const uint8_t *data, size_t size, uint64_t vaddr,
+			uint64_t text_start)
+{
+	int err = pclntab_parse(pt, data, size, vaddr);
+
+	if (err)
+		return err;
+	if (!pt->text_start)
+		pt->text_start = text_start;
+	err = pclntab_index_names(pt);
 	if (err)
 		pclntab_close(pt);
 	return err;
@@ -293,7 +311,9 @@ static int pcvalue(const struct pclntab *pt, uint32_t off, uint64_t entry, uint6
 		first = 0;
 		if (uvarint_read(pt->pctab, pt->pctab_size, &pos, &pcdelta))
 			return -EINVAL;
-		value += (uvdelta & 1) ? (int32_t)~(uint32_t)(uvdelta >> 1) : (int32_t)(uvdelta >> 1);
+		/* Go's int32 arithmetic wraps: add as uint32 to do the same without UB. */
+		value = (int32_t)((uint32_t)value + ((uvdelta & 1) ? ~(uint32_t)(uvdelta >> 1)
+								   : (uint32_t)(uvdelta >> 1)));
 		pc += pcdelta; /* times minLC, which is 1 on amd64 */
 		if (target < pc) {
 			*out = value;

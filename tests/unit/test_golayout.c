@@ -70,3 +70,37 @@ Test(golayout, rejects_go117_and_unknown_future_series)
 	layout_of("go2.0", "", &err);
 	cr_assert_eq(err, -EPROTONOSUPPORT);
 }
+
+/*
+ * No Go 1.18 or 1.20 toolchain is packaged here: these values come from the
+ * Go sources (runtime/symtab.go moduledata, runtime/symtab.go pcHeader) and
+ * are pinned so that a change to them is deliberate.
+ */
+#include "moduledata.h"
+#include "pclntab.h"
+
+Test(golayout, go118_and_go119_moduledata_types_at_280)
+{
+	cr_assert_eq(moduledata_types_offset(PCLNTAB_MAGIC_GO118), 280);
+}
+
+Test(golayout, go120_and_later_moduledata_types_at_296_after_covctrs)
+{
+	cr_assert_eq(moduledata_types_offset(PCLNTAB_MAGIC_GO120), 296);
+}
+
+Test(golayout, go118_format_magic_and_go120_format_magic_are_both_read)
+{
+	uint8_t hdr[72] = { 0 };
+	struct pclntab pt;
+	uint32_t magics[] = { PCLNTAB_MAGIC_GO118, PCLNTAB_MAGIC_GO120 };
+	size_t i;
+
+	for (i = 0; i < 2; i++) {
+		memcpy(hdr, &magics[i], 4);
+		hdr[6] = 1;
+		hdr[7] = 8;
+		/* A header alone has no functions: refused, but not as an old format. */
+		cr_assert_eq(pclntab_parse(&pt, hdr, sizeof(hdr), 0), -EINVAL);
+	}
+}

@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# Seeds the fuzzers' corpora from real binaries: whole small Go executables,
+# their .go.buildinfo and pclntab sections, and their functions' first bytes.
+# Usage: make_corpus.sh OUTDIR STAMP
+set -euo pipefail
+out=$1
+targets=${GOMAPLEAK_TARGETS:-/var/cache/gomapleak/targets}
+rm -rf "$out"
+mkdir -p "$out"/{goelf,buildinfo,pclntab,probe_choose}
+
+for bin in "$targets"/go1.19/default/growonce "$targets"/go1.21/stripped-pie/growonce \
+	"$targets"/go1.24-noswiss/default/growonce "$targets"/go1.26/stripped-pie/growonce \
+	"$targets"/go1.27/cgo-ext-stripped/growonce; do
+	name=$(echo "${bin#"$targets"/}" | tr / -)
+	cp "$bin" "$out/goelf/$name"
+	objcopy -O binary --only-section=.go.buildinfo "$bin" "$out/buildinfo/$name"
+	for sec in .gopclntab .data.rel.ro.gopclntab; do
+		objcopy -O binary --only-section="$sec" "$bin" "$out/pclntab/$name" 2>/dev/null || true
+		[ -s "$out/pclntab/$name" ] && break
+	done
+	[ -s "$out/pclntab/$name" ] || rm -f "$out/pclntab/$name"
+done
+# Prologues: the first 32 bytes of each map function in two toolchains' builds.
+for bin in "$targets"/go1.19/default/growonce "$targets"/go1.26/default/growonce; do
+	nm "$bin" 2>/dev/null | awk '$3 ~ /^runtime\.(map|hashGrow|makemap)|maps\./ {print $1}' |
+		head -n 40 | while read -r addr; do
+		off=$((0x$addr - 0x400000))
+		dd if="$bin" of="$out/probe_choose/$(basename "$(dirname "$(dirname "$bin")")")-$addr" \
+			bs=1 skip="$off" count=32 status=none
+	done
+done
+date >"$2"
