@@ -267,7 +267,8 @@ static int run_watch(struct gml_context *ctx, const sigset_t *stop_signals)
 		snprintf(ctx->why, sizeof(ctx->why), "cannot set up event loop: %s", strerror(errno));
 		return fail(ctx, GML_EXIT_ATTACH);
 	}
-	event_printer_init(&ctx->printer, stdout, &ctx->bin.pclntab, ctx->load_bias);
+	event_printer_init(&ctx->printer, stdout, &ctx->bin.pclntab, &ctx->bin.types,
+			   ctx->load_bias);
 	clock_gettime(CLOCK_MONOTONIC, &ctx->started);
 	watch_announce(ctx);
 	watch_loop(ctx);

@@ -14,10 +14,11 @@ static int64_t clock_ns(clockid_t id)
 }
 
 void event_printer_init(struct event_printer *p, FILE *out, const struct pclntab *pt,
-			uint64_t load_bias)
+			const struct gotypes *types, uint64_t load_bias)
 {
 	p->out = out;
 	p->pt = pt;
+	p->types = types;
 	p->load_bias = load_bias;
 	p->mono_to_wall_ns = clock_ns(CLOCK_REALTIME) - clock_ns(CLOCK_MONOTONIC);
 }
@@ -61,16 +62,28 @@ static void print_pc(const struct event_printer *p, uint64_t pc)
 		fprintf(p->out, "0x%" PRIx64, pc);
 }
 
+/* Quoted: Go type names may hold spaces ("map[string]interface {}"). */
+static void print_type(const struct event_printer *p, uint64_t type)
+{
+	char name[256];
+
+	if (p->types && !gotypes_name(p->types, type - p->load_bias, name, sizeof(name)))
+		fprintf(p->out, "\"%s\"", name);
+	else
+		fprintf(p->out, "0x%" PRIx64, type);
+}
+
 void event_print(const struct event_printer *p, const struct gml_event *e)
 {
 	bool classic = e->grow_kind == GML_GROW_CLASSIC_DOUBLE ||
 		       e->grow_kind == GML_GROW_CLASSIC_SAME_SIZE;
 
 	print_time(p, e->ts_ns);
-	fprintf(p->out, " pid=%u grow=%s map=0x%" PRIx64 " type=0x%" PRIx64 " entries=%" PRIu64
-			" %s=%" PRIu64 " caller=",
-		e->pid, grow_kind_name(e->grow_kind), (uint64_t)e->map, (uint64_t)e->type,
-		(uint64_t)e->count, classic ? "B" : "capacity", (uint64_t)e->size);
+	fprintf(p->out, " pid=%u grow=%s map=0x%" PRIx64 " type=", e->pid,
+		grow_kind_name(e->grow_kind), (uint64_t)e->map);
+	print_type(p, e->type);
+	fprintf(p->out, " entries=%" PRIu64 " %s=%" PRIu64 " caller=", (uint64_t)e->count,
+		classic ? "B" : "capacity", (uint64_t)e->size);
 	print_pc(p, e->caller_pc);
 	fputc('\n', p->out);
 }

@@ -6,17 +6,19 @@
 #include <stdio.h>
 
 #include "gomapleak.h"
+#include "gotypes.h"
 #include "pclntab.h"
 
 struct event_printer {
 	FILE *out;
 	const struct pclntab *pt;
+	const struct gotypes *types;
 	uint64_t load_bias;	   /* runtime address - file address */
 	int64_t mono_to_wall_ns;   /* add to a bpf_ktime_get_ns() stamp for wall time */
 };
 
 void event_printer_init(struct event_printer *p, FILE *out, const struct pclntab *pt,
-			uint64_t load_bias);
+			const struct gotypes *types, uint64_t load_bias);
 const char *grow_kind_name(unsigned int kind);
 void event_print(const struct event_printer *p, const struct gml_event *e);
 

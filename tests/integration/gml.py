@@ -17,7 +17,7 @@ SOURCE = os.environ["GOMAPLEAK_SOURCE"]
 
 EVENT_RE = re.compile(
     r"^(?P<time>\S+) pid=(?P<pid>\d+) grow=(?P<kind>\S+) map=(?P<map>0x[0-9a-f]+) "
-    r"type=(?P<type>0x[0-9a-f]+) entries=(?P<entries>\d+) (?P<sizename>B|capacity)=(?P<size>\d+) "
+    r"type=(?P<type>\"[^\"]*\"|0x[0-9a-f]+) entries=(?P<entries>\d+) (?P<sizename>B|capacity)=(?P<size>\d+) "
     r"caller=(?P<caller>\S+)$")
 
 

@@ -90,6 +90,7 @@ class Growth(unittest.TestCase):
         self.assertTrue(mine, "no events for map %s in %r" % (map_addr, events))
         for e in mine:
             self.assertEqual(int(e["pid"]), target.pid)
+            self.assertEqual(e["type"], '"map[int64]int64"')
         return mine
 
     def check_classic(self, n):
