@@ -84,7 +84,8 @@ static void measure_at(struct probe_cost_bpf *skel, const struct goelf *ge, cons
 		return;
 	link = bpf_program__attach_uprobe(skel->progs.count_hit, false, -1, argv[0], off);
 	if (!link) {
-		fprintf(stderr, "attach at +0x%lx failed\n", (unsigned long)(insn->address - entry));
+		fprintf(stderr, "attach at +0x%lx failed\n",
+			(unsigned long)(insn->address - entry));
 		return;
 	}
 	rate = run_workload(argv);

@@ -16,13 +16,13 @@
 #define GO_ARG3(regs) ((regs)->rcx)
 #define GO_ARG4(regs) ((regs)->rdi)
 #define GO_ARG5(regs) ((regs)->rsi)
-#define GO_SP(regs) ((regs)->rsp)
-#define GO_FP(regs) ((regs)->rbp)
-#define GO_G(regs) ((regs)->r14)
+#define GO_SP(regs)   ((regs)->rsp)
+#define GO_FP(regs)   ((regs)->rbp)
+#define GO_G(regs)    ((regs)->r14)
 
 /* EFLAGS carry and zero: JBE (jump if below or equal) is taken when either is set. */
-#define GO_FLAGS_CF (1ul << 0)
-#define GO_FLAGS_ZF (1ul << 6)
+#define GO_FLAGS_CF	   (1ul << 0)
+#define GO_FLAGS_ZF	   (1ul << 6)
 #define GO_JBE_TAKEN(regs) (((regs)->eflags & (GO_FLAGS_CF | GO_FLAGS_ZF)) != 0)
 
 #endif /* GOMAPLEAK_GO_ABI_H */

@@ -122,32 +122,31 @@ int hash_grow(struct pt_regs *regs)
 	return 0;
 }
 
-/* maps.(*Map).growToSmall(m *Map, typ *MapType) */
-SEC("uprobe")
-int swiss_grow_to_small(struct pt_regs *regs)
+/* maps.(*Map).growToSmall / growToTable(m *Map, typ *MapType): a first group or table. */
+static __always_inline int swiss_map_grow(struct pt_regs *regs, __u64 capacity, __u8 kind)
 {
 	int probe = probe_enter(regs);
 	__u64 map = GO_ARG1(regs);
 
 	if (probe < 0)
 		return 0;
-	emit_grow(regs, probe, map, GO_ARG2(regs), read_user_u64(map + cfg.go.swiss_used_off), 8,
-		  GML_GROW_SWISS_TO_SMALL);
+	emit_grow(regs, probe, map, GO_ARG2(regs), read_user_u64(map + cfg.go.swiss_used_off),
+		  capacity, kind);
 	return 0;
 }
 
-/* maps.(*Map).growToTable(m *Map, typ *MapType): the first table holds 16 slots. */
+/* The first group of a small map holds 8 slots. */
+SEC("uprobe")
+int swiss_grow_to_small(struct pt_regs *regs)
+{
+	return swiss_map_grow(regs, 8, GML_GROW_SWISS_TO_SMALL);
+}
+
+/* The first table holds 16 slots. */
 SEC("uprobe")
 int swiss_grow_to_table(struct pt_regs *regs)
 {
-	int probe = probe_enter(regs);
-	__u64 map = GO_ARG1(regs);
-
-	if (probe < 0)
-		return 0;
-	emit_grow(regs, probe, map, GO_ARG2(regs), read_user_u64(map + cfg.go.swiss_used_off), 16,
-		  GML_GROW_SWISS_TO_TABLE);
-	return 0;
+	return swiss_map_grow(regs, 16, GML_GROW_SWISS_TO_TABLE);
 }
 
 /* maps.(*table).grow(t *table, typ *MapType, m *Map, newCapacity uint16) */

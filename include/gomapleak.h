@@ -52,9 +52,9 @@ struct gml_event {
 	__u64 size;	 /* classic: B before the grow; Swiss: table capacity after */
 	__u32 pid;
 	__u32 tid;
-	__u16 probe;	 /* index of the probe in the plan */
-	__u8 kind;	 /* enum gml_event_kind */
-	__u8 grow_kind;	 /* enum gml_grow_kind */
+	__u16 probe;	/* index of the probe in the plan */
+	__u8 kind;	/* enum gml_event_kind */
+	__u8 grow_kind; /* enum gml_grow_kind */
 	__u32 pad;
 };
 

@@ -7,7 +7,7 @@ set -euo pipefail
 
 # Debian packages the build and the tests need.
 DEB_PACKAGES=(
-	clang llvm lld libbpf-dev bpftool libelf-dev zlib1g-dev libcapstone-dev
+	clang clang-format llvm lld libbpf-dev bpftool libelf-dev zlib1g-dev libcapstone-dev
 	libcriterion-dev libmicrohttpd-dev meson ninja-build pkg-config
 	libclang-rt-14-dev prometheus bpftrace binutils jq procps curl
 )

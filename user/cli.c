@@ -81,7 +81,8 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 		break;
 	case OPT_DURATION:
 		if (parse_seconds(arg, &o->duration))
-			argp_error(state, "invalid duration '%s': a positive number of seconds", arg);
+			argp_error(state, "invalid duration '%s': a positive number of seconds",
+				   arg);
 		break;
 	case 'v':
 		o->verbose++;
@@ -107,22 +108,30 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 }
 
 static const struct argp watch_argp = {
-	watch_options, parse_opt, NULL,
+	watch_options,
+	parse_opt,
+	NULL,
 	"Attach to the Go program PID and print one line per map growth.\v"
 	"Examples:\n"
 	"  gomapleak watch -p 4121\n"
 	"  gomapleak watch -p 4121 --duration 10 -v\n",
-	NULL, NULL, NULL,
+	NULL,
+	NULL,
+	NULL,
 };
 
 static const struct argp inspect_argp = {
-	inspect_options, parse_opt, "[BINARY]",
+	inspect_options,
+	parse_opt,
+	"[BINARY]",
 	"Show a Go binary's version, map implementation and probe plan.\v"
 	"Examples:\n"
 	"  gomapleak inspect ./server\n"
 	"  gomapleak inspect -p 4121\n"
 	"  gomapleak inspect --json ./server | jq '.probes[] | select(.traced)'\n",
-	NULL, NULL, NULL,
+	NULL,
+	NULL,
+	NULL,
 };
 
 int cli_parse(int argc, char **argv, struct cli_options *out)

@@ -12,7 +12,8 @@ static int open_buildinfo(struct gobinary *gb, const char *path, char *why, size
 	if (err == -ENOENT)
 		snprintf(why, len, "%s is not a Go binary (no Go build info)", path);
 	else if (err == -EPROTONOSUPPORT)
-		snprintf(why, len, "%s was built by Go older than 1.18, which is not supported", path);
+		snprintf(why, len, "%s was built by Go older than 1.18, which is not supported",
+			 path);
 	else if (err)
 		snprintf(why, len, "%s: Go build info is corrupt", path);
 	return err;

@@ -12,9 +12,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define BUILDINFO_MAGIC "\xff Go buildinf:"
-#define BUILDINFO_MAGIC_LEN 14
-#define BUILDINFO_HEADER_LEN 32
+#define BUILDINFO_MAGIC		      "\xff Go buildinf:"
+#define BUILDINFO_MAGIC_LEN	      14
+#define BUILDINFO_HEADER_LEN	      32
 #define BUILDINFO_FLAG_INLINE_STRINGS 0x2
 
 static int read_string(const uint8_t *data, size_t size, size_t *pos, const uint8_t **str,

@@ -10,7 +10,7 @@ struct go_version {
 };
 
 struct gobuildinfo {
-	char version[64];	/* "go1.26.10" as the runtime reports it */
+	char version[64]; /* "go1.26.10" as the runtime reports it */
 	struct go_version parsed;
 	char main_path[256];	/* main module's package path */
 	char goexperiment[128]; /* build setting GOEXPERIMENT, "" when unset */

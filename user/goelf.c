@@ -115,22 +115,53 @@ int goelf_find_section(const struct goelf *ge, const char *name, struct goelf_se
 	return -ENOENT;
 }
 
-int goelf_vaddr_to_offset(const struct goelf *ge, uint64_t vaddr, uint64_t *offset)
+typedef bool (*segment_match_fn)(const GElf_Phdr *phdr, uint64_t key);
+
+/* The first PT_LOAD segment for which match(phdr, key) holds. */
+static int find_load_segment(const struct goelf *ge, segment_match_fn match, uint64_t key,
+			     GElf_Phdr *out)
 {
 	size_t i, nphdr;
-	GElf_Phdr phdr;
 
 	if (elf_getphdrnum(ge->elf, &nphdr))
 		return -ENOEXEC;
 	for (i = 0; i < nphdr; i++) {
-		if (!gelf_getphdr(ge->elf, i, &phdr) || phdr.p_type != PT_LOAD)
-			continue;
-		if (vaddr < phdr.p_vaddr || vaddr - phdr.p_vaddr >= phdr.p_filesz)
-			continue;
-		*offset = vaddr - phdr.p_vaddr + phdr.p_offset;
-		return *offset < ge->size ? 0 : -ENOEXEC;
+		if (gelf_getphdr(ge->elf, i, out) && out->p_type == PT_LOAD && match(out, key))
+			return 0;
 	}
 	return -ENOENT;
+}
+
+static bool segment_holds_vaddr(const GElf_Phdr *phdr, uint64_t vaddr)
+{
+	return vaddr >= phdr->p_vaddr && vaddr - phdr->p_vaddr < phdr->p_filesz;
+}
+
+static bool segment_starts_in_page(const GElf_Phdr *phdr, uint64_t page_offset)
+{
+	return (phdr->p_offset & ~(uint64_t)0xfff) == page_offset;
+}
+
+int goelf_vaddr_to_offset(const struct goelf *ge, uint64_t vaddr, uint64_t *offset)
+{
+	GElf_Phdr phdr;
+	int err = find_load_segment(ge, segment_holds_vaddr, vaddr, &phdr);
+
+	if (err)
+		return err;
+	*offset = vaddr - phdr.p_vaddr + phdr.p_offset;
+	return *offset < ge->size ? 0 : -ENOEXEC;
+}
+
+/* The file's virtual address of the page a mapping at file offset page_offset starts. */
+int goelf_page_vaddr(const struct goelf *ge, uint64_t page_offset, uint64_t *vaddr)
+{
+	GElf_Phdr phdr;
+	int err = find_load_segment(ge, segment_starts_in_page, page_offset, &phdr);
+
+	if (!err)
+		*vaddr = phdr.p_vaddr & ~(uint64_t)0xfff;
+	return err;
 }
 
 const uint8_t *goelf_bytes_at(const struct goelf *ge, uint64_t vaddr, size_t len)

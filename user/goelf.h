@@ -29,6 +29,7 @@ void goelf_close(struct goelf *ge);
 
 int goelf_find_section(const struct goelf *ge, const char *name, struct goelf_section *out);
 int goelf_vaddr_to_offset(const struct goelf *ge, uint64_t vaddr, uint64_t *offset);
+int goelf_page_vaddr(const struct goelf *ge, uint64_t page_offset, uint64_t *vaddr);
 const uint8_t *goelf_bytes_at(const struct goelf *ge, uint64_t vaddr, size_t len);
 int goelf_find_symbol(const struct goelf *ge, const char *name, uint64_t *vaddr, uint64_t *size);
 

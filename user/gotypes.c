@@ -8,37 +8,30 @@
  * (../shared/GO-RUNTIME.md sections 2, 3.3, 4.3, 9.)
  */
 #include "gotypes.h"
+#include "bytes.h"
 
 #include <errno.h>
 #include <string.h>
 
 #include "varint.h"
 
-#define TYPE_SIZE 0
-#define TYPE_TFLAG 20
-#define TYPE_KIND 23
-#define TYPE_STR 40
-#define TYPE_HEADER_SIZE 48
-#define TFLAG_EXTRA_STAR 2
-#define KIND_MASK 0x1f
-#define MAPTYPE_KEY 48
-#define MAPTYPE_ELEM 56
-#define CLASSIC_BUCKETSIZE 82
-#define SWISS_GROUPSIZE 80
-#define SWISS_SLOTSIZE 88	/* Go 1.24-1.26 */
-#define SWISS_KEYSTRIDE_127 96	/* Go 1.27: KeysOff 88, KeyStride 96 */
-#define MAPTYPE_SIZE_CLASSIC 88
-#define MAPTYPE_SIZE_SWISS 112
+#define TYPE_SIZE	       0
+#define TYPE_TFLAG	       20
+#define TYPE_KIND	       23
+#define TYPE_STR	       40
+#define TYPE_HEADER_SIZE       48
+#define TFLAG_EXTRA_STAR       2
+#define KIND_MASK	       0x1f
+#define MAPTYPE_KEY	       48
+#define MAPTYPE_ELEM	       56
+#define CLASSIC_BUCKETSIZE     82
+#define SWISS_GROUPSIZE	       80
+#define SWISS_SLOTSIZE	       88 /* Go 1.24-1.26 */
+#define SWISS_KEYSTRIDE_127    96 /* Go 1.27: KeysOff 88, KeyStride 96 */
+#define MAPTYPE_SIZE_CLASSIC   88
+#define MAPTYPE_SIZE_SWISS     112
 #define MAPTYPE_SIZE_SWISS_127 136
-#define NAME_MAX_READ 4096
-
-static uint64_t le64(const uint8_t *p)
-{
-	uint64_t v;
-
-	memcpy(&v, p, sizeof(v));
-	return v;
-}
+#define NAME_MAX_READ	       4096
 
 void gotypes_init(struct gotypes *gt, const struct goelf *ge, const struct moduledata *md,
 		  int go_minor)

@@ -9,9 +9,9 @@
 #include "golayout.h"
 #include "moduledata.h"
 
-#define GO_KIND_MAP 21
+#define GO_KIND_MAP	21
 #define GO_KIND_POINTER 22
-#define GO_KIND_STRING 24
+#define GO_KIND_STRING	24
 
 struct gotypes {
 	const struct goelf *ge;

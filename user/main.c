@@ -100,14 +100,16 @@ static int watch_open_target(struct gml_context *ctx)
 	if (err)
 		return exit_code_for_open(err);
 	if (!probe_plan_attachable(&ctx->bin.plan)) {
-		snprintf(ctx->why, sizeof(ctx->why), "%s: no map function can be probed (see 'gomapleak inspect -p %d')",
+		snprintf(ctx->why, sizeof(ctx->why),
+			 "%s: no map function can be probed (see 'gomapleak inspect -p %d')",
 			 ctx->target.exe_name, ctx->opt.pid);
 		return GML_EXIT_UNSUPPORTED;
 	}
 	err = target_load_bias(&ctx->target, &ctx->bin.elf, &ctx->load_bias);
 	if (err) {
-		snprintf(ctx->why, sizeof(ctx->why), "cannot find where %s is loaded in process %d: %s",
-			 ctx->target.exe_name, ctx->opt.pid, strerror(-err));
+		snprintf(ctx->why, sizeof(ctx->why),
+			 "cannot find where %s is loaded in process %d: %s", ctx->target.exe_name,
+			 ctx->opt.pid, strerror(-err));
 		return GML_EXIT_NO_TARGET;
 	}
 	return GML_EXIT_OK;
@@ -232,8 +234,9 @@ static void watch_summary(struct gml_context *ctx)
 		fprintf(stderr, "gomapleak: cannot read BPF counters\n");
 		return;
 	}
-	fprintf(stderr, "gomapleak: detached after %.1fs (%s); %" PRIu64 " events; %" PRIu64
-			" events lost\n",
+	fprintf(stderr,
+		"gomapleak: detached after %.1fs (%s); %" PRIu64 " events; %" PRIu64
+		" events lost\n",
 		seconds_since(&ctx->started), ctx->stop_reason, ctx->events, c.lost);
 	if (!ctx->opt.verbose)
 		return;
@@ -264,7 +267,8 @@ static int run_watch(struct gml_context *ctx, const sigset_t *stop_signals)
 	if (code)
 		return fail(ctx, code);
 	if (watch_setup_wakeups(ctx, stop_signals)) {
-		snprintf(ctx->why, sizeof(ctx->why), "cannot set up event loop: %s", strerror(errno));
+		snprintf(ctx->why, sizeof(ctx->why), "cannot set up event loop: %s",
+			 strerror(errno));
 		return fail(ctx, GML_EXIT_ATTACH);
 	}
 	event_printer_init(&ctx->printer, stdout, &ctx->bin.pclntab, &ctx->bin.types,

@@ -6,20 +6,13 @@
  * (before), whose text and types fields point into the file.
  */
 #include "moduledata.h"
+#include "bytes.h"
 
 #include <errno.h>
 #include <string.h>
 
 #define MODULEDATA_TEXT_OFF 176
 #define PCLNTAB_MAGIC_GO118 0xfffffff0u
-
-static uint64_t le64(const uint8_t *p)
-{
-	uint64_t v;
-
-	memcpy(&v, p, sizeof(v));
-	return v;
-}
 
 uint32_t moduledata_types_offset(uint32_t pclntab_magic)
 {

@@ -7,6 +7,7 @@
  * the file is checked before use.
  */
 #include "pclntab.h"
+#include "bytes.h"
 #include "moduledata.h"
 #include "varint.h"
 
@@ -14,35 +15,19 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define PCHEADER_SIZE 72
-#define PCHEADER_TEXT_START 24
+#define PCHEADER_SIZE	      72
+#define PCHEADER_TEXT_START   24
 #define PCHEADER_FUNCNAME_OFF 32
-#define PCHEADER_CU_OFF 40
-#define PCHEADER_FILETAB_OFF 48
-#define PCHEADER_PCTAB_OFF 56
-#define PCHEADER_PCLN_OFF 64
-#define FUNC_NAMEOFF 4
-#define FUNC_PCFILE 20
-#define FUNC_PCLN 24
-#define FUNC_CUOFFSET 32
-#define FUNC_FIXED_MIN 36
-#define PCLNTAB_MAX_FUNCS (16u << 20)
-
-static uint32_t le32(const uint8_t *p)
-{
-	uint32_t v;
-
-	memcpy(&v, p, sizeof(v));
-	return v;
-}
-
-static uint64_t le64(const uint8_t *p)
-{
-	uint64_t v;
-
-	memcpy(&v, p, sizeof(v));
-	return v;
-}
+#define PCHEADER_CU_OFF	      40
+#define PCHEADER_FILETAB_OFF  48
+#define PCHEADER_PCTAB_OFF    56
+#define PCHEADER_PCLN_OFF     64
+#define FUNC_NAMEOFF	      4
+#define FUNC_PCFILE	      20
+#define FUNC_PCLN	      24
+#define FUNC_CUOFFSET	      32
+#define FUNC_FIXED_MIN	      36
+#define PCLNTAB_MAX_FUNCS     (16u << 20)
 
 static int pclntab_check_header(const uint8_t *data, size_t size)
 {

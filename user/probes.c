@@ -20,7 +20,7 @@
 
 #define PROBE_DECODE_BYTES 64
 #define PROBE_DECODE_INSNS 8
-#define G_STACKGUARD0_OFF 0x10
+#define G_STACKGUARD0_OFF  0x10
 
 #define PROBE_MAX_DECODE (64u << 10)
 
@@ -70,9 +70,9 @@ static const struct probe_spec probe_specs[] = {
 const char *probe_group_name(enum probe_group group)
 {
 	static const char *const names[] = {
-		[PROBE_GROUP_CREATE] = "create",   [PROBE_GROUP_GROWTH] = "growth",
+		[PROBE_GROUP_CREATE] = "create",     [PROBE_GROUP_GROWTH] = "growth",
 		[PROBE_GROUP_OVERFLOW] = "overflow", [PROBE_GROUP_INSERT] = "insert",
-		[PROBE_GROUP_DELETE] = "delete",   [PROBE_GROUP_CLEAR] = "clear",
+		[PROBE_GROUP_DELETE] = "delete",     [PROBE_GROUP_CLEAR] = "clear",
 	};
 
 	return names[group];
@@ -122,7 +122,8 @@ static bool is_stack_guard_cmp(const cs_insn *insn)
 
 static bool is_push_rbp(const cs_insn *insn)
 {
-	return insn_is(insn, X86_INS_PUSH, 1) && is_reg(&insn->detail->x86.operands[0], X86_REG_RBP);
+	return insn_is(insn, X86_INS_PUSH, 1) &&
+	       is_reg(&insn->detail->x86.operands[0], X86_REG_RBP);
 }
 
 static void choose_insn(struct probe_choice *out, const cs_insn *insn, bool at_jump)

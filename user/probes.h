@@ -34,8 +34,8 @@ enum probe_handler {
 
 /* Implementations a spec applies to: a mask of 1 << enum go_map_impl. */
 #define PROBE_CLASSIC (1u << GO_MAP_CLASSIC)
-#define PROBE_SWISS (1u << GO_MAP_SWISS)
-#define PROBE_BOTH (PROBE_CLASSIC | PROBE_SWISS)
+#define PROBE_SWISS   (1u << GO_MAP_SWISS)
+#define PROBE_BOTH    (PROBE_CLASSIC | PROBE_SWISS)
 
 struct probe_spec {
 	const char *func;
@@ -57,8 +57,8 @@ struct probe_choice {
 
 enum probe_status {
 	PROBE_OK,
-	PROBE_ABSENT,	/* not in the binary (inlined or not linked in) */
-	PROBE_REFUSED,	/* found, but no safe instruction to probe */
+	PROBE_ABSENT,  /* not in the binary (inlined or not linked in) */
+	PROBE_REFUSED, /* found, but no safe instruction to probe */
 };
 
 struct probe_site {

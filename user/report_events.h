@@ -13,8 +13,8 @@ struct event_printer {
 	FILE *out;
 	const struct pclntab *pt;
 	const struct gotypes *types;
-	uint64_t load_bias;	   /* runtime address - file address */
-	int64_t mono_to_wall_ns;   /* add to a bpf_ktime_get_ns() stamp for wall time */
+	uint64_t load_bias;	 /* runtime address - file address */
+	int64_t mono_to_wall_ns; /* add to a bpf_ktime_get_ns() stamp for wall time */
 };
 
 void event_printer_init(struct event_printer *p, FILE *out, const struct pclntab *pt,

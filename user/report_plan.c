@@ -36,7 +36,8 @@ static void report_site(FILE *out, const struct probe_site *site, int verbose)
 	}
 	fprintf(out, "  %-8s %-42s 0x%" PRIx64 "+0x%" PRIx64 " (file 0x%" PRIx64 ") %s%s%s\n",
 		group, site->spec->func, site->func.entry, c->vaddr - site->func.entry,
-		site->file_offset, c->insn, c->at_stack_check_jump ? ", morestack pass dropped" : "",
+		site->file_offset, c->insn,
+		c->at_stack_check_jump ? ", morestack pass dropped" : "",
 		site->spec->handler == PROBE_NOT_TRACED ? "  [not traced yet]" : "");
 	if (verbose)
 		report_site_detail(out, site);
@@ -56,7 +57,8 @@ void report_plan(FILE *out, const char *path, const struct gobinary *bin, int ve
 	fprintf(out, "maps:        %s\n", go_map_impl_name(bin->layout.impl));
 	fprintf(out, "functions:   %" PRIu64 " (pclntab at 0x%" PRIx64 ", text at 0x%" PRIx64 ")\n",
 		bin->pclntab.nfunc, bin->pclntab.vaddr, bin->pclntab.text_start);
-	fprintf(out, "probe plan:  %d probes traced; each function, probe address and instruction:\n",
+	fprintf(out,
+		"probe plan:  %d probes traced; each function, probe address and instruction:\n",
 		probe_plan_attachable(&bin->plan));
 	for (i = 0; i < bin->plan.nsites; i++)
 		report_site(out, &bin->plan.sites[i], verbose);
@@ -77,7 +79,7 @@ static void json_site(FILE *out, const struct probe_site *site)
 	fprintf(out, ",\"group\":\"%s\",\"status\":\"%s\",\"traced\":%s",
 		probe_group_name(site->spec->group), status_name(site->status),
 		site->status == PROBE_OK && site->spec->handler != PROBE_NOT_TRACED ? "true"
-										     : "false");
+										    : "false");
 	if (site->status == PROBE_ABSENT) {
 		fputs(",\"reason\":", out);
 		json_string(out, site->spec->if_absent);
@@ -85,8 +87,9 @@ static void json_site(FILE *out, const struct probe_site *site)
 		fputs(",\"reason\":", out);
 		json_string(out, c->reason);
 	} else {
-		fprintf(out, ",\"entry\":%" PRIu64 ",\"size\":%" PRIu64 ",\"probe_offset\":%" PRIu64
-			     ",\"file_offset\":%" PRIu64 ",\"instruction\":",
+		fprintf(out,
+			",\"entry\":%" PRIu64 ",\"size\":%" PRIu64 ",\"probe_offset\":%" PRIu64
+			",\"file_offset\":%" PRIu64 ",\"instruction\":",
 			site->func.entry, site->func.end - site->func.entry,
 			c->vaddr - site->func.entry, site->file_offset);
 		json_string(out, c->insn);
@@ -117,8 +120,9 @@ void report_plan_json(FILE *out, const char *path, const struct gobinary *bin)
 	json_string(out, bi->cgo_enabled);
 	fputs(",\"goexperiment\":", out);
 	json_string(out, bi->goexperiment);
-	fprintf(out, ",\"pie\":%s,\"map_implementation\":\"%s\",\"functions\":%" PRIu64
-		     ",\"pclntab\":%" PRIu64 ",\"text\":%" PRIu64 ",\"probes\":[",
+	fprintf(out,
+		",\"pie\":%s,\"map_implementation\":\"%s\",\"functions\":%" PRIu64
+		",\"pclntab\":%" PRIu64 ",\"text\":%" PRIu64 ",\"probes\":[",
 		bin->elf.is_dyn ? "true" : "false", go_map_impl_name(bin->layout.impl),
 		bin->pclntab.nfunc, bin->pclntab.vaddr, bin->pclntab.text_start);
 	for (i = 0; i < bin->plan.nsites; i++) {

@@ -10,8 +10,6 @@
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
-#define PAGE_MASK_4K (~(uint64_t)0xfff)
-
 int target_open(struct target *t, pid_t pid)
 {
 	ssize_t n;
@@ -38,25 +36,6 @@ void target_close(struct target *t)
 	if (t->pidfd > 0)
 		close(t->pidfd);
 	t->pidfd = -1;
-}
-
-/* Virtual address, in the file's terms, of the page mapped from file offset off. */
-static int segment_vaddr_for_offset(const struct goelf *ge, uint64_t off, uint64_t *vaddr)
-{
-	size_t i, nphdr;
-	GElf_Phdr phdr;
-
-	if (elf_getphdrnum(ge->elf, &nphdr))
-		return -ENOEXEC;
-	for (i = 0; i < nphdr; i++) {
-		if (!gelf_getphdr(ge->elf, i, &phdr) || phdr.p_type != PT_LOAD)
-			continue;
-		if ((phdr.p_offset & PAGE_MASK_4K) == off) {
-			*vaddr = phdr.p_vaddr & PAGE_MASK_4K;
-			return 0;
-		}
-	}
-	return -ENOENT;
 }
 
 /*
@@ -88,7 +67,7 @@ int target_load_bias(const struct target *t, const struct goelf *ge, uint64_t *b
 			continue;
 		if (inode != st.st_ino || makedev(dmaj, dmin) != st.st_dev)
 			continue;
-		if (!segment_vaddr_for_offset(ge, off, &vaddr)) {
+		if (!goelf_page_vaddr(ge, off, &vaddr)) {
 			*bias = start - vaddr;
 			err = 0;
 		}

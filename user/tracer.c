@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -134,21 +135,26 @@ int tracer_consume(struct tracer *tr)
 /* Sums a per-CPU array of counters into out[0..n). */
 static int sum_percpu(int map_fd, uint64_t *out, uint32_t n)
 {
-	int ncpu = libbpf_num_possible_cpus();
-	uint64_t values[ncpu > 0 ? ncpu : 1];
+	int ncpu = libbpf_num_possible_cpus(), cpu, err = 0;
+	uint64_t *values;
 	uint32_t key;
-	int cpu;
 
 	if (ncpu <= 0)
 		return ncpu ? ncpu : -EINVAL;
-	for (key = 0; key < n; key++) {
-		if (bpf_map_lookup_elem(map_fd, &key, values))
-			return -errno;
+	values = calloc(ncpu, sizeof(*values));
+	if (!values)
+		return -ENOMEM;
+	for (key = 0; key < n && !err; key++) {
+		if (bpf_map_lookup_elem(map_fd, &key, values)) {
+			err = -errno;
+			break;
+		}
 		out[key] = 0;
 		for (cpu = 0; cpu < ncpu; cpu++)
 			out[key] += values[cpu];
 	}
-	return 0;
+	free(values);
+	return err;
 }
 
 int tracer_read_counters(const struct tracer *tr, struct tracer_counters *out)

@@ -43,8 +43,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (goelf_open_memory(&ge, data, size))
 		return 0;
-	if (!gobuildinfo_read(&ge, &bi) && !golayout_for(&bi, &layout) &&
-	    !pclntab_open(&pt, &ge)) {
+	if (!gobuildinfo_read(&ge, &bi) && !golayout_for(&bi, &layout) && !pclntab_open(&pt, &ge)) {
 		probe_plan_build(&plan, &ge, &pt, layout.impl);
 		read_types(&ge, &pt, bi.parsed.minor, layout.impl);
 		pclntab_close(&pt);

@@ -65,8 +65,8 @@ Test(pclntab, finds_runtime_functions_in_every_binary_including_stripped_pie)
 	}
 }
 
-static const char *const flavors[] = { "default", "stripped", "pie",
-				       "stripped-pie", "cgo-ext", "cgo-ext-stripped" };
+static const char *const flavors[] = { "default",      "stripped", "pie",
+				       "stripped-pie", "cgo-ext",  "cgo-ext-stripped" };
 
 /* The unstripped build a flavor's symbols come from. */
 static const char *twin_of(const char *flavor)
@@ -127,7 +127,8 @@ static void check_against_go_nm(const struct variant *v, const char *flavor)
 	cr_assert_eq(pclntab_open(&pt, &ge), 0, "%s", path);
 	nm = gotool_open(v->minor, "nm", twin, NULL);
 	while (fgets(line, sizeof(line), nm)) {
-		if (sscanf(line, "%lx %c %899[^\n]", &addr, &kind, name) != 3 || (kind != 'T' && kind != 't'))
+		if (sscanf(line, "%lx %c %899[^\n]", &addr, &kind, name) != 3 ||
+		    (kind != 'T' && kind != 't'))
 			continue;
 		if (pclntab_func_for_pc(&pt, addr, &fn) || fn.entry != addr)
 			continue; /* C code and linker-made symbols: not in pclntab */
@@ -249,7 +250,8 @@ Test(pclntab, file_and_line_match_go_tool_addr2line_in_every_flavor)
 
 			variant_binary(path, sizeof(path), &vs[i], flavors[f], "growonce");
 			variant_binary(twin, sizeof(twin), &vs[i], twin_of(flavors[f]), "growonce");
-			compare_with_addr2line(path, twin, vs[n - 1].minor, vs[i].minor * 100 + f, 0);
+			compare_with_addr2line(path, twin, vs[n - 1].minor, vs[i].minor * 100 + f,
+					       0);
 		}
 }
 

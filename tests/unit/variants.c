@@ -30,7 +30,8 @@ size_t variants_load(struct variant *out, size_t cap)
 		if (line[0] == '#' || line[0] == '\n')
 			continue;
 		cr_assert(sscanf(line, "%31s %15s %31s %15s", v->name, series, v->experiment,
-				 v->impl) == 4, "bad line in variants.txt: %s", line);
+				 v->impl) == 4,
+			  "bad line in variants.txt: %s", line);
 		v->minor = atoi(strchr(series, '.') + 1);
 		if (!strcmp(v->experiment, "-"))
 			v->experiment[0] = '\0';

@@ -6,10 +6,10 @@
 #include <stddef.h>
 
 struct variant {
-	char name[32];	      /* go1.24-noswiss */
-	int minor;	      /* 24 */
-	char experiment[32];  /* noswissmap, or "" */
-	char impl[16];	      /* classic | swiss */
+	char name[32];	     /* go1.24-noswiss */
+	int minor;	     /* 24 */
+	char experiment[32]; /* noswissmap, or "" */
+	char impl[16];	     /* classic | swiss */
 };
 
 #define MAX_VARIANTS 32
