@@ -19,6 +19,14 @@ struct {
 	__uint(max_entries, 1 << 20);
 } events SEC(".maps");
 
+/* Call stacks by hash, stored once however many events share them. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, GML_MAX_STACKS);
+	__type(key, __u64);
+	__type(value, struct gml_stack);
+} stacks SEC(".maps");
+
 /* Hits per probe index, whether or not an event could be emitted. */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
@@ -69,6 +77,32 @@ static __always_inline __u64 read_user_u64(__u64 addr)
 	return value;
 }
 
+/*
+ * The probes sit before the function saves RBP, so [RSP] is the return
+ * address into the immediate caller and RBP is the caller's frame pointer:
+ * [RBP] is the next frame pointer, [RBP+8] the caller's return address.
+ * (Unwinding from RBP alone would skip the immediate caller.)
+ */
+static __always_inline __u64 capture_stack(struct pt_regs *regs)
+{
+	struct gml_stack st;
+	__u64 frame[2], fp = GO_FP(regs), hash = 14695981039346656037ull;
+	int i;
+
+	__builtin_memset(&st, 0, sizeof(st));
+	st.pcs[0] = read_user_u64(GO_SP(regs));
+	for (i = 1; i < GML_STACK_DEPTH; i++) {
+		if (!fp || bpf_probe_read_user(frame, sizeof(frame), (void *)fp))
+			break;
+		st.pcs[i] = frame[1];
+		fp = frame[0];
+	}
+	for (i = 0; i < GML_STACK_DEPTH; i++)
+		hash = (hash ^ st.pcs[i]) * 1099511628211ull; /* FNV-1a, a word at a time */
+	bpf_map_update_elem(&stacks, &hash, &st, BPF_NOEXIST);
+	return hash;
+}
+
 static __always_inline void emit_grow(struct pt_regs *regs, int probe, __u64 map, __u64 type,
 				      __u64 count, __u64 size, __u8 grow_kind)
 {
@@ -84,6 +118,7 @@ static __always_inline void emit_grow(struct pt_regs *regs, int probe, __u64 map
 	e->map = map;
 	e->type = type;
 	e->caller_pc = read_user_u64(GO_SP(regs));
+	e->stack = capture_stack(regs);
 	e->count = count;
 	e->size = size;
 	e->pid = pid_tgid >> 32;

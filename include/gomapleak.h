@@ -17,6 +17,11 @@
 /* Upper bound on attached probes; also the size of the hit-counter array. */
 #define GML_MAX_PROBES 64
 
+/* Frames kept per call stack: the return address at [RSP], then the frame-pointer chain. */
+#define GML_STACK_DEPTH 16
+/* Distinct call stacks kept in the stacks map (an LRU: old ones make room). */
+#define GML_MAX_STACKS 16384
+
 /*
  * The BPF cookie of each uprobe: the probe's index in the plan in the low 16
  * bits, flags above.
@@ -43,11 +48,17 @@ enum gml_grow_kind {
 	GML_GROW_SWISS_TABLE_SPLIT = 6, /* (*table).split: 2 tables of 1024 */
 };
 
+/* Return addresses, innermost first; unused slots are 0. */
+struct gml_stack {
+	__u64 pcs[GML_STACK_DEPTH];
+};
+
 struct gml_event {
 	__u64 ts_ns;	 /* CLOCK_MONOTONIC (bpf_ktime_get_ns) */
 	__u64 map;	 /* address of the map header (hmap / maps.Map) */
 	__u64 type;	 /* address of the map type descriptor */
 	__u64 caller_pc; /* return address at [RSP]: the immediate caller */
+	__u64 stack;	 /* hash of the call stack: its key in the stacks map */
 	__u64 count;	 /* entries in the map when the probe fired */
 	__u64 size;	 /* classic: B before the grow; Swiss: table capacity after */
 	__u32 pid;
@@ -78,7 +89,8 @@ struct gml_config {
 };
 
 #ifndef __bpf__
-static_assert(sizeof(struct gml_event) == 64, "gml_event layout is shared with BPF");
+static_assert(sizeof(struct gml_event) == 72, "gml_event layout is shared with BPF");
+static_assert(sizeof(struct gml_stack) == 8 * GML_STACK_DEPTH, "gml_stack is shared with BPF");
 static_assert(sizeof(struct gml_go_layout) == 24, "gml_go_layout layout is shared with BPF");
 static_assert(sizeof(struct gml_config) == 32, "gml_config layout is shared with BPF");
 #endif

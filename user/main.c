@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/epoll.h>
@@ -81,9 +82,11 @@ static int run_inspect(struct gml_context *ctx)
 static int on_event(void *data, const struct gml_event *e)
 {
 	struct gml_context *ctx = data;
+	struct gml_stack stack;
+	bool have_stack = !tracer_lookup_stack(&ctx->tracer, e->stack, &stack);
 
 	ctx->events++;
-	event_print(&ctx->printer, e);
+	event_print(&ctx->printer, e, have_stack ? &stack : NULL);
 	return 0;
 }
 

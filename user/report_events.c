@@ -3,7 +3,10 @@
 
 #include <inttypes.h>
 #include <stdbool.h>
+#include <string.h>
 #include <time.h>
+
+#include "symbolize.h"
 
 static int64_t clock_ns(clockid_t id)
 {
@@ -73,7 +76,22 @@ static void print_type(const struct event_printer *p, uint64_t type)
 		fprintf(p->out, "0x%" PRIx64, type);
 }
 
-void event_print(const struct event_printer *p, const struct gml_event *e)
+/* The first frame outside the runtime, "func file.go:line" (the file's base name). */
+static void print_site(const struct event_printer *p, const struct gml_stack *stack)
+{
+	struct go_pos site;
+	const char *base;
+
+	if (!stack || !p->pt || symbolize_site(p->pt, p->load_bias, stack, &site)) {
+		fputs("?", p->out);
+		return;
+	}
+	base = strrchr(site.file, '/');
+	fprintf(p->out, "%s %s:%d", site.func.name, base ? base + 1 : site.file, site.line);
+}
+
+void event_print(const struct event_printer *p, const struct gml_event *e,
+		 const struct gml_stack *stack)
 {
 	bool classic = e->grow_kind == GML_GROW_CLASSIC_DOUBLE ||
 		       e->grow_kind == GML_GROW_CLASSIC_SAME_SIZE;
@@ -85,5 +103,7 @@ void event_print(const struct event_printer *p, const struct gml_event *e)
 	fprintf(p->out, " entries=%" PRIu64 " %s=%" PRIu64 " caller=", (uint64_t)e->count,
 		classic ? "B" : "capacity", (uint64_t)e->size);
 	print_pc(p, e->caller_pc);
+	fputs(" site=", p->out);
+	print_site(p, stack);
 	fputc('\n', p->out);
 }

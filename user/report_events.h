@@ -20,6 +20,8 @@ struct event_printer {
 void event_printer_init(struct event_printer *p, FILE *out, const struct pclntab *pt,
 			const struct gotypes *types, uint64_t load_bias);
 const char *grow_kind_name(unsigned int kind);
-void event_print(const struct event_printer *p, const struct gml_event *e);
+/* stack: the event's call stack, or NULL when it was not found. */
+void event_print(const struct event_printer *p, const struct gml_event *e,
+		 const struct gml_stack *stack);
 
 #endif /* GOMAPLEAK_REPORT_EVENTS_H */

@@ -168,6 +168,11 @@ int tracer_read_counters(const struct tracer *tr, struct tracer_counters *out)
 	return err;
 }
 
+int tracer_lookup_stack(const struct tracer *tr, uint64_t hash, struct gml_stack *out)
+{
+	return bpf_map_lookup_elem(bpf_map__fd(tr->skel->maps.stacks), &hash, out) ? -errno : 0;
+}
+
 void tracer_close(struct tracer *tr)
 {
 	int i;

@@ -37,6 +37,7 @@ int tracer_start_events(struct tracer *tr, tracer_event_fn fn, void *ctx);
 int tracer_events_fd(const struct tracer *tr);
 int tracer_consume(struct tracer *tr);
 int tracer_read_counters(const struct tracer *tr, struct tracer_counters *out);
+int tracer_lookup_stack(const struct tracer *tr, uint64_t hash, struct gml_stack *out);
 void tracer_close(struct tracer *tr);
 
 #endif /* GOMAPLEAK_TRACER_H */

@@ -18,7 +18,7 @@ SOURCE = os.environ["GOMAPLEAK_SOURCE"]
 EVENT_RE = re.compile(
     r"^(?P<time>\S+) pid=(?P<pid>\d+) grow=(?P<kind>\S+) map=(?P<map>0x[0-9a-f]+) "
     r"type=(?P<type>\"[^\"]*\"|0x[0-9a-f]+) entries=(?P<entries>\d+) (?P<sizename>B|capacity)=(?P<size>\d+) "
-    r"caller=(?P<caller>\S+)$")
+    r"caller=(?P<caller>\S+) site=(?:\?|(?P<site_func>\S+) (?P<site_file>[^ :]+):(?P<site_line>\d+))$")
 
 
 def variants():
@@ -39,6 +39,15 @@ def variant(name):
         if v["name"] == name:
             return v
     raise KeyError(name)
+
+
+def marker_line(target, marker):
+    """Line number of the source line in tests/targets/TARGET/main.go carrying // gomapleak:MARKER."""
+    with open(os.path.join(SOURCE, "tests/targets", target, "main.go")) as f:
+        for number, line in enumerate(f, 1):
+            if "// gomapleak:" + marker in line:
+                return number
+    raise KeyError(marker)
 
 
 def target_path(variant_name, flavor, target):

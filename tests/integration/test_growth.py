@@ -88,9 +88,13 @@ class Growth(unittest.TestCase):
         self.assertTrue(any(" 0 events lost" in l for l in err), err)
         mine = [e for e in events if e["map"] == map_addr]
         self.assertTrue(mine, "no events for map %s in %r" % (map_addr, events))
+        fill_line = gml.marker_line("growonce", "fill")
         for e in mine:
             self.assertEqual(int(e["pid"]), target.pid)
             self.assertEqual(e["type"], '"map[int64]int64"')
+            # The first frame outside the runtime: the insert statement (fill may be inlined).
+            self.assertEqual((e["site_file"], int(e["site_line"])), ("main.go", fill_line), e)
+            self.assertIn(e["site_func"], ("main.fill", "main.main"))
         return mine
 
     def check_classic(self, n):

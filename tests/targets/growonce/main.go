@@ -21,7 +21,7 @@ var grown map[int64]int64
 func fill(n int) {
 	grown = make(map[int64]int64)
 	for i := 0; i < n; i++ {
-		grown[int64(i)*7919] = int64(i)
+		grown[int64(i)*7919] = int64(i) // gomapleak:fill
 	}
 }
 
