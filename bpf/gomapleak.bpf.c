@@ -27,6 +27,21 @@ struct {
 	__type(value, struct gml_stack);
 } stacks SEC(".maps");
 
+/* A makemap* call between its entry and its return, by goroutine (g in R14). */
+struct pending_make {
+	__u64 type;
+	__u64 hint;
+	__u64 caller_pc;
+	__u64 stack;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 4096);
+	__type(key, __u64);
+	__type(value, struct pending_make);
+} pending_makes SEC(".maps");
+
 /* Hits per probe index, whether or not an event could be emitted. */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
@@ -65,7 +80,9 @@ static __always_inline int probe_enter(struct pt_regs *regs)
 		return -1;
 	if ((cookie & GML_COOKIE_AT_STACK_CHECK_JUMP) && GO_JBE_TAKEN(regs))
 		return -1;
-	count_in(&probe_hits, index);
+	/* A call is counted once, at its entry. */
+	if (!(cookie & GML_COOKIE_AT_RETURN))
+		count_in(&probe_hits, index);
 	return index;
 }
 
@@ -103,8 +120,8 @@ static __always_inline __u64 capture_stack(struct pt_regs *regs)
 	return hash;
 }
 
-static __always_inline void emit_grow(struct pt_regs *regs, int probe, __u64 map, __u64 type,
-				      __u64 count, __u64 size, __u8 grow_kind)
+/* Reserves an event with its common fields filled in, or counts it lost. */
+static __always_inline struct gml_event *event_reserve(int probe, __u8 kind, __u64 map, __u64 type)
 {
 	struct gml_event *e;
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
@@ -112,21 +129,31 @@ static __always_inline void emit_grow(struct pt_regs *regs, int probe, __u64 map
 	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
 	if (!e) {
 		count_in(&events_lost, 0);
-		return;
+		return NULL;
 	}
+	__builtin_memset(e, 0, sizeof(*e));
 	e->ts_ns = bpf_ktime_get_ns();
 	e->map = map;
 	e->type = type;
+	e->pid = pid_tgid >> 32;
+	e->tid = (__u32)pid_tgid;
+	e->probe = probe;
+	e->kind = kind;
+	return e;
+}
+
+static __always_inline void emit_grow(struct pt_regs *regs, int probe, __u64 map, __u64 type,
+				      __u64 count, __u64 size, __u8 grow_kind)
+{
+	struct gml_event *e = event_reserve(probe, GML_EV_GROW, map, type);
+
+	if (!e)
+		return;
 	e->caller_pc = read_user_u64(GO_SP(regs));
 	e->stack = capture_stack(regs);
 	e->count = count;
 	e->size = size;
-	e->pid = pid_tgid >> 32;
-	e->tid = (__u32)pid_tgid;
-	e->probe = probe;
-	e->kind = GML_EV_GROW;
 	e->grow_kind = grow_kind;
-	e->pad = 0;
 	bpf_ringbuf_submit(e, 0);
 }
 
@@ -212,5 +239,60 @@ int swiss_table_split(struct pt_regs *regs)
 			    (void *)(GO_ARG1(regs) + cfg.go.swiss_table_cap_off));
 	emit_grow(regs, probe, map, GO_ARG2(regs), read_user_u64(map + cfg.go.swiss_used_off),
 		  capacity, GML_GROW_SWISS_TABLE_SPLIT);
+	return 0;
+}
+
+static __always_inline int make_enter(struct pt_regs *regs, __u64 type, __u64 hint)
+{
+	struct pending_make pm = { .type = type, .hint = hint };
+	__u64 g = GO_G(regs);
+
+	if (probe_enter(regs) < 0)
+		return 0;
+	pm.caller_pc = read_user_u64(GO_SP(regs));
+	pm.stack = capture_stack(regs);
+	bpf_map_update_elem(&pending_makes, &g, &pm, BPF_ANY);
+	return 0;
+}
+
+/* runtime.makemap(t *maptype, hint int, h *hmap) and makemap64 (hint int64). */
+SEC("uprobe")
+int make_map(struct pt_regs *regs)
+{
+	return make_enter(regs, GO_ARG1(regs), GO_ARG2(regs));
+}
+
+/* runtime.makemap_small(): no type argument; the type is learned at the first growth. */
+SEC("uprobe")
+int make_map_small(struct pt_regs *regs)
+{
+	return make_enter(regs, 0, 0);
+}
+
+/*
+ * A RET of makemap*: the new map is in RAX. No uretprobe (Go moves stacks
+ * under them); the plan lists every RET and each gets this probe.
+ */
+SEC("uprobe")
+int make_map_return(struct pt_regs *regs)
+{
+	int probe = probe_enter(regs);
+	__u64 g = GO_G(regs);
+	struct pending_make *pm;
+	struct gml_event *e;
+
+	if (probe < 0)
+		return 0;
+	pm = bpf_map_lookup_elem(&pending_makes, &g);
+	if (!pm)
+		return 0;
+	e = event_reserve(probe, GML_EV_CREATE, GO_ARG1(regs), pm->type);
+	if (e) {
+		e->caller_pc = pm->caller_pc;
+		e->stack = pm->stack;
+		e->size = pm->hint;
+		bpf_ringbuf_submit(e, 0);
+	}
+	bpf_map_delete_elem(&pending_makes, &g);
 	return 0;
 }

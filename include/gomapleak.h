@@ -33,9 +33,12 @@
  * probe would fire twice for one call: such hits are not reported.
  */
 #define GML_COOKIE_AT_STACK_CHECK_JUMP (1u << 16)
+/* The probe is on one of the function's RET instructions: results are in RAX. */
+#define GML_COOKIE_AT_RETURN (1u << 17)
 
 enum gml_event_kind {
 	GML_EV_GROW = 1,
+	GML_EV_CREATE = 2, /* size: the make() hint; type 0 for makemap_small */
 };
 
 /* How a map grew; one value per growth probe. */
@@ -60,7 +63,7 @@ struct gml_event {
 	__u64 caller_pc; /* return address at [RSP]: the immediate caller */
 	__u64 stack;	 /* hash of the call stack: its key in the stacks map */
 	__u64 count;	 /* entries in the map when the probe fired */
-	__u64 size;	 /* classic: B before the grow; Swiss: table capacity after */
+	__u64 size;	 /* grow: classic B before, Swiss capacity after; create: hint */
 	__u32 pid;
 	__u32 tid;
 	__u16 probe;	/* index of the probe in the plan */

@@ -131,8 +131,8 @@ static int watch_attach(struct gml_context *ctx)
 			 err == -EPERM ? " (needs CAP_BPF and CAP_PERFMON, or root)" : "");
 		return err == -EPERM ? GML_EXIT_PERMISSION : GML_EXIT_ATTACH;
 	}
-	err = tracer_attach(&ctx->tracer, &ctx->bin.plan, ctx->target.exe_path, ctx->opt.pid,
-			    ctx->why, sizeof(ctx->why));
+	err = tracer_attach(&ctx->tracer, &ctx->bin.plan, &ctx->bin.elf, ctx->target.exe_path,
+			    ctx->opt.pid, ctx->why, sizeof(ctx->why));
 	if (err)
 		return err == -EPERM || err == -EACCES ? GML_EXIT_PERMISSION : GML_EXIT_ATTACH;
 	err = tracer_start_events(&ctx->tracer, on_event, ctx);
@@ -243,18 +243,22 @@ static void watch_summary(struct gml_context *ctx)
 		seconds_since(&ctx->started), ctx->stop_reason, ctx->events, c.lost);
 	if (!ctx->opt.verbose)
 		return;
-	for (i = 0; i < ctx->bin.plan.nsites; i++)
-		if (ctx->bin.plan.sites[i].status == PROBE_OK)
-			fprintf(stderr, "gomapleak:   %-45s %" PRIu64 " hits\n",
-				ctx->bin.plan.sites[i].spec->func, c.hits[i]);
+	for (i = 0; i < ctx->bin.plan.nsites; i++) {
+		const struct probe_site *site = &ctx->bin.plan.sites[i];
+
+		if (site->status == PROBE_OK && site->spec->handler != PROBE_NOT_TRACED)
+			fprintf(stderr, "gomapleak:   %-45s %" PRIu64 " hits\n", site->spec->func,
+				c.hits[i]);
+	}
 }
 
 static void watch_announce(struct gml_context *ctx)
 {
 	const struct gobinary *b = &ctx->bin;
 
-	fprintf(stderr, "gomapleak: attached to %d (%s, %s, %s maps, %d probes)\n", ctx->opt.pid,
-		ctx->target.exe_name, b->buildinfo.version, go_map_impl_name(b->layout.impl),
+	fprintf(stderr, "gomapleak: attached to %d (%s, %s, %s maps, %d functions, %d uprobes)\n",
+		ctx->opt.pid, ctx->target.exe_name, b->buildinfo.version,
+		go_map_impl_name(b->layout.impl), probe_plan_attachable(&b->plan),
 		ctx->tracer.nlinks);
 	if (ctx->opt.verbose)
 		report_plan(stderr, ctx->target.exe_name, b, ctx->opt.verbose > 1);

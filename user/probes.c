@@ -28,11 +28,11 @@
 #define UNUSED_VARIANT "no map in this program uses this variant"
 
 static const struct probe_spec probe_specs[] = {
-	{ "runtime.makemap", PROBE_BOTH, PROBE_GROUP_CREATE, PROBE_NOT_TRACED,
+	{ "runtime.makemap", PROBE_BOTH, PROBE_GROUP_CREATE, PROBE_MAKEMAP,
 	  "maps made with a size hint > 8 are not seen at creation" },
-	{ "runtime.makemap_small", PROBE_BOTH, PROBE_GROUP_CREATE, PROBE_NOT_TRACED,
+	{ "runtime.makemap_small", PROBE_BOTH, PROBE_GROUP_CREATE, PROBE_MAKEMAP_SMALL,
 	  "maps made without a hint are not seen at creation" },
-	{ "runtime.makemap64", PROBE_BOTH, PROBE_GROUP_CREATE, PROBE_NOT_TRACED, UNUSED_VARIANT },
+	{ "runtime.makemap64", PROBE_BOTH, PROBE_GROUP_CREATE, PROBE_MAKEMAP, UNUSED_VARIANT },
 	{ "runtime.hashGrow", PROBE_CLASSIC, PROBE_GROUP_GROWTH, PROBE_HASH_GROW,
 	  "classic map growth goes unseen" },
 	{ "internal/runtime/maps.(*Map).growToSmall", PROBE_SWISS, PROBE_GROUP_GROWTH,
@@ -66,6 +66,12 @@ static const struct probe_spec probe_specs[] = {
 	{ "runtime.mapclear", PROBE_BOTH, PROBE_GROUP_CLEAR, PROBE_NOT_TRACED,
 	  "clear(m) is told from a reused address by the hash seed only" },
 };
+
+/* Results are only known on return: such probes also go on every RET. */
+bool probe_handler_reads_result(enum probe_handler handler)
+{
+	return handler == PROBE_MAKEMAP || handler == PROBE_MAKEMAP_SMALL;
+}
 
 const char *probe_group_name(enum probe_group group)
 {

@@ -25,6 +25,8 @@ enum probe_group {
 /* Which BPF program handles a probe: one per argument shape. */
 enum probe_handler {
 	PROBE_NOT_TRACED, /* planned, no BPF program yet */
+	PROBE_MAKEMAP,	  /* entry, and every RET for the result */
+	PROBE_MAKEMAP_SMALL,
 	PROBE_HASH_GROW,
 	PROBE_SWISS_GROW_TO_SMALL,
 	PROBE_SWISS_GROW_TO_TABLE,
@@ -82,6 +84,7 @@ int probe_choose(const uint8_t *code, size_t len, uint64_t vaddr, struct probe_c
 int probe_plan_build(struct probe_plan *plan, const struct goelf *ge, const struct pclntab *pt,
 		     enum go_map_impl impl);
 int probe_plan_attachable(const struct probe_plan *plan);
+bool probe_handler_reads_result(enum probe_handler handler);
 const char *probe_group_name(enum probe_group group);
 
 #endif /* GOMAPLEAK_PROBES_H */

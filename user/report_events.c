@@ -90,18 +90,38 @@ static void print_site(const struct event_printer *p, const struct gml_stack *st
 	fprintf(p->out, "%s %s:%d", site.func.name, base ? base + 1 : site.file, site.line);
 }
 
-void event_print(const struct event_printer *p, const struct gml_event *e,
-		 const struct gml_stack *stack)
+static void print_grow(const struct event_printer *p, const struct gml_event *e)
 {
 	bool classic = e->grow_kind == GML_GROW_CLASSIC_DOUBLE ||
 		       e->grow_kind == GML_GROW_CLASSIC_SAME_SIZE;
 
-	print_time(p, e->ts_ns);
 	fprintf(p->out, " pid=%u grow=%s map=0x%" PRIx64 " type=", e->pid,
 		grow_kind_name(e->grow_kind), (uint64_t)e->map);
 	print_type(p, e->type);
-	fprintf(p->out, " entries=%" PRIu64 " %s=%" PRIu64 " caller=", (uint64_t)e->count,
+	fprintf(p->out, " entries=%" PRIu64 " %s=%" PRIu64, (uint64_t)e->count,
 		classic ? "B" : "capacity", (uint64_t)e->size);
+}
+
+/* makemap_small has no type argument: type=? until the map's first growth names it. */
+static void print_create(const struct event_printer *p, const struct gml_event *e)
+{
+	fprintf(p->out, " pid=%u create map=0x%" PRIx64 " type=", e->pid, (uint64_t)e->map);
+	if (e->type)
+		print_type(p, e->type);
+	else
+		fputc('?', p->out);
+	fprintf(p->out, " hint=%" PRIu64, (uint64_t)e->size);
+}
+
+void event_print(const struct event_printer *p, const struct gml_event *e,
+		 const struct gml_stack *stack)
+{
+	print_time(p, e->ts_ns);
+	if (e->kind == GML_EV_CREATE)
+		print_create(p, e);
+	else
+		print_grow(p, e);
+	fputs(" caller=", p->out);
 	print_pc(p, e->caller_pc);
 	fputs(" site=", p->out);
 	print_site(p, stack);

@@ -52,6 +52,10 @@ static struct bpf_program *handler_program(struct tracer *tr, enum probe_handler
 	switch (handler) {
 	case PROBE_NOT_TRACED:
 		return NULL;
+	case PROBE_MAKEMAP:
+		return tr->skel->progs.make_map;
+	case PROBE_MAKEMAP_SMALL:
+		return tr->skel->progs.make_map_small;
 	case PROBE_HASH_GROW:
 		return tr->skel->progs.hash_grow;
 	case PROBE_SWISS_GROW_TO_SMALL:
@@ -66,25 +70,46 @@ static struct bpf_program *handler_program(struct tracer *tr, enum probe_handler
 	return NULL;
 }
 
-static int attach_site(struct tracer *tr, const struct probe_site *site, int index,
-		       const char *binary, pid_t pid)
+static int attach_one(struct tracer *tr, struct bpf_program *prog, const char *binary, pid_t pid,
+		      uint64_t file_offset, uint64_t cookie)
 {
 	LIBBPF_OPTS(bpf_uprobe_opts, opts);
 	struct bpf_link *link;
 
-	opts.bpf_cookie = (__u64)index;
-	if (site->choice.at_stack_check_jump)
-		opts.bpf_cookie |= GML_COOKIE_AT_STACK_CHECK_JUMP;
-	link = bpf_program__attach_uprobe_opts(handler_program(tr, site->spec->handler), pid,
-					       binary, site->file_offset, &opts);
+	if (tr->nlinks == GML_MAX_LINKS)
+		return -E2BIG;
+	opts.bpf_cookie = cookie;
+	link = bpf_program__attach_uprobe_opts(prog, pid, binary, file_offset, &opts);
 	if (!link)
 		return -errno;
 	tr->links[tr->nlinks++] = link;
 	return 0;
 }
 
-int tracer_attach(struct tracer *tr, const struct probe_plan *plan, const char *binary, pid_t pid,
-		  char *why, size_t why_len)
+/* The entry probe, and for functions whose result matters a probe on each RET. */
+static int attach_site(struct tracer *tr, const struct goelf *ge, const struct probe_site *site,
+		       int index, const char *binary, pid_t pid)
+{
+	uint64_t cookie = (uint64_t)index, offset;
+	int i, err;
+
+	if (site->choice.at_stack_check_jump)
+		cookie |= GML_COOKIE_AT_STACK_CHECK_JUMP;
+	err = attach_one(tr, handler_program(tr, site->spec->handler), binary, pid,
+			 site->file_offset, cookie);
+	if (err || !probe_handler_reads_result(site->spec->handler))
+		return err;
+	for (i = 0; i < site->nrets && !err; i++) {
+		err = goelf_vaddr_to_offset(ge, site->rets[i], &offset);
+		if (!err)
+			err = attach_one(tr, tr->skel->progs.make_map_return, binary, pid, offset,
+					 (uint64_t)index | GML_COOKIE_AT_RETURN);
+	}
+	return err;
+}
+
+int tracer_attach(struct tracer *tr, const struct probe_plan *plan, const struct goelf *ge,
+		  const char *binary, pid_t pid, char *why, size_t why_len)
 {
 	const struct probe_site *site;
 	int i, err;
@@ -93,7 +118,7 @@ int tracer_attach(struct tracer *tr, const struct probe_plan *plan, const char *
 		site = &plan->sites[i];
 		if (site->status != PROBE_OK || site->spec->handler == PROBE_NOT_TRACED)
 			continue;
-		err = attach_site(tr, site, i, binary, pid);
+		err = attach_site(tr, ge, site, i, binary, pid);
 		if (err) {
 			snprintf(why, why_len, "failed to attach uprobe to %s+0x%llx in %s: %s",
 				 site->spec->func,

@@ -15,10 +15,13 @@ struct bpf_link;
 
 typedef int (*tracer_event_fn)(void *ctx, const struct gml_event *event);
 
+/* Entry probes plus the RET probes of functions whose results are read. */
+#define GML_MAX_LINKS (4 * GML_MAX_PROBES)
+
 struct tracer {
 	struct gomapleak_bpf *skel;
 	struct ring_buffer *events;
-	struct bpf_link *links[GML_MAX_PROBES];
+	struct bpf_link *links[GML_MAX_LINKS];
 	int nlinks;
 	tracer_event_fn on_event;
 	void *on_event_ctx;
@@ -31,8 +34,8 @@ struct tracer_counters {
 
 void tracer_set_verbose(int verbose);
 int tracer_open(struct tracer *tr, const struct gml_config *cfg);
-int tracer_attach(struct tracer *tr, const struct probe_plan *plan, const char *binary, pid_t pid,
-		  char *why, size_t why_len);
+int tracer_attach(struct tracer *tr, const struct probe_plan *plan, const struct goelf *ge,
+		  const char *binary, pid_t pid, char *why, size_t why_len);
 int tracer_start_events(struct tracer *tr, tracer_event_fn fn, void *ctx);
 int tracer_events_fd(const struct tracer *tr);
 int tracer_consume(struct tracer *tr);

@@ -16,9 +16,22 @@ TARGETS = os.environ["GOMAPLEAK_TARGETS"]
 SOURCE = os.environ["GOMAPLEAK_SOURCE"]
 
 EVENT_RE = re.compile(
-    r"^(?P<time>\S+) pid=(?P<pid>\d+) grow=(?P<kind>\S+) map=(?P<map>0x[0-9a-f]+) "
-    r"type=(?P<type>\"[^\"]*\"|0x[0-9a-f]+) entries=(?P<entries>\d+) (?P<sizename>B|capacity)=(?P<size>\d+) "
-    r"caller=(?P<caller>\S+) site=(?:\?|(?P<site_func>\S+) (?P<site_file>[^ :]+):(?P<site_line>\d+))$")
+    r"^(?P<time>\S+) pid=(?P<pid>\d+) (?:grow=(?P<kind>\S+)|(?P<create>create)) "
+    r"map=(?P<map>0x[0-9a-f]+) type=(?P<type>\"[^\"]*\"|0x[0-9a-f]+|\?) "
+    r"(?:entries=(?P<entries>\d+) (?P<sizename>B|capacity)=(?P<size>\d+)|hint=(?P<hint>\d+)) "
+    r"caller=(?P<caller>\S+) "
+    r"site=(?:\?|(?P<site_func>\S+) (?P<site_file>[^ :]+):(?P<site_line>\d+))$")
+
+
+def parse_event(line):
+    """A watch output line as a dict (kind "create" for creations), or None."""
+    m = EVENT_RE.match(line)
+    if not m:
+        return None
+    e = m.groupdict()
+    if e.pop("create"):
+        e["kind"] = "create"
+    return e
 
 
 def variants():
@@ -147,7 +160,7 @@ def stop_watch(w, sig=signal.SIGINT):
     """Stops the tracer with sig; returns (exit code, events, stderr lines)."""
     w.signal(sig)
     rc = w.wait()
-    events = [m.groupdict() for m in map(EVENT_RE.match, w.out.rest()) if m]
+    events = [e for e in map(parse_event, w.out.rest()) if e]
     return rc, events, w.err.rest()
 
 

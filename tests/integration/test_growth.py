@@ -88,6 +88,7 @@ class Growth(unittest.TestCase):
         self.assertTrue(any(" 0 events lost" in l for l in err), err)
         mine = [e for e in events if e["map"] == map_addr]
         self.assertTrue(mine, "no events for map %s in %r" % (map_addr, events))
+        self.check_creation(mine.pop(0))
         fill_line = gml.marker_line("growonce", "fill")
         for e in mine:
             self.assertEqual(int(e["pid"]), target.pid)
@@ -96,6 +97,14 @@ class Growth(unittest.TestCase):
             self.assertEqual((e["site_file"], int(e["site_line"])), ("main.go", fill_line), e)
             self.assertIn(e["site_func"], ("main.fill", "main.main"))
         return mine
+
+    def check_creation(self, e):
+        """make(map[int64]int64) without a hint: makemap_small, no type argument."""
+        self.assertEqual(e["kind"], "create", e)
+        self.assertEqual((e["type"], e["hint"]), ("?", "0"))
+        self.assertEqual((e["site_file"], int(e["site_line"])),
+                         ("main.go", gml.marker_line("growonce", "make")), e)
+        self.assertIn(e["site_func"], ("main.fill", "main.main"))
 
     def check_classic(self, n):
         events = self.grow(n)

@@ -19,7 +19,7 @@ import (
 var grown map[int64]int64
 
 func fill(n int) {
-	grown = make(map[int64]int64)
+	grown = make(map[int64]int64) // gomapleak:make
 	for i := 0; i < n; i++ {
 		grown[int64(i)*7919] = int64(i) // gomapleak:fill
 	}
