@@ -4,7 +4,8 @@
  * instructions, on this kernel. Usage:
  *   probe_cost BINARY FUNCTION [WORKLOAD ARGS...]
  * runs "BINARY ARGS" (which must print "per_sec R") untraced, then once with
- * a counting uprobe on each of FUNCTION's first instructions, and prints the
+ * a counting uprobe on each of FUNCTION's first instructions and on each of
+ * its RETs (where gomapleak reads results), and prints the
  * throughput of each run and its ratio to the untraced one, untraced runs
  * interleaved to expose the machine's noise.
  */
@@ -95,6 +96,22 @@ static void measure_at(struct probe_cost_bpf *skel, const struct goelf *ge, cons
 	       rate > 0 ? base / rate : 0, (unsigned long)read_hits(skel));
 }
 
+/* Measures a probe on each RET of the function (the hot path's shows the cost). */
+static void measure_rets(struct probe_cost_bpf *skel, csh cs, const struct goelf *ge,
+			 const struct go_func *fn, char **argv, double base)
+{
+	const uint8_t *code = goelf_bytes_at(ge, fn->entry, fn->end - fn->entry);
+	size_t len = fn->end - fn->entry;
+	uint64_t addr = fn->entry;
+	cs_insn *insn = cs_malloc(cs);
+
+	while (insn && code && cs_disasm_iter(cs, &code, &len, &addr, insn))
+		if (insn->id == X86_INS_RET)
+			measure_at(skel, ge, insn, fn->entry, argv, base);
+	if (insn)
+		cs_free(insn, 1);
+}
+
 int main(int argc, char **argv)
 {
 	struct probe_cost_bpf *skel = NULL;
@@ -128,6 +145,7 @@ int main(int argc, char **argv)
 		printf("untraced %35.0f ops/s\n", run_workload(argv + 2));
 	}
 	cs_free(insn, n);
+	measure_rets(skel, cs, &ge, &fn, argv + 2, base);
 	cs_close(&cs);
 	probe_cost_bpf__destroy(skel);
 	pclntab_close(&pt);

@@ -39,6 +39,7 @@
 enum gml_event_kind {
 	GML_EV_GROW = 1,
 	GML_EV_CREATE = 2, /* size: the make() hint; type 0 for makemap_small */
+	GML_EV_EXEC = 3,   /* the target replaced its program: its maps are gone */
 };
 
 /* How a map grew; one value per growth probe. */
@@ -54,6 +55,24 @@ enum gml_grow_kind {
 /* Return addresses, innermost first; unused slots are 0. */
 struct gml_stack {
 	__u64 pcs[GML_STACK_DEPTH];
+};
+
+/* Map operations counted in BPF (too frequent for one event each). */
+enum gml_op {
+	GML_OP_INSERT = 1,   /* mapassign*: an insert or an update */
+	GML_OP_DELETE = 2,   /* mapdelete* */
+	GML_OP_CLEAR = 3,    /* mapclear: clear(m), or a delete-all loop */
+	GML_OP_OVERFLOW = 4, /* (*hmap).newoverflow: a classic overflow bucket */
+};
+
+/* Distinct (map, caller, operation) counters kept (an LRU). */
+#define GML_MAX_OP_COUNTERS 65536
+
+struct gml_op_key {
+	__u64 map;
+	__u64 caller_pc; /* return address: the code that called the map function */
+	__u32 op;	 /* enum gml_op */
+	__u32 pad;
 };
 
 struct gml_event {
@@ -94,6 +113,7 @@ struct gml_config {
 #ifndef __bpf__
 static_assert(sizeof(struct gml_event) == 72, "gml_event layout is shared with BPF");
 static_assert(sizeof(struct gml_stack) == 8 * GML_STACK_DEPTH, "gml_stack is shared with BPF");
+static_assert(sizeof(struct gml_op_key) == 24, "gml_op_key is shared with BPF");
 static_assert(sizeof(struct gml_go_layout) == 24, "gml_go_layout layout is shared with BPF");
 static_assert(sizeof(struct gml_config) == 32, "gml_config layout is shared with BPF");
 #endif

@@ -28,10 +28,10 @@ CC=clang setup_build build-fuzz -Dwerror=true -Dfuzz=true -Db_sanitize=address,u
 	-Db_lundef=false "-Dc_args=-fno-sanitize-recover=all -fsanitize=fuzzer-no-link"
 
 status=0
-meson test -C build --suite unit --suite integration --num-processes 2 --print-errorlogs ||
+meson test -C build --suite unit --suite integration --num-processes 4 --print-errorlogs ||
 	status=1
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1 \
-	meson test -C build-sanitize --suite unit --suite integration --num-processes 2 --print-errorlogs || status=1
+	meson test -C build-sanitize --suite unit --suite integration --num-processes 4 --print-errorlogs || status=1
 meson test -C build-fuzz --suite fuzz --num-processes 2 --print-errorlogs || status=1
 
 python3 - build/meson-logs/testlog.json build-sanitize/meson-logs/testlog.json \

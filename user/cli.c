@@ -28,11 +28,14 @@ static const char top_usage[] =
 	"4 not a supported Go binary, 5 missing privileges, 6 attach failed.\n"
 	"Run 'gomapleak COMMAND -h' for a command's options.\n";
 
-enum { OPT_DURATION = 0x100, OPT_JSON };
+enum { OPT_DURATION = 0x100, OPT_JSON, OPT_EXACT };
 
 static const struct argp_option watch_options[] = {
 	{ "pid", 'p', "PID", 0, "Process to attach to", 0 },
 	{ "duration", OPT_DURATION, "SEC", 0, "Stop after SEC seconds", 0 },
+	{ "exact", OPT_EXACT, NULL, 0,
+	  "Also probe every insert, delete, clear and overflow bucket (costly: ~1 us an insert)",
+	  0 },
 	{ "verbose", 'v', NULL, 0, "Show the probe plan and counters; twice for libbpf debug", 0 },
 	{ 0 },
 };
@@ -90,6 +93,9 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 	case OPT_JSON:
 		o->json = true;
 		break;
+	case OPT_EXACT:
+		o->exact = true;
+		break;
 	case ARGP_KEY_ARG:
 		if (o->command != GML_CMD_INSPECT || o->binary)
 			argp_error(state, "unexpected argument '%s'", arg);
@@ -114,7 +120,8 @@ static const struct argp watch_argp = {
 	"Attach to the Go program PID and print one line per map growth.\v"
 	"Examples:\n"
 	"  gomapleak watch -p 4121\n"
-	"  gomapleak watch -p 4121 --duration 10 -v\n",
+	"  gomapleak watch -p 4121 --duration 10 -v\n"
+	"  gomapleak watch -p 4121 --exact      # and count inserts/deletes by site\n",
 	NULL,
 	NULL,
 	NULL,

@@ -29,6 +29,7 @@ struct cli_options {
 	double duration;    /* seconds; 0 = until interrupted */
 	int verbose;
 	bool json;
+	bool exact; /* attach the hot probe groups too */
 };
 
 /* Returns -1 to continue, or an exit code (help printed: 0; bad usage: 2). */

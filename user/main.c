@@ -20,6 +20,7 @@
 #include "cli.h"
 #include "gobinary.h"
 #include "report_events.h"
+#include "report_ops.h"
 #include "report_plan.h"
 #include "target.h"
 #include "tracer.h"
@@ -83,8 +84,13 @@ static int on_event(void *data, const struct gml_event *e)
 {
 	struct gml_context *ctx = data;
 	struct gml_stack stack;
-	bool have_stack = !tracer_lookup_stack(&ctx->tracer, e->stack, &stack);
+	bool have_stack;
 
+	if (e->kind == GML_EV_EXEC) {
+		ctx->stop_reason = "target exec'd";
+		return 0;
+	}
+	have_stack = !tracer_lookup_stack(&ctx->tracer, e->stack, &stack);
 	ctx->events++;
 	event_print(&ctx->printer, e, have_stack ? &stack : NULL);
 	return 0;
@@ -102,7 +108,7 @@ static int watch_open_target(struct gml_context *ctx)
 	err = gobinary_open(&ctx->bin, ctx->target.exe_path, ctx->why, sizeof(ctx->why));
 	if (err)
 		return exit_code_for_open(err);
-	if (!probe_plan_attachable(&ctx->bin.plan)) {
+	if (!probe_plan_attachable(&ctx->bin.plan, ctx->opt.exact)) {
 		snprintf(ctx->why, sizeof(ctx->why),
 			 "%s: no map function can be probed (see 'gomapleak inspect -p %d')",
 			 ctx->target.exe_name, ctx->opt.pid);
@@ -131,8 +137,8 @@ static int watch_attach(struct gml_context *ctx)
 			 err == -EPERM ? " (needs CAP_BPF and CAP_PERFMON, or root)" : "");
 		return err == -EPERM ? GML_EXIT_PERMISSION : GML_EXIT_ATTACH;
 	}
-	err = tracer_attach(&ctx->tracer, &ctx->bin.plan, &ctx->bin.elf, ctx->target.exe_path,
-			    ctx->opt.pid, ctx->why, sizeof(ctx->why));
+	err = tracer_attach(&ctx->tracer, &ctx->bin.plan, ctx->opt.exact, &ctx->bin.elf,
+			    ctx->target.exe_path, ctx->opt.pid, ctx->why, sizeof(ctx->why));
 	if (err)
 		return err == -EPERM || err == -EACCES ? GML_EXIT_PERMISSION : GML_EXIT_ATTACH;
 	err = tracer_start_events(&ctx->tracer, on_event, ctx);
@@ -246,10 +252,31 @@ static void watch_summary(struct gml_context *ctx)
 	for (i = 0; i < ctx->bin.plan.nsites; i++) {
 		const struct probe_site *site = &ctx->bin.plan.sites[i];
 
-		if (site->status == PROBE_OK && site->spec->handler != PROBE_NOT_TRACED)
+		if (probe_site_attached(site, ctx->opt.exact))
 			fprintf(stderr, "gomapleak:   %-45s %" PRIu64 " hits\n", site->spec->func,
 				c.hits[i]);
 	}
+}
+
+static void collect_op(void *data, const struct gml_op_key *key, uint64_t count)
+{
+	struct op_table *t = data;
+
+	op_table_add(t, key, count);
+}
+
+/* With --exact: the operation counters, largest first. */
+static void watch_report_ops(struct gml_context *ctx)
+{
+	struct op_table table = { 0 };
+
+	if (!ctx->opt.exact)
+		return;
+	if (tracer_for_each_op(&ctx->tracer, collect_op, &table))
+		fprintf(stderr, "gomapleak: cannot read operation counters\n");
+	else
+		report_ops(stderr, &table, &ctx->bin.pclntab, ctx->load_bias, 50);
+	op_table_free(&table);
 }
 
 static void watch_announce(struct gml_context *ctx)
@@ -258,7 +285,7 @@ static void watch_announce(struct gml_context *ctx)
 
 	fprintf(stderr, "gomapleak: attached to %d (%s, %s, %s maps, %d functions, %d uprobes)\n",
 		ctx->opt.pid, ctx->target.exe_name, b->buildinfo.version,
-		go_map_impl_name(b->layout.impl), probe_plan_attachable(&b->plan),
+		go_map_impl_name(b->layout.impl), probe_plan_attachable(&b->plan, ctx->opt.exact),
 		ctx->tracer.nlinks);
 	if (ctx->opt.verbose)
 		report_plan(stderr, ctx->target.exe_name, b, ctx->opt.verbose > 1);
@@ -284,6 +311,7 @@ static int run_watch(struct gml_context *ctx, const sigset_t *stop_signals)
 	watch_announce(ctx);
 	watch_loop(ctx);
 	watch_summary(ctx);
+	watch_report_ops(ctx);
 	return GML_EXIT_OK;
 }
 

@@ -43,27 +43,27 @@ static const struct probe_spec probe_specs[] = {
 	  PROBE_SWISS_TABLE_GROW, "table doublings go unseen" },
 	{ "internal/runtime/maps.(*table).split", PROBE_SWISS, PROBE_GROUP_GROWTH,
 	  PROBE_SWISS_TABLE_SPLIT, "table splits go unseen" },
-	{ "runtime.(*hmap).newoverflow", PROBE_CLASSIC, PROBE_GROUP_OVERFLOW, PROBE_NOT_TRACED,
+	{ "runtime.(*hmap).newoverflow", PROBE_CLASSIC, PROBE_GROUP_OVERFLOW, PROBE_OVERFLOW,
 	  "overflow buckets are counted from map headers only" },
-	{ "runtime.mapassign", PROBE_BOTH, PROBE_GROUP_INSERT, PROBE_NOT_TRACED, UNUSED_VARIANT },
-	{ "runtime.mapassign_fast32", PROBE_BOTH, PROBE_GROUP_INSERT, PROBE_NOT_TRACED,
+	{ "runtime.mapassign", PROBE_BOTH, PROBE_GROUP_INSERT, PROBE_INSERT, UNUSED_VARIANT },
+	{ "runtime.mapassign_fast32", PROBE_BOTH, PROBE_GROUP_INSERT, PROBE_INSERT,
 	  UNUSED_VARIANT },
-	{ "runtime.mapassign_fast32ptr", PROBE_BOTH, PROBE_GROUP_INSERT, PROBE_NOT_TRACED,
+	{ "runtime.mapassign_fast32ptr", PROBE_BOTH, PROBE_GROUP_INSERT, PROBE_INSERT,
 	  UNUSED_VARIANT },
-	{ "runtime.mapassign_fast64", PROBE_BOTH, PROBE_GROUP_INSERT, PROBE_NOT_TRACED,
+	{ "runtime.mapassign_fast64", PROBE_BOTH, PROBE_GROUP_INSERT, PROBE_INSERT,
 	  UNUSED_VARIANT },
-	{ "runtime.mapassign_fast64ptr", PROBE_BOTH, PROBE_GROUP_INSERT, PROBE_NOT_TRACED,
+	{ "runtime.mapassign_fast64ptr", PROBE_BOTH, PROBE_GROUP_INSERT, PROBE_INSERT,
 	  UNUSED_VARIANT },
-	{ "runtime.mapassign_faststr", PROBE_BOTH, PROBE_GROUP_INSERT, PROBE_NOT_TRACED,
+	{ "runtime.mapassign_faststr", PROBE_BOTH, PROBE_GROUP_INSERT, PROBE_INSERT,
 	  UNUSED_VARIANT },
-	{ "runtime.mapdelete", PROBE_BOTH, PROBE_GROUP_DELETE, PROBE_NOT_TRACED, UNUSED_VARIANT },
-	{ "runtime.mapdelete_fast32", PROBE_BOTH, PROBE_GROUP_DELETE, PROBE_NOT_TRACED,
+	{ "runtime.mapdelete", PROBE_BOTH, PROBE_GROUP_DELETE, PROBE_DELETE, UNUSED_VARIANT },
+	{ "runtime.mapdelete_fast32", PROBE_BOTH, PROBE_GROUP_DELETE, PROBE_DELETE,
 	  UNUSED_VARIANT },
-	{ "runtime.mapdelete_fast64", PROBE_BOTH, PROBE_GROUP_DELETE, PROBE_NOT_TRACED,
+	{ "runtime.mapdelete_fast64", PROBE_BOTH, PROBE_GROUP_DELETE, PROBE_DELETE,
 	  UNUSED_VARIANT },
-	{ "runtime.mapdelete_faststr", PROBE_BOTH, PROBE_GROUP_DELETE, PROBE_NOT_TRACED,
+	{ "runtime.mapdelete_faststr", PROBE_BOTH, PROBE_GROUP_DELETE, PROBE_DELETE,
 	  UNUSED_VARIANT },
-	{ "runtime.mapclear", PROBE_BOTH, PROBE_GROUP_CLEAR, PROBE_NOT_TRACED,
+	{ "runtime.mapclear", PROBE_BOTH, PROBE_GROUP_CLEAR, PROBE_CLEAR,
 	  "clear(m) is told from a reused address by the hash seed only" },
 };
 
@@ -71,6 +71,17 @@ static const struct probe_spec probe_specs[] = {
 bool probe_handler_reads_result(enum probe_handler handler)
 {
 	return handler == PROBE_MAKEMAP || handler == PROBE_MAKEMAP_SMALL;
+}
+
+/*
+ * The one switch for what watch attaches: creation and growth always (growth
+ * is logarithmic in a map's size; creation costs a single-stepped RET a map);
+ * the hot groups only with --exact, until the overhead governor runs them in
+ * bursts.
+ */
+bool probe_group_attached(enum probe_group group, bool exact)
+{
+	return group == PROBE_GROUP_CREATE || group == PROBE_GROUP_GROWTH || exact;
 }
 
 const char *probe_group_name(enum probe_group group)
@@ -291,12 +302,16 @@ int probe_plan_build(struct probe_plan *plan, const struct goelf *ge, const stru
 	return 0;
 }
 
-int probe_plan_attachable(const struct probe_plan *plan)
+bool probe_site_attached(const struct probe_site *site, bool exact)
+{
+	return site->status == PROBE_OK && probe_group_attached(site->spec->group, exact);
+}
+
+int probe_plan_attachable(const struct probe_plan *plan, bool exact)
 {
 	int i, n = 0;
 
 	for (i = 0; i < plan->nsites; i++)
-		n += plan->sites[i].status == PROBE_OK &&
-		     plan->sites[i].spec->handler != PROBE_NOT_TRACED;
+		n += probe_site_attached(&plan->sites[i], exact);
 	return n;
 }

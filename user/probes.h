@@ -24,14 +24,17 @@ enum probe_group {
 
 /* Which BPF program handles a probe: one per argument shape. */
 enum probe_handler {
-	PROBE_NOT_TRACED, /* planned, no BPF program yet */
-	PROBE_MAKEMAP,	  /* entry, and every RET for the result */
+	PROBE_MAKEMAP, /* entry, and every RET for the result */
 	PROBE_MAKEMAP_SMALL,
 	PROBE_HASH_GROW,
 	PROBE_SWISS_GROW_TO_SMALL,
 	PROBE_SWISS_GROW_TO_TABLE,
 	PROBE_SWISS_TABLE_GROW,
 	PROBE_SWISS_TABLE_SPLIT,
+	PROBE_INSERT,
+	PROBE_DELETE,
+	PROBE_CLEAR,
+	PROBE_OVERFLOW,
 };
 
 /* Implementations a spec applies to: a mask of 1 << enum go_map_impl. */
@@ -83,8 +86,10 @@ struct probe_plan {
 int probe_choose(const uint8_t *code, size_t len, uint64_t vaddr, struct probe_choice *out);
 int probe_plan_build(struct probe_plan *plan, const struct goelf *ge, const struct pclntab *pt,
 		     enum go_map_impl impl);
-int probe_plan_attachable(const struct probe_plan *plan);
+int probe_plan_attachable(const struct probe_plan *plan, bool exact);
+bool probe_site_attached(const struct probe_site *site, bool exact);
 bool probe_handler_reads_result(enum probe_handler handler);
+bool probe_group_attached(enum probe_group group, bool exact);
 const char *probe_group_name(enum probe_group group);
 
 #endif /* GOMAPLEAK_PROBES_H */

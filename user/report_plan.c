@@ -38,7 +38,7 @@ static void report_site(FILE *out, const struct probe_site *site, int verbose)
 		group, site->spec->func, site->func.entry, c->vaddr - site->func.entry,
 		site->file_offset, c->insn,
 		c->at_stack_check_jump ? ", morestack pass dropped" : "",
-		site->spec->handler == PROBE_NOT_TRACED ? "  [not traced yet]" : "");
+		probe_group_attached(site->spec->group, false) ? "" : "  [--exact]");
 	if (verbose)
 		report_site_detail(out, site);
 }
@@ -58,8 +58,9 @@ void report_plan(FILE *out, const char *path, const struct gobinary *bin, int ve
 	fprintf(out, "functions:   %" PRIu64 " (pclntab at 0x%" PRIx64 ", text at 0x%" PRIx64 ")\n",
 		bin->pclntab.nfunc, bin->pclntab.vaddr, bin->pclntab.text_start);
 	fprintf(out,
-		"probe plan:  %d probes traced; each function, probe address and instruction:\n",
-		probe_plan_attachable(&bin->plan));
+		"probe plan:  %d functions traced by watch, %d with --exact; each function, "
+		"probe address and instruction:\n",
+		probe_plan_attachable(&bin->plan, false), probe_plan_attachable(&bin->plan, true));
 	for (i = 0; i < bin->plan.nsites; i++)
 		report_site(out, &bin->plan.sites[i], verbose);
 }
@@ -76,10 +77,10 @@ static void json_site(FILE *out, const struct probe_site *site)
 
 	fputs("{\"function\":", out);
 	json_string(out, site->spec->func);
-	fprintf(out, ",\"group\":\"%s\",\"status\":\"%s\",\"traced\":%s",
+	fprintf(out, ",\"group\":\"%s\",\"status\":\"%s\",\"traced\":%s,\"exact_only\":%s",
 		probe_group_name(site->spec->group), status_name(site->status),
-		site->status == PROBE_OK && site->spec->handler != PROBE_NOT_TRACED ? "true"
-										    : "false");
+		probe_site_attached(site, false) ? "true" : "false",
+		probe_group_attached(site->spec->group, false) ? "false" : "true");
 	if (site->status == PROBE_ABSENT) {
 		fputs(",\"reason\":", out);
 		json_string(out, site->spec->if_absent);

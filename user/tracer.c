@@ -50,8 +50,6 @@ int tracer_open(struct tracer *tr, const struct gml_config *cfg)
 static struct bpf_program *handler_program(struct tracer *tr, enum probe_handler handler)
 {
 	switch (handler) {
-	case PROBE_NOT_TRACED:
-		return NULL;
 	case PROBE_MAKEMAP:
 		return tr->skel->progs.make_map;
 	case PROBE_MAKEMAP_SMALL:
@@ -66,6 +64,14 @@ static struct bpf_program *handler_program(struct tracer *tr, enum probe_handler
 		return tr->skel->progs.swiss_table_grow;
 	case PROBE_SWISS_TABLE_SPLIT:
 		return tr->skel->progs.swiss_table_split;
+	case PROBE_INSERT:
+		return tr->skel->progs.map_insert;
+	case PROBE_DELETE:
+		return tr->skel->progs.map_delete;
+	case PROBE_CLEAR:
+		return tr->skel->progs.map_clear;
+	case PROBE_OVERFLOW:
+		return tr->skel->progs.map_overflow;
 	}
 	return NULL;
 }
@@ -108,15 +114,35 @@ static int attach_site(struct tracer *tr, const struct goelf *ge, const struct p
 	return err;
 }
 
-int tracer_attach(struct tracer *tr, const struct probe_plan *plan, const struct goelf *ge,
-		  const char *binary, pid_t pid, char *why, size_t why_len)
+/* The target's execve, reported as a GML_EV_EXEC event. */
+static int attach_exec_watch(struct tracer *tr, char *why, size_t why_len)
+{
+	struct bpf_link *link = bpf_program__attach_raw_tracepoint(tr->skel->progs.target_exec,
+								   "sched_process_exec");
+
+	if (!link) {
+		int err = -errno;
+
+		snprintf(why, why_len, "failed to attach to raw tracepoint sched_process_exec: %s",
+			 strerror(-err));
+		return err;
+	}
+	tr->links[tr->nlinks++] = link;
+	return 0;
+}
+
+int tracer_attach(struct tracer *tr, const struct probe_plan *plan, bool exact,
+		  const struct goelf *ge, const char *binary, pid_t pid, char *why, size_t why_len)
 {
 	const struct probe_site *site;
 	int i, err;
 
+	err = attach_exec_watch(tr, why, why_len);
+	if (err)
+		return err;
 	for (i = 0; i < plan->nsites; i++) {
 		site = &plan->sites[i];
-		if (site->status != PROBE_OK || site->spec->handler == PROBE_NOT_TRACED)
+		if (!probe_site_attached(site, exact))
 			continue;
 		err = attach_site(tr, ge, site, i, binary, pid);
 		if (err) {
@@ -196,6 +222,23 @@ int tracer_read_counters(const struct tracer *tr, struct tracer_counters *out)
 int tracer_lookup_stack(const struct tracer *tr, uint64_t hash, struct gml_stack *out)
 {
 	return bpf_map_lookup_elem(bpf_map__fd(tr->skel->maps.stacks), &hash, out) ? -errno : 0;
+}
+
+/* Every (map, caller, operation) counter the BPF side keeps, summed over CPUs. */
+int tracer_for_each_op(const struct tracer *tr, tracer_op_fn fn, void *ctx)
+{
+	int fd = bpf_map__fd(tr->skel->maps.op_counts);
+	struct gml_op_key key, next;
+	struct gml_op_key *prev = NULL;
+	uint64_t count;
+
+	while (!bpf_map_get_next_key(fd, prev, &next)) {
+		if (!bpf_map_lookup_elem(fd, &next, &count))
+			fn(ctx, &next, count);
+		key = next;
+		prev = &key;
+	}
+	return errno == ENOENT ? 0 : -errno;
 }
 
 void tracer_close(struct tracer *tr)

@@ -34,13 +34,16 @@ struct tracer_counters {
 
 void tracer_set_verbose(int verbose);
 int tracer_open(struct tracer *tr, const struct gml_config *cfg);
-int tracer_attach(struct tracer *tr, const struct probe_plan *plan, const struct goelf *ge,
-		  const char *binary, pid_t pid, char *why, size_t why_len);
+int tracer_attach(struct tracer *tr, const struct probe_plan *plan, bool exact,
+		  const struct goelf *ge, const char *binary, pid_t pid, char *why, size_t why_len);
 int tracer_start_events(struct tracer *tr, tracer_event_fn fn, void *ctx);
 int tracer_events_fd(const struct tracer *tr);
 int tracer_consume(struct tracer *tr);
 int tracer_read_counters(const struct tracer *tr, struct tracer_counters *out);
 int tracer_lookup_stack(const struct tracer *tr, uint64_t hash, struct gml_stack *out);
+
+typedef void (*tracer_op_fn)(void *ctx, const struct gml_op_key *key, uint64_t count);
+int tracer_for_each_op(const struct tracer *tr, tracer_op_fn fn, void *ctx);
 void tracer_close(struct tracer *tr);
 
 #endif /* GOMAPLEAK_TRACER_H */

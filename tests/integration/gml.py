@@ -156,6 +156,19 @@ def start_watch(pid, *args):
     return w
 
 
+OP_RE = re.compile(r"^gomapleak:   (?P<op>insert|delete|clear|overflow) +(?P<count>\d+) "
+                   r"map=(?P<map>0x[0-9a-f]+) site=(?P<site_func>\S+) (?P<site_file>[^ :]+):(?P<site_line>\d+)$")
+
+
+def op_counts(stderr_lines):
+    """watch --exact's operation lines: {(op, map, file, line): count}."""
+    out = {}
+    for m in filter(None, map(OP_RE.match, stderr_lines)):
+        key = (m["op"], m["map"], m["site_file"], int(m["site_line"]))
+        out[key] = out.get(key, 0) + int(m["count"])
+    return out
+
+
 def stop_watch(w, sig=signal.SIGINT):
     """Stops the tracer with sig; returns (exit code, events, stderr lines)."""
     w.signal(sig)
@@ -166,3 +179,62 @@ def stop_watch(w, sig=signal.SIGINT):
 
 def run(argv, timeout=30):
     return subprocess.run(argv, capture_output=True, text=True, timeout=timeout)
+
+
+def classic_over_load(count, b, load_factor_num, load_factor_den=2, bucket_cnt=8):
+    """runtime.overLoadFactor."""
+    return count > bucket_cnt and count > load_factor_num * ((1 << b) // load_factor_den)
+
+
+def classic_growths(n, load_factor_num, hint=0):
+    """B before each doubling while inserting n new keys into an empty classic map.
+
+    makemap picks the smallest B for which the hint is not over the load factor.
+    mapassign* calls hashGrow when inserting a new key and
+    overLoadFactor(count+1, B) = count+1 > bucketCnt &&
+                                 count+1 > loadFactorNum*(2^B/loadFactorDen).
+    Evacuation finishes long before the next threshold (each insert evacuates
+    at least one of the 2^(B-1) old buckets while the count doubles), so no
+    doubling is skipped. Same-size grows need noverflow >= 2^B, which inserts
+    of distinct keys into a map under its load factor do not reach here.
+    """
+    b, out = 0, []
+    while classic_over_load(hint, b, load_factor_num):
+        b += 1
+    for count in range(n):
+        if classic_over_load(count + 1, b, load_factor_num):
+            out.append(("double", b))
+            b += 1
+    return out
+
+
+def swiss_growths(n, hint=0):
+    """(kind, capacity) of each growth while inserting n new keys into an empty Swiss map.
+
+    With a hint > 8, maps.NewMap sizes the first table for hint*8/7 slots,
+    rounded up to a power of two (one table while that is <= 1024).
+    makemap_small leaves dirPtr nil: the first insert calls growToSmall (one
+    8-slot group). The 9th new key finds the group full: growToTable moves the
+    8 entries into a 16-slot table. A table holds capacity*7/8 entries
+    (growthLeft); inserting into a full table calls rehash, which grows to
+    2*capacity while that is <= 1024 and splits into two 1024-slot tables
+    beyond (which table fills first depends on the hash seed).
+    """
+    out, used, capacity = [], 0, 0
+    if hint > 8:
+        capacity = 1 << ((hint * 8 // 7) - 1).bit_length()
+        assert capacity <= 1024
+    for _ in range(n):
+        if capacity == 0:
+            out.append(("to-small", 8))
+            capacity = 8
+        elif capacity == 8 and used == 8:
+            out.append(("to-table", 16))
+            capacity = 16
+        elif capacity >= 16 and used == capacity * 7 // 8:
+            if capacity * 2 > 1024:
+                break  # splits: seed-dependent, checked separately
+            capacity *= 2
+            out.append(("table-grow", capacity))
+        used += 1
+    return out

@@ -17,52 +17,6 @@ VARIANT, FLAVOR = sys.argv[1], sys.argv[2]
 del sys.argv[1:3]
 
 
-def classic_growths(n, load_factor_num, load_factor_den=2, bucket_cnt=8):
-    """B before each doubling while inserting n new keys into an empty classic map.
-
-    mapassign* calls hashGrow when inserting a new key and
-    overLoadFactor(count+1, B) = count+1 > bucketCnt &&
-                                 count+1 > loadFactorNum*(2^B/loadFactorDen).
-    Evacuation finishes long before the next threshold (each insert evacuates
-    at least one of the 2^(B-1) old buckets while the count doubles), so no
-    doubling is skipped. Same-size grows need noverflow >= 2^B, which inserts
-    of distinct keys into a map under its load factor do not reach here.
-    """
-    b, out = 0, []
-    for count in range(n):
-        if count + 1 > bucket_cnt and count + 1 > load_factor_num * ((1 << b) // load_factor_den):
-            out.append(("double", b))
-            b += 1
-    return out
-
-
-def swiss_growths(n):
-    """(kind, capacity) of each growth while inserting n new keys into an empty Swiss map.
-
-    makemap_small leaves dirPtr nil: the first insert calls growToSmall (one
-    8-slot group). The 9th new key finds the group full: growToTable moves the
-    8 entries into a 16-slot table. A table holds capacity*7/8 entries
-    (growthLeft); inserting into a full table calls rehash, which grows to
-    2*capacity while that is <= 1024 and splits into two 1024-slot tables
-    beyond (which table fills first depends on the hash seed).
-    """
-    out, used, capacity = [], 0, 0
-    for _ in range(n):
-        if capacity == 0:
-            out.append(("to-small", 8))
-            capacity = 8
-        elif capacity == 8 and used == 8:
-            out.append(("to-table", 16))
-            capacity = 16
-        elif capacity >= 16 and used == capacity * 7 // 8:
-            if capacity * 2 > 1024:
-                break  # splits: seed-dependent, checked separately
-            capacity *= 2
-            out.append(("table-grow", capacity))
-        used += 1
-    return out
-
-
 class Growth(unittest.TestCase):
     def setUp(self):
         self.v = gml.variant(VARIANT)
@@ -109,7 +63,7 @@ class Growth(unittest.TestCase):
     def check_classic(self, n):
         events = self.grow(n)
         got = [(e["kind"], int(e["size"])) for e in events]
-        self.assertEqual(got, classic_growths(n, self.load_factor_num))
+        self.assertEqual(got, gml.classic_growths(n, self.load_factor_num))
         for e in events:
             self.assertTrue(e["caller"].startswith("runtime.mapassign_fast64+"), e)
         # hashGrow fires when the count reaches the threshold: entries before the insert.
@@ -119,7 +73,7 @@ class Growth(unittest.TestCase):
 
     def check_swiss(self, n):
         events = self.grow(n)
-        want = swiss_growths(n)
+        want = gml.swiss_growths(n)
         got = [(e["kind"], int(e["size"])) for e in events]
         self.assertEqual(got[:len(want)], want)
         splits = got[len(want):]

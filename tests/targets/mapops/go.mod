@@ -1,0 +1,3 @@
+module gomapleak.test/mapops
+
+go 1.19

@@ -1,0 +1,91 @@
+// SPDX-License-Identifier: GPL-2.0
+// mapops performs known map operations at known lines (each marked
+// "// gomapleak:NAME" for the tests) and prints its own counts, the maps'
+// addresses and a checksum of their contents. Commands, one a line on stdin:
+//
+//	early N   make map "early" and insert N keys (before a tracer attaches)
+//	more N    insert N more keys into "early"
+//	run N     the known operations on fresh maps, N inserts each
+//	exec      replace this process with /bin/sleep 30
+//
+// Each command answers one line; the program exits when stdin closes.
+package main
+
+import (
+	"bufio"
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+	"syscall"
+)
+
+var (
+	early   map[int64]int64
+	byName  map[string]int
+	byID    map[int64]string
+	sized   map[int]int
+	nextKey int64
+)
+
+func addEarly(n int) {
+	for i := 0; i < n; i++ {
+		early[nextKey] = nextKey // gomapleak:early-insert
+		nextKey++
+	}
+}
+
+// run makes three maps and fills, empties and clears them; it reports its
+// own counts of each operation and a checksum of what remains.
+func run(n int) string {
+	byName = make(map[string]int)  // gomapleak:make-str
+	byID = make(map[int64]string)  // gomapleak:make-64
+	sized = make(map[int]int, 100) // gomapleak:make-hint
+	inserts, deletes := 0, 0
+	for i := 0; i < n; i++ {
+		byName["k"+strconv.Itoa(i)] = i // gomapleak:insert-str
+		byID[int64(i)] = "v"             // gomapleak:insert-64
+		sized[i] = i * 3                 // gomapleak:insert-hint
+		inserts += 3
+	}
+	for i := 0; i < n/2; i++ {
+		delete(byName, "k"+strconv.Itoa(i)) // gomapleak:delete-str
+		delete(byID, int64(i))              // gomapleak:delete-64
+		deletes += 2
+	}
+	sum := 0
+	for k, v := range byName {
+		sum += len(k) * v
+	}
+	for k := range sized { // gomapleak:clear (the compiler turns this loop into mapclear)
+		delete(sized, k)
+	}
+	return fmt.Sprintf("ran inserts=%d deletes=%d clears=1 str=%p 64=%p hint=%p checksum=%d",
+		inserts, deletes, byName, byID, sized, sum+len(byID))
+}
+
+func main() {
+	in := bufio.NewScanner(os.Stdin)
+	fmt.Println("ready")
+	for in.Scan() {
+		f := strings.Fields(in.Text())
+		n := 0
+		if len(f) > 1 {
+			n, _ = strconv.Atoi(f[1])
+		}
+		switch f[0] {
+		case "early":
+			early = make(map[int64]int64) // gomapleak:make-early
+			addEarly(n)
+			fmt.Printf("early %p len %d\n", early, len(early))
+		case "more":
+			addEarly(n)
+			fmt.Printf("more len %d\n", len(early))
+		case "run":
+			fmt.Println(run(n))
+		case "exec":
+			fmt.Println("execing")
+			syscall.Exec("/bin/sleep", []string{"sleep", "30"}, os.Environ())
+		}
+	}
+}

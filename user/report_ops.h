@@ -1,0 +1,28 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* The --exact operation counters, by operation, map and site, as text. */
+#ifndef GOMAPLEAK_REPORT_OPS_H
+#define GOMAPLEAK_REPORT_OPS_H
+
+#include <stdio.h>
+
+#include "gomapleak.h"
+#include "pclntab.h"
+
+struct op_record {
+	struct gml_op_key key;
+	uint64_t count;
+};
+
+struct op_table {
+	struct op_record *records;
+	size_t n, cap;
+};
+
+int op_table_add(struct op_table *t, const struct gml_op_key *key, uint64_t count);
+void op_table_free(struct op_table *t);
+const char *op_name(unsigned int op);
+/* Prints the largest max counters, most first; symbolized through pt. */
+void report_ops(FILE *out, struct op_table *t, const struct pclntab *pt, uint64_t load_bias,
+		size_t max);
+
+#endif /* GOMAPLEAK_REPORT_OPS_H */
