@@ -16,6 +16,7 @@ static const char top_usage[] =
 	"\n"
 	"Commands:\n"
 	"  watch -p PID     attach to a running Go program and report map growth\n"
+	"  trace -p PID     the raw stream of map creations and growths, text or JSON\n"
 	"  inspect BINARY   show the Go version, map implementation and probe plan\n"
 	"  inspect -p PID   the same for a running process\n"
 	"\n"
@@ -36,6 +37,14 @@ static const struct argp_option watch_options[] = {
 	{ "exact", OPT_EXACT, NULL, 0,
 	  "Also probe every insert, delete, clear and overflow bucket (costly: ~1 us an insert)",
 	  0 },
+	{ "verbose", 'v', NULL, 0, "Show the probe plan and counters; twice for libbpf debug", 0 },
+	{ 0 },
+};
+
+static const struct argp_option trace_options[] = {
+	{ "pid", 'p', "PID", 0, "Process to attach to", 0 },
+	{ "duration", OPT_DURATION, "SEC", 0, "Stop after SEC seconds", 0 },
+	{ "json", OPT_JSON, NULL, 0, "One JSON object an event (schema: docs/json.md)", 0 },
 	{ "verbose", 'v', NULL, 0, "Show the probe plan and counters; twice for libbpf debug", 0 },
 	{ 0 },
 };
@@ -102,8 +111,9 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 		o->binary = arg;
 		break;
 	case ARGP_KEY_END:
-		if (o->command == GML_CMD_WATCH && !o->pid)
-			argp_error(state, "watch needs -p PID");
+		if ((o->command == GML_CMD_WATCH || o->command == GML_CMD_TRACE) && !o->pid)
+			argp_error(state, "%s needs -p PID",
+				   o->command == GML_CMD_WATCH ? "watch" : "trace");
 		if (o->command == GML_CMD_INSPECT && !o->pid == !o->binary)
 			argp_error(state, "inspect needs either BINARY or -p PID");
 		break;
@@ -122,6 +132,20 @@ static const struct argp watch_argp = {
 	"  gomapleak watch -p 4121\n"
 	"  gomapleak watch -p 4121 --duration 10 -v\n"
 	"  gomapleak watch -p 4121 --exact      # and count inserts/deletes by site\n",
+	NULL,
+	NULL,
+	NULL,
+};
+
+static const struct argp trace_argp = {
+	trace_options,
+	parse_opt,
+	NULL,
+	"Attach to the Go program PID and print every map creation and growth with its\n"
+	"type and call stack: for debugging, scripts and tests.\v"
+	"Examples:\n"
+	"  gomapleak trace -p 4121\n"
+	"  gomapleak trace -p 4121 --json | jq 'select(.event == \"create\") | .site'\n",
 	NULL,
 	NULL,
 	NULL,
@@ -163,6 +187,9 @@ int cli_parse(int argc, char **argv, struct cli_options *out)
 	if (!strcmp(argv[1], "watch")) {
 		out->command = GML_CMD_WATCH;
 		argp = &watch_argp;
+	} else if (!strcmp(argv[1], "trace")) {
+		out->command = GML_CMD_TRACE;
+		argp = &trace_argp;
 	} else if (!strcmp(argv[1], "inspect")) {
 		out->command = GML_CMD_INSPECT;
 		argp = &inspect_argp;

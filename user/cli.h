@@ -19,6 +19,7 @@ enum gml_exit {
 
 enum gml_command {
 	GML_CMD_WATCH,
+	GML_CMD_TRACE, /* the raw symbolized event stream */
 	GML_CMD_INSPECT,
 };
 

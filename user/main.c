@@ -92,7 +92,10 @@ static int on_event(void *data, const struct gml_event *e)
 	}
 	have_stack = !tracer_lookup_stack(&ctx->tracer, e->stack, &stack);
 	ctx->events++;
-	event_print(&ctx->printer, e, have_stack ? &stack : NULL);
+	if (ctx->opt.json)
+		event_print_json(&ctx->printer, e, have_stack ? &stack : NULL);
+	else
+		event_print(&ctx->printer, e, have_stack ? &stack : NULL);
 	return 0;
 }
 
@@ -100,6 +103,13 @@ static int watch_open_target(struct gml_context *ctx)
 {
 	int err = target_open(&ctx->target, ctx->opt.pid);
 
+	if (err == -EACCES || err == -EPERM) {
+		snprintf(ctx->why, sizeof(ctx->why),
+			 "cannot read process %d's executable: %s (needs root, or CAP_SYS_PTRACE "
+			 "to read another user's process, CAP_BPF and CAP_PERFMON to trace it)",
+			 ctx->opt.pid, strerror(-err));
+		return GML_EXIT_PERMISSION;
+	}
 	if (err) {
 		snprintf(ctx->why, sizeof(ctx->why), "cannot attach to process %d: %s",
 			 ctx->opt.pid, err == -ESRCH ? "no such process" : strerror(-err));

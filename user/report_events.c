@@ -6,6 +6,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "json_writer.h"
 #include "symbolize.h"
 
 static int64_t clock_ns(clockid_t id)
@@ -126,4 +127,74 @@ void event_print(const struct event_printer *p, const struct gml_event *e,
 	fputs(" site=", p->out);
 	print_site(p, stack);
 	fputc('\n', p->out);
+}
+
+static void json_pos(const struct event_printer *p, uint64_t pc)
+{
+	struct go_pos pos;
+
+	if (!p->pt || pclntab_pos_for_pc(p->pt, pc - 1 - p->load_bias, &pos)) {
+		fprintf(p->out, "{\"pc\":%" PRIu64 "}", pc);
+		return;
+	}
+	fprintf(p->out, "{\"pc\":%" PRIu64 ",\"func\":", pc);
+	json_string(p->out, pos.func.name);
+	fputs(",\"file\":", p->out);
+	json_string(p->out, pos.file);
+	fprintf(p->out, ",\"line\":%d}", pos.line);
+}
+
+static void json_site(const struct event_printer *p, const struct gml_stack *stack)
+{
+	struct go_pos site;
+	int i;
+
+	if (!stack)
+		return;
+	if (p->pt && !symbolize_site(p->pt, p->load_bias, stack, &site)) {
+		fputs(",\"site\":{\"func\":", p->out);
+		json_string(p->out, site.func.name);
+		fputs(",\"file\":", p->out);
+		json_string(p->out, site.file);
+		fprintf(p->out, ",\"line\":%d}", site.line);
+	}
+	fputs(",\"stack\":[", p->out);
+	for (i = 0; i < GML_STACK_DEPTH && stack->pcs[i]; i++) {
+		if (i)
+			fputc(',', p->out);
+		json_pos(p, stack->pcs[i]);
+	}
+	fputc(']', p->out);
+}
+
+static void json_type(const struct event_printer *p, uint64_t type)
+{
+	char name[256];
+
+	fputs(",\"type\":", p->out);
+	if (type && p->types && !gotypes_name(p->types, type - p->load_bias, name, sizeof(name)))
+		json_string(p->out, name);
+	else
+		fputs("null", p->out);
+}
+
+void event_print_json(const struct event_printer *p, const struct gml_event *e,
+		      const struct gml_stack *stack)
+{
+	int64_t wall = (int64_t)e->ts_ns + p->mono_to_wall_ns;
+
+	fprintf(p->out, "{\"time_ns\":%" PRId64 ",\"pid\":%u,\"tid\":%u,\"map\":\"0x%" PRIx64 "\"",
+		wall, e->pid, e->tid, (uint64_t)e->map);
+	if (e->kind == GML_EV_CREATE)
+		fprintf(p->out, ",\"event\":\"create\",\"hint\":%" PRIu64, (uint64_t)e->size);
+	else
+		fprintf(p->out,
+			",\"event\":\"grow\",\"grow\":\"%s\",\"entries\":%" PRIu64
+			",\"%s\":%" PRIu64,
+			grow_kind_name(e->grow_kind), (uint64_t)e->count,
+			e->grow_kind <= GML_GROW_CLASSIC_SAME_SIZE ? "B" : "capacity",
+			(uint64_t)e->size);
+	json_type(p, e->type);
+	json_site(p, stack);
+	fputs("}\n", p->out);
 }

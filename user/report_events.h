@@ -23,5 +23,8 @@ const char *grow_kind_name(unsigned int kind);
 /* stack: the event's call stack, or NULL when it was not found. */
 void event_print(const struct event_printer *p, const struct gml_event *e,
 		 const struct gml_stack *stack);
+/* One JSON object on one line; schema in docs/json.md. */
+void event_print_json(const struct event_printer *p, const struct gml_event *e,
+		      const struct gml_stack *stack);
 
 #endif /* GOMAPLEAK_REPORT_EVENTS_H */

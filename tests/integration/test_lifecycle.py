@@ -3,6 +3,7 @@
 """How watch and inspect start, stop and fail: signals, the target's exit,
 --duration, bad PIDs and bad binaries. Usage: test_lifecycle.py VARIANT
 """
+import json
 import os
 import shutil
 import signal
@@ -16,7 +17,7 @@ import gml
 VARIANT = sys.argv[1]
 del sys.argv[1]
 
-EXIT_USAGE, EXIT_NO_TARGET, EXIT_UNSUPPORTED = 2, 3, 4
+EXIT_USAGE, EXIT_NO_TARGET, EXIT_UNSUPPORTED, EXIT_PERMISSION = 2, 3, 4, 5
 
 
 class Lifecycle(unittest.TestCase):
@@ -108,6 +109,37 @@ class Lifecycle(unittest.TestCase):
         self.assertEqual(r.returncode, EXIT_UNSUPPORTED)
         self.assertIn("not a Go binary", r.stderr)
         self.assertEqual(r.stderr.count("\n"), 1, r.stderr)
+
+    def test_trace_json_is_one_object_an_event_with_sites_and_stacks(self):
+        t = self.target("-n", "100")
+        tr = gml.Process([gml.GOMAPLEAK, "trace", "-p", str(t.pid), "--json"], stdin=False)
+        self.procs.append(tr)
+        tr.err.wait_for(lambda l: l.startswith("gomapleak: attached to"))
+        t.send("go")
+        addr = t.out.wait_for(lambda l: l.startswith("grown ")).split()[5]
+        tr.signal(signal.SIGINT)
+        self.assertEqual(tr.wait(), 0)
+        events = [json.loads(l) for l in tr.out.rest()]
+        mine = [e for e in events if e["map"] == addr]
+        self.assertEqual(mine[0]["event"], "create")
+        self.assertEqual(mine[0]["site"]["line"], gml.marker_line("growonce", "make"))
+        grows = mine[1:]
+        self.assertTrue(grows)
+        for e in grows:
+            self.assertEqual(e["event"], "grow")
+            self.assertEqual(e["type"], "map[int64]int64")
+            self.assertEqual(e["site"]["line"], gml.marker_line("growonce", "fill"))
+            self.assertTrue(e["site"]["file"].endswith("/growonce/main.go"))
+            self.assertTrue(e["stack"][0]["func"].startswith(("runtime.", "internal/runtime/")))
+            self.assertIn("runtime.main", [f.get("func") for f in e["stack"]])
+
+    def test_without_privileges_says_what_is_missing_and_exits_5(self):
+        t = self.target()
+        r = gml.run(["setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups",
+                     "--inh-caps=-all", gml.GOMAPLEAK, "watch", "-p", str(t.pid)])
+        self.assertEqual(r.returncode, EXIT_PERMISSION, r.stderr)
+        self.assertEqual(r.stderr.count("\n"), 1, r.stderr)
+        self.assertIn("CAP_SYS_PTRACE", r.stderr)
 
     def test_usage_errors_exit_2(self):
         for argv in (["watch"], ["watch", "-p", "abc"], ["frobnicate"], [],
