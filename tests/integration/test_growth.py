@@ -23,11 +23,15 @@ class Growth(unittest.TestCase):
         self.path = gml.target_path(VARIANT, FLAVOR, "growonce")
         self.load_factor_num = 12 if self.v["minor"] == 21 else 13
 
-    def grow(self, n):
-        """Runs the target under watch while it inserts n keys; returns its map's events."""
+    def grow(self, n, exact):
+        """Runs the target under watch while it inserts n keys; returns its map's events.
+
+        With exact, the map's creation event comes first and is checked here,
+        as is the insert count against n.
+        """
         target = gml.start_target(self.path, "-n", str(n))
         try:
-            watch = gml.start_watch(target.pid)
+            watch = gml.start_watch(target.pid, *(["--exact"] if exact else []))
             try:
                 target.send("go")
                 done = target.out.wait_for(lambda l: l.startswith("grown "))
@@ -42,7 +46,12 @@ class Growth(unittest.TestCase):
         self.assertTrue(any(" 0 events lost" in l for l in err), err)
         mine = [e for e in events if e["map"] == map_addr]
         self.assertTrue(mine, "no events for map %s in %r" % (map_addr, events))
-        self.check_creation(mine.pop(0))
+        if exact:
+            self.check_creation(mine.pop(0))
+            inserts = gml.op_counts(err)
+            self.assertEqual(inserts[("insert", map_addr, "main.go",
+                                      gml.marker_line("growonce", "fill"))], n)
+        self.assertNotIn("create", [e["kind"] for e in mine])
         fill_line = gml.marker_line("growonce", "fill")
         for e in mine:
             self.assertEqual(int(e["pid"]), target.pid)
@@ -60,8 +69,8 @@ class Growth(unittest.TestCase):
                          ("main.go", gml.marker_line("growonce", "make")), e)
         self.assertIn(e["site_func"], ("main.fill", "main.main"))
 
-    def check_classic(self, n):
-        events = self.grow(n)
+    def check_classic(self, n, exact):
+        events = self.grow(n, exact)
         got = [(e["kind"], int(e["size"])) for e in events]
         self.assertEqual(got, gml.classic_growths(n, self.load_factor_num))
         for e in events:
@@ -71,8 +80,8 @@ class Growth(unittest.TestCase):
             self.assertEqual(int(e["entries"]),
                              8 if b == 0 else self.load_factor_num * (1 << b) // 2)
 
-    def check_swiss(self, n):
-        events = self.grow(n)
+    def check_swiss(self, n, exact):
+        events = self.grow(n, exact)
         want = gml.swiss_growths(n)
         got = [(e["kind"], int(e["size"])) for e in events]
         self.assertEqual(got[:len(want)], want)
@@ -89,17 +98,17 @@ class Growth(unittest.TestCase):
         self.assertEqual(callers["to-table"], "runtime.mapassign_fast64")
         self.assertEqual(callers["table-grow"], "internal/runtime/maps.(*table).rehash")
 
-    def check(self, n):
+    def check(self, n, exact):
         if self.v["impl"] == "classic":
-            self.check_classic(n)
+            self.check_classic(n, exact)
         else:
-            self.check_swiss(n)
+            self.check_swiss(n, exact)
 
     def test_growth_events_match_the_runtime_rules_for_800_keys(self):
-        self.check(800)
+        self.check(800, exact=False)
 
-    def test_growth_events_match_the_runtime_rules_for_5000_keys(self):
-        self.check(5000)
+    def test_growth_and_creation_with_exact_for_5000_keys(self):
+        self.check(5000, exact=True)
 
 
 if __name__ == "__main__":

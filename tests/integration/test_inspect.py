@@ -47,13 +47,13 @@ class Inspect(unittest.TestCase):
         self.assertEqual(plan["map_implementation"], v["impl"])
         self.assertEqual(plan["pie"], flavor != "default" and flavor != "stripped")
         self.assertEqual(plan["goexperiment"] or "", v["experiment"])
-        # watch attaches the creation and growth groups: every such function present.
+        # watch attaches the growth group; --exact every function present.
         traced = [p["function"] for p in plan["probes"] if p["traced"]]
-        self.assertEqual(traced, [p["function"] for p in plan["probes"]
-                                  if p["group"] in ("create", "growth") and p["status"] == "ok"])
+        self.assertEqual(traced, GROWTH[v["impl"]])
         self.assertEqual([p["function"] for p in plan["probes"] if p["group"] == "growth"],
                          GROWTH[v["impl"]])
-        self.assertIn("runtime.makemap_small", traced)
+        for p in plan["probes"]:
+            self.assertEqual(p["exact_only"], p["group"] != "growth")
         for p in plan["probes"]:
             if p["status"] != "ok":
                 self.assertIn(p["status"], ("absent", "refused"))
@@ -88,7 +88,8 @@ class Inspect(unittest.TestCase):
         plan = self.inspect("/usr/bin/prometheus")
         self.assertEqual(plan["map_implementation"], "classic")
         self.assertGreater(plan["functions"], 20000)
-        self.assertIn("runtime.hashGrow", [p["function"] for p in plan["probes"] if p["traced"]])
+        self.assertEqual([p["function"] for p in plan["probes"] if p["traced"]],
+                         ["runtime.hashGrow"])
 
 
 if __name__ == "__main__":

@@ -112,7 +112,8 @@ class Lifecycle(unittest.TestCase):
 
     def test_trace_json_is_one_object_an_event_with_sites_and_stacks(self):
         t = self.target("-n", "100")
-        tr = gml.Process([gml.GOMAPLEAK, "trace", "-p", str(t.pid), "--json"], stdin=False)
+        tr = gml.Process([gml.GOMAPLEAK, "trace", "-p", str(t.pid), "--json", "--exact"],
+                         stdin=False)
         self.procs.append(tr)
         tr.err.wait_for(lambda l: l.startswith("gomapleak: attached to"))
         t.send("go")

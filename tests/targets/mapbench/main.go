@@ -1,32 +1,86 @@
 // SPDX-License-Identifier: GPL-2.0
-// mapbench runs a map-insert loop on a heap map of bounded size for -d
-// seconds and prints "ops N per_sec R checksum C": the workload of the probe
-// cost microbenchmark (scripts/probe_cost.sh) and, later, of bench.sh.
+// mapbench is the workload of gomapleak's benchmarks. It prints "ready",
+// waits for a line on stdin (so a tracer can attach first), runs for -d and
+// prints "ops N per_sec R checksum C".
+//
+//	-mode insert  a map-insert loop on a bounded map (runtime.mapassign_fast64
+//	              on every operation): scripts/probe_cost's workload
+//	-mode mix     a map-heavy service: a round is an insert, a lookup and a
+//	              delete on a bounded map, an insert into a nested map, and
+//	              every -rebuild rounds a small map built for one "request"
+//	              and dropped (scripts/bench.sh's workload)
 package main
 
 import (
+	"bufio"
 	"flag"
 	"fmt"
+	"os"
+	"strconv"
 	"time"
 )
 
-var sink map[uint64]uint64
+var (
+	bounded  map[uint64]uint64
+	nested   map[string]map[int]int
+	users    []string
+	reqKeys  = []string{"method", "path", "user", "trace"}
+	sinkSize int
+)
+
+func insertRounds(n, size uint64) uint64 {
+	var sum uint64
+	for i := uint64(0); i < n; i++ {
+		bounded[i%size] = i
+		sum += i % size
+	}
+	return sum
+}
+
+func mixRound(i, size, rebuild uint64) uint64 {
+	bounded[i%size] = i
+	v := bounded[(i*7)%size]
+	delete(bounded, (i*13)%size)
+	nested[users[i%uint64(len(users))]][int(i%512)] = int(i)
+	if i%rebuild == 0 {
+		req := make(map[string]int, len(reqKeys))
+		for j, k := range reqKeys {
+			req[k] = j
+		}
+		sinkSize += len(req)
+	}
+	return v
+}
 
 func main() {
 	d := flag.Duration("d", 2*time.Second, "how long to run")
-	size := flag.Uint64("size", 4096, "keys in the map (inserts overwrite once full)")
+	mode := flag.String("mode", "insert", "insert or mix")
+	size := flag.Uint64("size", 4096, "keys in the bounded map")
+	rebuild := flag.Uint64("rebuild", 256, "mix: rounds per rebuilt map")
+	wait := flag.Bool("wait", false, "print ready and wait for a line on stdin before starting")
 	flag.Parse()
-	sink = make(map[uint64]uint64, *size)
+	bounded = make(map[uint64]uint64, *size)
+	nested = make(map[string]map[int]int)
+	for u := 0; u < 64; u++ {
+		users = append(users, "user:"+strconv.Itoa(u))
+		nested[users[u]] = make(map[int]int)
+	}
+	if *wait {
+		fmt.Println("ready")
+		bufio.NewScanner(os.Stdin).Scan()
+	}
 	var ops, sum uint64
 	start := time.Now()
 	for time.Since(start) < *d {
-		for i := uint64(0); i < 1024; i++ {
-			k := (ops + i) % *size
-			sink[k] = ops + i
-			sum += k
+		if *mode == "mix" {
+			for i := uint64(0); i < 1024; i++ {
+				sum += mixRound(ops+i, *size, *rebuild)
+			}
+		} else {
+			sum += insertRounds(1024, *size)
 		}
 		ops += 1024
 	}
 	el := time.Since(start).Seconds()
-	fmt.Printf("ops %d per_sec %.0f checksum %d\n", ops, float64(ops)/el, sum)
+	fmt.Printf("ops %d per_sec %.0f checksum %d\n", ops, float64(ops)/el, sum+uint64(sinkSize))
 }

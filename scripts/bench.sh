@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# Sets everything up and runs the benchmarks side by side in one run:
+#   1. bench/probe_cost: what one uprobe costs on each instruction kind here;
+#   2. scripts/bench.py: a map-heavy Go program untraced, under watch, under
+#      watch --exact and under bpftrace entry probes, for each map implementation.
+# Run as root. BENCH_SECONDS, BENCH_REPEATS tune the second part.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+cache=${GOMAPLEAK_CACHE:-/var/cache/gomapleak}
+
+scripts/setup.sh >/dev/null
+if [ -f build/build.ninja ]; then meson setup --reconfigure build >/dev/null; else meson setup build >/dev/null; fi
+ninja -C build gomapleak bench/probe_cost >/dev/null
+GOMAPLEAK_VARIANTS="go1.19 go1.26" tests/targets/build.sh >/dev/null
+
+echo "== machine: $(nproc) CPUs, kernel $(uname -r), $(date -u +%Y-%m-%d)"
+for v in go1.19 go1.26; do
+	echo "== uprobe cost by instruction: $v runtime.mapassign_fast64"
+	build/bench/probe_cost "$cache/targets/$v/default/mapbench" runtime.mapassign_fast64 -d 1s
+done
+for v in go1.19 go1.26; do
+	echo "== map-heavy workload: $v"
+	GOMAPLEAK_CACHE=$cache python3 scripts/bench.py build/gomapleak "$cache/targets/$v/default/mapbench" \
+		"${BENCH_SECONDS:-3}" "${BENCH_REPEATS:-3}"
+done
