@@ -42,9 +42,12 @@ struct {
 	__type(value, struct pending_make);
 } pending_makes SEC(".maps");
 
-/* Map operations by (map, caller, operation). */
+/*
+ * Map operations by (map, caller, operation). A plain hash: an LRU's lookup
+ * also updates its lists, which the hottest probe pays on every hit.
+ */
 struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, GML_MAX_OP_COUNTERS);
 	__type(key, struct gml_op_key);
 	__type(value, __u64);
@@ -65,6 +68,14 @@ struct {
 	__type(key, __u32);
 	__type(value, __u64);
 } events_lost SEC(".maps");
+
+/* Operations not counted because op_counts was full. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u64);
+} ops_lost SEC(".maps");
 
 static __always_inline void count_in(void *counters, __u32 index)
 {
@@ -318,8 +329,9 @@ static __always_inline int count_op(struct pt_regs *regs, __u64 map, __u32 op, _
 	n = bpf_map_lookup_elem(&op_counts, &key);
 	if (n)
 		__sync_fetch_and_add(n, 1);
-	else
-		bpf_map_update_elem(&op_counts, &key, &one, BPF_NOEXIST);
+	else if (bpf_map_update_elem(&op_counts, &key, &one, BPF_NOEXIST) &&
+		 !bpf_map_lookup_elem(&op_counts, &key))
+		count_in(&ops_lost, 0); /* full (not a racing first insert by another CPU) */
 	return 0;
 }
 

@@ -257,6 +257,11 @@ static void watch_summary(struct gml_context *ctx)
 		"gomapleak: detached after %.1fs (%s); %" PRIu64 " events; %" PRIu64
 		" events lost\n",
 		seconds_since(&ctx->started), ctx->stop_reason, ctx->events, c.lost);
+	if (c.ops_lost)
+		fprintf(stderr,
+			"gomapleak: %" PRIu64 " map operations not counted: more than %d "
+			"(map, site, operation) counters\n",
+			c.ops_lost, GML_MAX_OP_COUNTERS);
 	if (!ctx->opt.verbose)
 		return;
 	for (i = 0; i < ctx->bin.plan.nsites; i++) {

@@ -216,6 +216,8 @@ int tracer_read_counters(const struct tracer *tr, struct tracer_counters *out)
 	err = sum_percpu(bpf_map__fd(tr->skel->maps.probe_hits), out->hits, GML_MAX_PROBES);
 	if (!err)
 		err = sum_percpu(bpf_map__fd(tr->skel->maps.events_lost), &out->lost, 1);
+	if (!err)
+		err = sum_percpu(bpf_map__fd(tr->skel->maps.ops_lost), &out->ops_lost, 1);
 	return err;
 }
 

@@ -29,7 +29,8 @@ struct tracer {
 
 struct tracer_counters {
 	uint64_t hits[GML_MAX_PROBES];
-	uint64_t lost;
+	uint64_t lost;	   /* events the ring buffer had no room for */
+	uint64_t ops_lost; /* operations not counted: the counter table was full */
 };
 
 void tracer_set_verbose(int verbose);
