@@ -49,6 +49,9 @@ static int open_moduledata(struct gobinary *gb, const char *path, char *why, siz
 		return -EINVAL;
 	}
 	gotypes_init(&gb->types, &gb->elf, &gb->moduledata, gb->buildinfo.parsed.minor);
+	/* Without funcdata, sites name the function holding inlined code: still right by line. */
+	if (!moduledata_read_gofunc(&gb->elf, &gb->moduledata, gb->buildinfo.parsed.minor))
+		pclntab_set_gofunc(&gb->pclntab, &gb->elf, gb->moduledata.gofunc);
 	return 0;
 }
 

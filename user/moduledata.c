@@ -55,3 +55,21 @@ int moduledata_find(const struct goelf *ge, uint64_t pclntab_vaddr, uint32_t pcl
 	}
 	return -ENOENT;
 }
+
+uint32_t moduledata_gofunc_offset(int go_minor)
+{
+	if (go_minor < 20)
+		return 304;
+	return go_minor < 27 ? 320 : 344;
+}
+
+int moduledata_read_gofunc(const struct goelf *ge, struct moduledata *md, int go_minor)
+{
+	const uint8_t *field =
+		goelf_bytes_at(ge, md->vaddr + moduledata_gofunc_offset(go_minor), 8);
+
+	if (!field)
+		return -EINVAL;
+	md->gofunc = le64(field);
+	return md->gofunc && goelf_bytes_at(ge, md->gofunc, 1) ? 0 : -EINVAL;
+}

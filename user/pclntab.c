@@ -12,6 +12,7 @@
 #include "varint.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -27,7 +28,21 @@
 #define FUNC_PCLN	      24
 #define FUNC_CUOFFSET	      32
 #define FUNC_FIXED_MIN	      36
-#define PCLNTAB_MAX_FUNCS     (16u << 20)
+/* _func's size, then pcdata[npcdata] and funcdata[nfuncdata] (runtime/symtab.go). */
+#define FUNC_NPCDATA	     28
+#define FUNC_SIZE_GO118	     40
+#define FUNC_SIZE_GO120	     44
+#define FUNC_NFUNCDATA_GO118 39
+#define FUNC_NFUNCDATA_GO120 43
+#define PCDATA_INLTREE_INDEX 2
+#define FUNCDATA_INLTREE     3
+#define FUNCDATA_NIL	     0xffffffffu
+/* runtime.inlinedCall: 20 bytes, name at 12 (1.18-1.19); 16 bytes, name at 4 (1.20+). */
+#define INLINEDCALL_SIZE_GO118 20
+#define INLINEDCALL_NAME_GO118 12
+#define INLINEDCALL_SIZE_GO120 16
+#define INLINEDCALL_NAME_GO120 4
+#define PCLNTAB_MAX_FUNCS      (16u << 20)
 
 static int pclntab_check_header(const uint8_t *data, size_t size)
 {
@@ -322,6 +337,70 @@ static const char *pclntab_file(const struct pclntab *pt, uint32_t cu_offset, in
 	return (const char *)pt->filetab + off;
 }
 
+void pclntab_set_gofunc(struct pclntab *pt, const struct goelf *ge, uint64_t gofunc)
+{
+	pt->ge = ge;
+	pt->gofunc = gofunc;
+}
+
+const char *go_pos_func(const struct go_pos *pos)
+{
+	return pos->inlined ? pos->inlined : pos->func.name;
+}
+
+/* A name in funcnametab, or NULL when the offset is out of it. */
+static const char *pclntab_name_at(const struct pclntab *pt, int32_t nameoff)
+{
+	if (nameoff < 0 || (uint64_t)nameoff >= pt->funcnametab_size ||
+	    !memchr(pt->funcnametab + nameoff, '\0', pt->funcnametab_size - nameoff))
+		return NULL;
+	return (const char *)pt->funcnametab + nameoff;
+}
+
+/* _func f's pcdata[i] or funcdata[i], bounds-checked against the table. */
+static int func_table_entry(const struct pclntab *pt, const uint8_t *f, bool funcdata, uint32_t i,
+			    uint32_t *out)
+{
+	bool go118 = pt->magic == PCLNTAB_MAGIC_GO118;
+	uint32_t npcdata = le32(f + FUNC_NPCDATA);
+	uint8_t nfuncdata = f[go118 ? FUNC_NFUNCDATA_GO118 : FUNC_NFUNCDATA_GO120];
+	uint64_t slot = (go118 ? FUNC_SIZE_GO118 : FUNC_SIZE_GO120) +
+			4 * ((uint64_t)i + (funcdata ? npcdata : 0));
+
+	if (i >= (funcdata ? nfuncdata : npcdata))
+		return -ENOENT;
+	if ((uint64_t)(f - pt->pcln) + slot + 4 > pt->pcln_size)
+		return -EINVAL;
+	*out = le32(f + slot);
+	return 0;
+}
+
+/* The name of the inlined function at pc, from the function's inline tree. */
+static const char *pclntab_inlined_name(const struct pclntab *pt, const uint8_t *f, uint64_t entry,
+					uint64_t pc)
+{
+	bool go118 = pt->magic == PCLNTAB_MAGIC_GO118;
+	uint32_t pcdata, tree;
+	const uint8_t *call;
+	int32_t index, nameoff;
+
+	if (!pt->gofunc || func_table_entry(pt, f, false, PCDATA_INLTREE_INDEX, &pcdata) ||
+	    func_table_entry(pt, f, true, FUNCDATA_INLTREE, &tree) || tree == FUNCDATA_NIL)
+		return NULL;
+	if (pcvalue(pt, pcdata, entry, pc, &index) || index < 0)
+		return NULL;
+	call = goelf_bytes_at(
+		pt->ge,
+		pt->gofunc + tree +
+			(uint64_t)index * (go118 ? INLINEDCALL_SIZE_GO118 : INLINEDCALL_SIZE_GO120),
+		go118 ? INLINEDCALL_SIZE_GO118 : INLINEDCALL_SIZE_GO120);
+	if (!call)
+		return NULL;
+	memcpy(&nameoff, call + (go118 ? INLINEDCALL_NAME_GO118 : INLINEDCALL_NAME_GO120),
+	       sizeof(nameoff));
+	return pclntab_name_at(pt, nameoff);
+}
+
 int pclntab_pos_for_pc(const struct pclntab *pt, uint64_t pc, struct go_pos *out)
 {
 	int64_t index = pclntab_index_for_pc(pt, pc, &out->func);
@@ -338,5 +417,6 @@ int pclntab_pos_for_pc(const struct pclntab *pt, uint64_t pc, struct go_pos *out
 	out->file = pclntab_file(pt, le32(f + FUNC_CUOFFSET), fileno);
 	if (!out->file)
 		out->file = "";
+	out->inlined = pclntab_inlined_name(pt, f, out->func.entry, pc);
 	return 0;
 }

@@ -14,9 +14,14 @@ struct go_func {
 	const char *name;
 };
 
-/* A source position: the function and, for inlined code, the inlined body's file:line. */
+/*
+ * A source position: the function holding the PC and the file:line, which for
+ * inlined code is the inlined body's; inlined names that body's function
+ * (NULL when the PC is not in inlined code, or inline trees are not read).
+ */
 struct go_pos {
 	struct go_func func;
+	const char *inlined;
 	const char *file;
 	int32_t line;
 };
@@ -44,6 +49,8 @@ struct pclntab {
 	const uint8_t *pcln; /* functab pairs, then the _func records */
 	size_t pcln_size;
 	struct pclntab_name *by_name; /* every function, sorted by name */
+	const struct goelf *ge;	      /* for funcdata, which lives outside the table */
+	uint64_t gofunc;	      /* moduledata.gofunc: 0 = inline trees not read */
 };
 
 int pclntab_open(struct pclntab *pt, const struct goelf *ge);
@@ -57,5 +64,9 @@ int pclntab_func_at(const struct pclntab *pt, uint64_t index, struct go_func *ou
 int pclntab_find_func(const struct pclntab *pt, const char *name, struct go_func *out);
 int pclntab_func_for_pc(const struct pclntab *pt, uint64_t pc, struct go_func *out);
 int pclntab_pos_for_pc(const struct pclntab *pt, uint64_t pc, struct go_pos *out);
+/* Enables inlined function names: gofunc from moduledata_read_gofunc. */
+void pclntab_set_gofunc(struct pclntab *pt, const struct goelf *ge, uint64_t gofunc);
+/* The innermost function at pc: the inlined one if any, else the holder. */
+const char *go_pos_func(const struct go_pos *pos);
 
 #endif /* GOMAPLEAK_PCLNTAB_H */

@@ -88,7 +88,7 @@ static void print_site(const struct event_printer *p, const struct gml_stack *st
 		return;
 	}
 	base = strrchr(site.file, '/');
-	fprintf(p->out, "%s %s:%d", site.func.name, base ? base + 1 : site.file, site.line);
+	fprintf(p->out, "%s %s:%d", go_pos_func(&site), base ? base + 1 : site.file, site.line);
 }
 
 static void print_grow(const struct event_printer *p, const struct gml_event *e)
@@ -138,7 +138,11 @@ static void json_pos(const struct event_printer *p, uint64_t pc)
 		return;
 	}
 	fprintf(p->out, "{\"pc\":%" PRIu64 ",\"func\":", pc);
-	json_string(p->out, pos.func.name);
+	json_string(p->out, go_pos_func(&pos));
+	if (pos.inlined) {
+		fputs(",\"inlined_into\":", p->out);
+		json_string(p->out, pos.func.name);
+	}
 	fputs(",\"file\":", p->out);
 	json_string(p->out, pos.file);
 	fprintf(p->out, ",\"line\":%d}", pos.line);
@@ -153,7 +157,7 @@ static void json_site(const struct event_printer *p, const struct gml_stack *sta
 		return;
 	if (p->pt && !symbolize_site(p->pt, p->load_bias, stack, &site)) {
 		fputs(",\"site\":{\"func\":", p->out);
-		json_string(p->out, site.func.name);
+		json_string(p->out, go_pos_func(&site));
 		fputs(",\"file\":", p->out);
 		json_string(p->out, site.file);
 		fprintf(p->out, ",\"line\":%d}", site.line);

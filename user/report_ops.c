@@ -69,7 +69,8 @@ void report_ops(FILE *out, struct op_table *t, const struct pclntab *pt, uint64_
 			continue;
 		}
 		base = strrchr(site.file, '/');
-		fprintf(out, "%s %s:%d\n", site.func.name, base ? base + 1 : site.file, site.line);
+		fprintf(out, "%s %s:%d\n", go_pos_func(&site), base ? base + 1 : site.file,
+			site.line);
 	}
 	if (t->n > max)
 		fprintf(out, "gomapleak:   ... and %zu more\n", t->n - max);

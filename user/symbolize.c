@@ -33,7 +33,7 @@ int symbolize_site(const struct pclntab *pt, uint64_t load_bias, const struct gm
 	for (i = 0; i < GML_STACK_DEPTH && stack->pcs[i]; i++) {
 		if (pclntab_pos_for_pc(pt, stack->pcs[i] - 1 - load_bias, out))
 			continue;
-		if (!symbolize_is_runtime(out->func.name))
+		if (!symbolize_is_runtime(go_pos_func(out)))
 			return 0;
 	}
 	return -ENOENT;

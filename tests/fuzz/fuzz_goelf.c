@@ -14,8 +14,7 @@
 #include "pclntab.h"
 #include "probes.h"
 
-static void read_types(const struct goelf *ge, const struct pclntab *pt, int minor,
-		       enum go_map_impl impl)
+static void read_types(const struct goelf *ge, struct pclntab *pt, int minor, enum go_map_impl impl)
 {
 	struct moduledata md;
 	struct gotypes gt;
@@ -23,9 +22,19 @@ static void read_types(const struct goelf *ge, const struct pclntab *pt, int min
 	char name[256];
 	uint64_t off;
 
+	struct go_pos pos;
+	struct go_func fn;
+
 	if (moduledata_find(ge, pt->vaddr, pt->magic, &md))
 		return;
 	gotypes_init(&gt, ge, &md, minor);
+	/* Inline trees: funcdata found through moduledata.gofunc. */
+	if (!moduledata_read_gofunc(ge, &md, minor)) {
+		pclntab_set_gofunc(pt, ge, md.gofunc);
+		for (off = 0; off < pt->nfunc && off < 256; off++)
+			if (!pclntab_func_at(pt, off, &fn))
+				pclntab_pos_for_pc(pt, fn.entry + (fn.end - fn.entry) / 2, &pos);
+	}
 	/* Type descriptors are 8-aligned; try the first few past types. */
 	for (off = 0; off < 4096; off += 8) {
 		gotypes_name(&gt, md.types + off, name, sizeof(name));

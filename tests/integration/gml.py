@@ -161,10 +161,10 @@ OP_RE = re.compile(r"^gomapleak:   (?P<op>insert|delete|clear|overflow) +(?P<cou
 
 
 def op_counts(stderr_lines):
-    """watch --exact's operation lines: {(op, map, file, line): count}."""
+    """watch --exact's operation lines: {(op, map, func, file, line): count}."""
     out = {}
     for m in filter(None, map(OP_RE.match, stderr_lines)):
-        key = (m["op"], m["map"], m["site_file"], int(m["site_line"]))
+        key = (m["op"], m["map"], m["site_func"], m["site_file"], int(m["site_line"]))
         out[key] = out.get(key, 0) + int(m["count"])
     return out
 

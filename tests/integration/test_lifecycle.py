@@ -124,12 +124,14 @@ class Lifecycle(unittest.TestCase):
         mine = [e for e in events if e["map"] == addr]
         self.assertEqual(mine[0]["event"], "create")
         self.assertEqual(mine[0]["site"]["line"], gml.marker_line("growonce", "make"))
+        self.assertEqual(mine[0]["site"]["func"], "main.fill")
         grows = mine[1:]
         self.assertTrue(grows)
         for e in grows:
             self.assertEqual(e["event"], "grow")
             self.assertEqual(e["type"], "map[int64]int64")
             self.assertEqual(e["site"]["line"], gml.marker_line("growonce", "fill"))
+            self.assertEqual(e["site"]["func"], "main.fill")
             self.assertTrue(e["site"]["file"].endswith("/growonce/main.go"))
             self.assertTrue(e["stack"][0]["func"].startswith(("runtime.", "internal/runtime/")))
             self.assertIn("runtime.main", [f.get("func") for f in e["stack"]])

@@ -46,8 +46,9 @@ class Ops(unittest.TestCase):
             return gml.classic_growths(n, self.lf, hint)
         return gml.swiss_growths(n, hint)
 
-    def line(self, marker):
-        return ("main.go", gml.marker_line("mapops", marker))
+    def line(self, marker, func="main.run"):
+        """The site of a marked line: its function (inlined or not), file and line."""
+        return (func, "main.go", gml.marker_line("mapops", marker))
 
     def test_exact_counts_and_sites_match_the_program(self):
         t = self.start()
@@ -80,7 +81,8 @@ class Ops(unittest.TestCase):
                                         ("hint", "make-hint", '"map[int]int"', "100")):
             e = created[maps[name]]
             self.assertEqual((e["type"], e["hint"]), (typ, hint), e)
-            self.assertEqual((e["site_file"], int(e["site_line"])), self.line(marker), e)
+            self.assertEqual((e["site_func"], e["site_file"], int(e["site_line"])),
+                             self.line(marker), e)
 
     def check_growths(self, events, maps):
         for name, hint, typ in (("str", 0, '"map[string]int"'), ("64", 0, '"map[int64]string"'),
@@ -90,7 +92,7 @@ class Ops(unittest.TestCase):
                              self.growths(N, hint), name)
             for e in grows:
                 self.assertEqual(e["type"], typ)
-                self.assertEqual((e["site_file"], int(e["site_line"])),
+                self.assertEqual((e["site_func"], e["site_file"], int(e["site_line"])),
                                  self.line("insert-" + name), e)
 
     def test_growth_of_a_map_made_before_attach_is_seen_with_its_site(self):
@@ -107,7 +109,8 @@ class Ops(unittest.TestCase):
         want = [g for g in self.growths(N) if g not in self.growths(100)]
         self.assertEqual([(e["kind"], int(e["size"])) for e in grows], want)
         for e in grows:
-            self.assertEqual((e["site_file"], int(e["site_line"])), self.line("early-insert"))
+            self.assertEqual((e["site_func"], e["site_file"], int(e["site_line"])),
+                             self.line("early-insert", "main.addEarly"))
             self.assertEqual(e["type"], '"map[int64]int64"')
 
     def checksum(self, tracer=None):
