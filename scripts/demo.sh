@@ -23,3 +23,7 @@ sleep 1
 
 echo "\$ gomapleak watch -p $leaky_pid --duration $SECONDS_TO_WATCH"
 build/gomapleak watch -p "$leaky_pid" --duration "$SECONDS_TO_WATCH"
+
+echo
+echo "\$ gomapleak watch -p $leaky_pid --duration 3 --exact > /dev/null   # counts by site, at exit"
+build/gomapleak watch -p "$leaky_pid" --duration 3 --exact >/dev/null
