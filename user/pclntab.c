@@ -100,12 +100,21 @@ int pclntab_parse(struct pclntab *pt, const uint8_t *data, size_t size, uint64_t
 	return 0;
 }
 
+/* A name in funcnametab, or NULL when the offset is out of it. */
+static const char *pclntab_name_at(const struct pclntab *pt, int32_t nameoff)
+{
+	if (nameoff < 0 || (uint64_t)nameoff >= pt->funcnametab_size ||
+	    !memchr(pt->funcnametab + nameoff, '\0', pt->funcnametab_size - nameoff))
+		return NULL;
+	return (const char *)pt->funcnametab + nameoff;
+}
+
 /* Entry and name of function i, without the text start applied. */
 static int pclntab_raw_func(const struct pclntab *pt, uint64_t index, uint32_t *entryoff,
 			    uint32_t *endoff, const char **name)
 {
 	const uint8_t *pair;
-	uint32_t funcoff, nameoff;
+	uint32_t funcoff;
 
 	if (index >= pt->nfunc)
 		return -ERANGE;
@@ -115,11 +124,9 @@ static int pclntab_raw_func(const struct pclntab *pt, uint64_t index, uint32_t *
 	*endoff = le32(pair + 8);
 	if (funcoff > pt->pcln_size || pt->pcln_size - funcoff < FUNC_FIXED_MIN)
 		return -EINVAL;
-	nameoff = le32(pt->pcln + funcoff + FUNC_NAMEOFF);
-	if (nameoff >= pt->funcnametab_size ||
-	    !memchr(pt->funcnametab + nameoff, '\0', pt->funcnametab_size - nameoff))
+	*name = pclntab_name_at(pt, (int32_t)le32(pt->pcln + funcoff + FUNC_NAMEOFF));
+	if (!*name)
 		return -EINVAL;
-	*name = (const char *)pt->funcnametab + nameoff;
 	return 0;
 }
 
@@ -346,15 +353,6 @@ void pclntab_set_gofunc(struct pclntab *pt, const struct goelf *ge, uint64_t gof
 const char *go_pos_func(const struct go_pos *pos)
 {
 	return pos->inlined ? pos->inlined : pos->func.name;
-}
-
-/* A name in funcnametab, or NULL when the offset is out of it. */
-static const char *pclntab_name_at(const struct pclntab *pt, int32_t nameoff)
-{
-	if (nameoff < 0 || (uint64_t)nameoff >= pt->funcnametab_size ||
-	    !memchr(pt->funcnametab + nameoff, '\0', pt->funcnametab_size - nameoff))
-		return NULL;
-	return (const char *)pt->funcnametab + nameoff;
 }
 
 /* _func f's pcdata[i] or funcdata[i], bounds-checked against the table. */
