@@ -81,14 +81,12 @@ static void print_type(const struct event_printer *p, uint64_t type)
 static void print_site(const struct event_printer *p, const struct gml_stack *stack)
 {
 	struct go_pos site;
-	const char *base;
 
 	if (!stack || !p->pt || symbolize_site(p->pt, p->load_bias, stack, &site)) {
 		fputs("?", p->out);
 		return;
 	}
-	base = strrchr(site.file, '/');
-	fprintf(p->out, "%s %s:%d", go_pos_func(&site), base ? base + 1 : site.file, site.line);
+	symbolize_print_short(p->out, &site);
 }
 
 static void print_grow(const struct event_printer *p, const struct gml_event *e)

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 #include "report_ops.h"
+#include "symbolize.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -54,7 +55,6 @@ void report_ops(FILE *out, struct op_table *t, const struct pclntab *pt, uint64_
 		size_t max)
 {
 	struct go_pos site;
-	const char *base;
 	size_t i;
 
 	qsort(t->records, t->n, sizeof(*t->records), by_count_desc);
@@ -68,9 +68,8 @@ void report_ops(FILE *out, struct op_table *t, const struct pclntab *pt, uint64_
 			fprintf(out, "0x%" PRIx64 "\n", (uint64_t)r->key.caller_pc);
 			continue;
 		}
-		base = strrchr(site.file, '/');
-		fprintf(out, "%s %s:%d\n", go_pos_func(&site), base ? base + 1 : site.file,
-			site.line);
+		symbolize_print_short(out, &site);
+		fputc('\n', out);
 	}
 	if (t->n > max)
 		fprintf(out, "gomapleak:   ... and %zu more\n", t->n - max);

@@ -38,3 +38,10 @@ int symbolize_site(const struct pclntab *pt, uint64_t load_bias, const struct gm
 	}
 	return -ENOENT;
 }
+
+void symbolize_print_short(FILE *out, const struct go_pos *pos)
+{
+	const char *base = strrchr(pos->file, '/');
+
+	fprintf(out, "%s %s:%d", go_pos_func(pos), base ? base + 1 : pos->file, pos->line);
+}

@@ -4,6 +4,7 @@
 #define GOMAPLEAK_SYMBOLIZE_H
 
 #include <stdbool.h>
+#include <stdio.h>
 
 #include "gomapleak.h"
 #include "pclntab.h"
@@ -11,5 +12,7 @@
 bool symbolize_is_runtime(const char *func);
 int symbolize_site(const struct pclntab *pt, uint64_t load_bias, const struct gml_stack *stack,
 		   struct go_pos *out);
+/* "func file.go:line", the file's base name: how text output shows a site. */
+void symbolize_print_short(FILE *out, const struct go_pos *pos);
 
 #endif /* GOMAPLEAK_SYMBOLIZE_H */

@@ -10,6 +10,7 @@ import signal
 import subprocess
 import threading
 import time
+import unittest
 
 GOMAPLEAK = os.environ["GOMAPLEAK"]
 TARGETS = os.environ["GOMAPLEAK_TARGETS"]
@@ -175,6 +176,30 @@ def stop_watch(w, sig=signal.SIGINT):
     rc = w.wait()
     events = [e for e in map(parse_event, w.out.rest()) if e]
     return rc, events, w.err.rest()
+
+
+class TargetTestCase(unittest.TestCase):
+    """A test that starts targets and tracers: every one is ended, by PID, after the test.
+
+    Subclasses set self.path (the target binary) in setUp and call super().setUp().
+    """
+
+    def setUp(self):
+        self.procs = []
+
+    def tearDown(self):
+        for p in self.procs:
+            p.end()
+
+    def target(self, *args):
+        t = start_target(self.path, *args)
+        self.procs.append(t)
+        return t
+
+    def watch(self, pid, *args):
+        w = start_watch(pid, *args)
+        self.procs.append(w)
+        return w
 
 
 def run(argv, timeout=30):

@@ -20,24 +20,10 @@ del sys.argv[1]
 EXIT_USAGE, EXIT_NO_TARGET, EXIT_UNSUPPORTED, EXIT_PERMISSION = 2, 3, 4, 5
 
 
-class Lifecycle(unittest.TestCase):
+class Lifecycle(gml.TargetTestCase):
     def setUp(self):
+        super().setUp()
         self.path = gml.target_path(VARIANT, "stripped-pie", "growonce")
-        self.procs = []
-
-    def tearDown(self):
-        for p in self.procs:
-            p.end()
-
-    def target(self, *args):
-        t = gml.start_target(self.path, *args)
-        self.procs.append(t)
-        return t
-
-    def watch(self, pid, *args):
-        w = gml.start_watch(pid, *args)
-        self.procs.append(w)
-        return w
 
     def assert_summary(self, err, reason):
         last = [l for l in err if l.startswith("gomapleak: detached after")]

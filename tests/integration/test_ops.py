@@ -20,26 +20,12 @@ def field(line, name):
     return [w.split("=", 1)[1] for w in line.split() if w.startswith(name + "=")][0]
 
 
-class Ops(unittest.TestCase):
+class Ops(gml.TargetTestCase):
     def setUp(self):
+        super().setUp()
         self.v = gml.variant(VARIANT)
         self.path = gml.target_path(VARIANT, "stripped-pie", "mapops")
         self.lf = 12 if self.v["minor"] == 21 else 13
-        self.procs = []
-
-    def tearDown(self):
-        for p in self.procs:
-            p.end()
-
-    def start(self):
-        t = gml.start_target(self.path)
-        self.procs.append(t)
-        return t
-
-    def watch(self, pid, *args):
-        w = gml.start_watch(pid, *args)
-        self.procs.append(w)
-        return w
 
     def growths(self, n, hint=0):
         if self.v["impl"] == "classic":
@@ -51,7 +37,7 @@ class Ops(unittest.TestCase):
         return (func, "main.go", gml.marker_line("mapops", marker))
 
     def test_exact_counts_and_sites_match_the_program(self):
-        t = self.start()
+        t = self.target()
         w = self.watch(t.pid, "--exact")
         t.send("run %d" % N)
         ran = t.out.wait_for(lambda l: l.startswith("ran "))
@@ -96,7 +82,7 @@ class Ops(unittest.TestCase):
                                  self.line("insert-" + name), e)
 
     def test_growth_of_a_map_made_before_attach_is_seen_with_its_site(self):
-        t = self.start()
+        t = self.target()
         t.send("early 100")
         addr = t.out.wait_for(lambda l: l.startswith("early ")).split()[1]
         w = self.watch(t.pid)
@@ -115,7 +101,7 @@ class Ops(unittest.TestCase):
 
     def checksum(self, tracer=None):
         """The target's checksum of a run: untraced, traced, or with the tracer killed first."""
-        t = self.start()
+        t = self.target()
         if tracer == "killed":
             w = self.watch(t.pid, "--exact")
             w.signal(signal.SIGKILL)
@@ -131,7 +117,7 @@ class Ops(unittest.TestCase):
         self.assertEqual(self.checksum("killed"), untraced)
 
     def test_exec_ends_the_watch_with_exit_0(self):
-        t = self.start()
+        t = self.target()
         w = self.watch(t.pid)
         t.send("exec")
         self.assertEqual(w.wait(15), 0)
