@@ -48,6 +48,10 @@ int golayout_for(const struct gobuildinfo *bi, struct golayout *out)
 	/* maps.Map.used at 0, maps.table.capacity at 2 (1.24-1.27). */
 	out->bpf.swiss_used_off = 0;
 	out->bpf.swiss_table_cap_off = 2;
+	/* maps.Map: 48 bytes, clearSeq at 40. hmap: 48 bytes; 1.24/1.25 noswissmap added
+	 * clearSeq at 40 (56 bytes). */
+	out->header_size = out->impl == GO_MAP_CLASSIC && v.minor >= 24 ? 56 : 48;
+	out->clear_seq_off = out->impl == GO_MAP_SWISS || v.minor >= 24 ? 40 : -1;
 	return 0;
 }
 

@@ -14,6 +14,8 @@ enum go_map_impl {
 struct golayout {
 	enum go_map_impl impl;
 	struct gml_go_layout bpf;
+	uint32_t header_size;  /* hmap or maps.Map */
+	int32_t clear_seq_off; /* clearSeq in the header, -1 when it has none */
 };
 
 /* Oldest and newest release series whose layouts are known. */

@@ -7,7 +7,7 @@ set -euo pipefail
 out=$1
 targets=${GOMAPLEAK_TARGETS:-/var/cache/gomapleak/targets}
 rm -rf "$out"
-mkdir -p "$out"/{goelf,buildinfo,pclntab,probe_choose}
+mkdir -p "$out"/{goelf,buildinfo,pclntab,probe_choose,map_header}
 
 for bin in "$targets"/go1.19/default/growonce "$targets"/go1.21/stripped-pie/growonce \
 	"$targets"/go1.24-noswiss/default/growonce "$targets"/go1.26/stripped-pie/growonce \
@@ -30,4 +30,9 @@ for bin in "$targets"/go1.19/default/growonce "$targets"/go1.26/default/growonce
 			bs=1 skip="$off" count=32 status=none
 	done
 done
+# Map headers: a classic hmap and a Swiss map as the sampler reads them (count, B or
+# directory, seed), and zeros.
+printf '\x20\x03\0\0\0\0\0\0\0\x07\0\0\x2a\0\0\0\0\0\x10\0\xc0\0\0\0%48s' '' >"$out/map_header/classic"
+head -c 56 /dev/zero >"$out/map_header/zeros"
+printf '\xb8\x0b\0\0\0\0\0\0\x11\x22\x33\x44\0\0\0\0\0\0\x20\0\xc0\0\0\0\x04\0\0\0\0\0\0\0\x02\x3e%22s' '' >"$out/map_header/swiss"
 date >"$2"

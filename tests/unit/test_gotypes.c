@@ -1,13 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <criterion/criterion.h>
 #include <errno.h>
-#include <signal.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include "gobinary.h"
+#include "spawn.h"
 #include "target.h"
 #include "variants.h"
 
@@ -18,36 +16,15 @@ struct printed_type {
 	char name[256];
 };
 
-struct running {
-	pid_t pid;
-	int stdin_fd;
-	FILE *out;
-};
-
 /* Starts the typenames target and reads its TYPE lines up to "ready". */
-static size_t start_typenames(const char *path, struct running *r, struct printed_type *types)
+static size_t start_typenames(const char *path, struct spawned *r, struct printed_type *types)
 {
-	int in[2], out[2];
 	char line[512];
 	size_t n = 0;
 
-	cr_assert_eq(pipe(in), 0);
-	cr_assert_eq(pipe(out), 0);
-	r->pid = fork();
-	cr_assert_geq(r->pid, 0);
-	if (r->pid == 0) {
-		dup2(in[0], STDIN_FILENO);
-		dup2(out[1], STDOUT_FILENO);
-		close(in[1]);
-		close(out[0]);
-		execl(path, path, (char *)NULL);
-		_exit(127);
-	}
-	close(in[0]);
-	close(out[1]);
-	r->stdin_fd = in[1];
-	r->out = fdopen(out[0], "r");
-	while (fgets(line, sizeof(line), r->out) && strcmp(line, "ready\n")) {
+	spawn_start(r, path, NULL);
+	for (spawn_read_line(r, line, sizeof(line)); strcmp(line, "ready");
+	     spawn_read_line(r, line, sizeof(line))) {
 		cr_assert_lt(n, MAX_TYPES);
 		cr_assert_eq(sscanf(line, "TYPE %lx %255[^\n]", &types[n].addr, types[n].name), 2,
 			     "%s", line);
@@ -56,19 +33,10 @@ static size_t start_typenames(const char *path, struct running *r, struct printe
 	return n;
 }
 
-static void stop(struct running *r)
-{
-	int status;
-
-	close(r->stdin_fd);
-	fclose(r->out);
-	waitpid(r->pid, &status, 0);
-}
-
 static void check_names(const struct variant *v, const char *flavor)
 {
 	struct printed_type types[MAX_TYPES];
-	struct running r;
+	struct spawned r;
 	struct target t;
 	struct gobinary gb;
 	char path[4096], why[512], name[256];
@@ -94,7 +62,7 @@ static void check_names(const struct variant *v, const char *flavor)
 	}
 	gobinary_close(&gb);
 	target_close(&t);
-	stop(&r);
+	spawn_stop(&r);
 }
 
 Test(gotypes, names_map_types_as_the_program_prints_them_on_every_toolchain)
@@ -117,7 +85,7 @@ Test(gotypes, reads_key_and_element_of_a_nested_map)
 	char path[4096], why[512], name[256];
 
 	for (i = 0; i < n; i++) {
-		struct running r;
+		struct spawned r;
 		struct target t;
 		struct gobinary gb;
 		struct go_map_type mt;
@@ -144,6 +112,6 @@ Test(gotypes, reads_key_and_element_of_a_nested_map)
 			cr_assert_eq(mt.slot_size, 24, "%s", path);
 		gobinary_close(&gb);
 		target_close(&t);
-		stop(&r);
+		spawn_stop(&r);
 	}
 }
