@@ -25,6 +25,14 @@
 #define MAPTYPE_KEY	       48
 #define MAPTYPE_ELEM	       56
 #define CLASSIC_BUCKETSIZE     82
+#define CLASSIC_KEYSIZE	       80
+#define CLASSIC_VALUESIZE      81
+#define CLASSIC_FLAGS	       84
+#define SWISS_ELEMOFF	       96
+#define SWISS_FLAGS	       104
+#define SWISS_ELEMSOFF_127     104
+#define SWISS_ELEMSTRIDE_127   112
+#define SWISS_FLAGS_127	       128
 #define SWISS_GROUPSIZE	       80
 #define SWISS_SLOTSIZE	       88 /* Go 1.24-1.26 */
 #define SWISS_KEYSTRIDE_127    96 /* Go 1.27: KeysOff 88, KeyStride 96 */
@@ -94,6 +102,13 @@ static int type_size_kind(const struct gotypes *gt, uint64_t typ, uint64_t *size
 	return 0;
 }
 
+/*
+ * Where elements sit. Classic bucket: 8 tophash bytes, 8 keys of KeySize,
+ * 8 elements of ValueSize (u8s at 80, 81; flags at 84, 2 = indirect elem).
+ * Swiss 1.24-1.26 group: ctrl word, 8 slots of SlotSize, element at ElemOff
+ * (96) within a slot (flags at 104, 8 = indirect elem). Swiss 1.27: element
+ * i at ElemsOff (104) + i * ElemStride (112) (flags at 128).
+ */
 static void map_storage(const struct gotypes *gt, enum go_map_impl impl, const uint8_t *mt,
 			struct go_map_type *out)
 {
@@ -103,10 +118,23 @@ static void map_storage(const struct gotypes *gt, enum go_map_impl impl, const u
 		memcpy(&bucket, mt + CLASSIC_BUCKETSIZE, sizeof(bucket));
 		out->storage_size = bucket;
 		out->slot_size = 0;
+		out->elems_off = 8 + 8ull * mt[CLASSIC_KEYSIZE];
+		out->elem_stride = mt[CLASSIC_VALUESIZE];
+		out->indirect_elem = le32(mt + CLASSIC_FLAGS) & 2;
 		return;
 	}
 	out->storage_size = le64(mt + SWISS_GROUPSIZE);
-	out->slot_size = le64(mt + (gt->go_minor >= 27 ? SWISS_KEYSTRIDE_127 : SWISS_SLOTSIZE));
+	if (gt->go_minor >= 27) {
+		out->slot_size = le64(mt + SWISS_KEYSTRIDE_127);
+		out->elems_off = le64(mt + SWISS_ELEMSOFF_127);
+		out->elem_stride = le64(mt + SWISS_ELEMSTRIDE_127);
+		out->indirect_elem = le32(mt + SWISS_FLAGS_127) & 8;
+		return;
+	}
+	out->slot_size = le64(mt + SWISS_SLOTSIZE);
+	out->elems_off = 8 + le64(mt + SWISS_ELEMOFF);
+	out->elem_stride = out->slot_size;
+	out->indirect_elem = le32(mt + SWISS_FLAGS) & 8;
 }
 
 static size_t maptype_size(const struct gotypes *gt, enum go_map_impl impl)

@@ -3,6 +3,7 @@
 #ifndef GOMAPLEAK_GOTYPES_H
 #define GOMAPLEAK_GOTYPES_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "goelf.h"
@@ -25,6 +26,9 @@ struct go_map_type {
 	uint8_t key_kind, elem_kind;
 	uint64_t storage_size; /* classic: bucket size; Swiss: group size */
 	uint64_t slot_size;    /* Swiss: bytes a slot (key and element); classic: 0 */
+	uint64_t elems_off;    /* element 0 within a bucket or group */
+	uint64_t elem_stride;  /* from one element to the next */
+	bool indirect_elem;    /* elements over 128 bytes are stored as pointers */
 };
 
 void gotypes_init(struct gotypes *gt, const struct goelf *ge, const struct moduledata *md,

@@ -16,10 +16,11 @@
 
 #include "bytes.h"
 
-#define SWISS_MAX_DIR_LEN	 (1u << 20)
-#define SWISS_SMALL_SLOTS	 8
-#define SWISS_TABLE_CAPACITY_OFF 2
-#define MAX_PLAUSIBLE_COUNT	 (1ull << 48)
+#define SWISS_MAX_DIR_LEN	    (1u << 20)
+#define SWISS_SMALL_SLOTS	    8
+#define SWISS_TABLE_CAPACITY_OFF    2
+#define MAX_PLAUSIBLE_COUNT	    (1ull << 48)
+#define CLASSIC_FLAG_SAME_SIZE_GROW 8
 
 size_t map_header_size(const struct golayout *layout)
 {
@@ -35,7 +36,10 @@ static bool classic_decode(const struct golayout *layout, const uint8_t *raw, st
 	memcpy(&noverflow, raw + 10, sizeof(noverflow));
 	h->noverflow = noverflow;
 	h->seed = le32(raw + 12);
-	h->growing = le64(raw + 24) != 0;
+	h->buckets = le64(raw + 16);
+	h->oldbuckets = le64(raw + 24);
+	h->growing = h->oldbuckets != 0;
+	h->same_size_grow = raw[8] & CLASSIC_FLAG_SAME_SIZE_GROW;
 	h->capacity = h->b < 58 ? 8ull << h->b : 0;
 	if (layout->clear_seq_off >= 0)
 		h->clear_seq = le64(raw + layout->clear_seq_off);
@@ -121,8 +125,7 @@ int sampler_read_headers(pid_t pid, const struct golayout *layout, const uint64_
 	return nread;
 }
 
-/* Reads len bytes at remote addr; 0 or a negative errno. */
-static int read_remote(pid_t pid, uint64_t addr, void *dst, size_t len)
+int sampler_read_remote(pid_t pid, uint64_t addr, void *dst, size_t len)
 {
 	struct iovec local = { .iov_base = dst, .iov_len = len };
 	struct iovec remote = { .iov_base = (void *)(uintptr_t)addr, .iov_len = len };
@@ -145,7 +148,8 @@ static int sum_table_capacities(pid_t pid, const uint64_t *dir, uint64_t dir_len
 	for (i = 0; i < dir_len; i++) {
 		if (i && dir[i] == dir[i - 1])
 			continue;
-		err = read_remote(pid, dir[i] + SWISS_TABLE_CAPACITY_OFF, &cap, sizeof(cap));
+		err = sampler_read_remote(pid, dir[i] + SWISS_TABLE_CAPACITY_OFF, &cap,
+					  sizeof(cap));
 		if (err)
 			return err;
 		*capacity += cap;
@@ -167,7 +171,7 @@ int sampler_swiss_capacity(pid_t pid, const struct map_header *h, uint64_t *capa
 	dir = malloc(h->dir_len * sizeof(*dir));
 	if (!dir)
 		return -ENOMEM;
-	err = read_remote(pid, h->dir_ptr, dir, h->dir_len * sizeof(*dir));
+	err = sampler_read_remote(pid, h->dir_ptr, dir, h->dir_len * sizeof(*dir));
 	if (!err)
 		err = sum_table_capacities(pid, dir, h->dir_len, capacity);
 	free(dir);

@@ -5,7 +5,11 @@
 #include "gobinary.h"
 #include "sampler.h"
 #include "spawn.h"
+#include "target.h"
 #include "variants.h"
+#include "walker.h"
+
+#include <stdlib.h>
 
 static struct golayout layout_of(const char *version, const char *experiment)
 {
@@ -150,5 +154,79 @@ Test(sampler, reads_live_map_headers_of_every_toolchain)
 		}
 		spawn_stop(&t);
 		gobinary_close(&gb);
+	}
+}
+
+struct inner_sum {
+	pid_t pid;
+	const struct golayout *layout;
+	uint64_t maps, entries;
+};
+
+/* Reads each inner map's header as the walker yields it, and sums them. */
+static void sum_inner(void *ctx, uint64_t inner)
+{
+	struct inner_sum *s = ctx;
+	struct map_header h;
+	bool ok;
+
+	cr_assert_eq(sampler_read_headers(s->pid, s->layout, &inner, 1, &h, &ok), 1);
+	s->maps++;
+	s->entries += h.count;
+}
+
+/* mapops "nested U K": U inner maps of K entries in a map[string]map[int]string. */
+static void check_nested(const struct variant *v, const char *users, const char *entries)
+{
+	char path[4096], line[256], cmd[64], why[512];
+	struct spawned t;
+	struct target tgt;
+	struct gobinary gb;
+	struct go_map_type mt;
+	struct map_header outer;
+	struct inner_sum sum = { 0 };
+	uint64_t addr, type, total, bias;
+	bool ok;
+
+	variant_binary(path, sizeof(path), v, "stripped-pie", "mapops");
+	spawn_start(&t, path, NULL);
+	spawn_read_line(&t, line, sizeof(line));
+	snprintf(cmd, sizeof(cmd), "nested %s %s", users, entries);
+	spawn_send(&t, cmd);
+	spawn_read_line(&t, line, sizeof(line));
+	cr_assert_eq(sscanf(line, "nested %lx type %lx total %lu", &addr, &type, &total), 3, "%s",
+		     line);
+	cr_assert_eq(target_open(&tgt, t.pid), 0);
+	cr_assert_eq(gobinary_open(&gb, tgt.exe_path, why, sizeof(why)), 0, "%s", why);
+	cr_assert_eq(target_load_bias(&tgt, &gb.elf, &bias), 0);
+	cr_assert_eq(gotypes_map(&gb.types, gb.layout.impl, type - bias, &mt), 0, "%s", path);
+	cr_assert_eq(sampler_read_headers(t.pid, &gb.layout, &addr, 1, &outer, &ok), 1, "%s", path);
+	sum.pid = t.pid;
+	sum.layout = &gb.layout;
+	cr_assert_eq(walker_inner_maps(t.pid, gb.layout.impl, &mt, &outer, sum_inner, &sum), 0,
+		     "%s", path);
+	cr_assert_eq(sum.maps, outer.count, "%s: %s users", path, users);
+	cr_assert_eq(sum.maps, strtoull(users, NULL, 10), "%s", path);
+	cr_assert_eq(sum.entries, total, "%s: %s x %s", path, users, entries);
+	gobinary_close(&gb);
+	target_close(&tgt);
+	spawn_stop(&t);
+}
+
+/*
+ * Outer maps small (5 inner maps: one Swiss group, one classic bucket), mid
+ * (300: overflow buckets, Swiss tables) and large (3000: several Swiss tables
+ * in a directory); inner maps of 3 entries (never grown past their first
+ * group) and of 20.
+ */
+Test(walker, finds_every_inner_map_and_sums_their_entries_on_every_toolchain)
+{
+	struct variant vs[MAX_VARIANTS];
+	size_t n = variants_load(vs, MAX_VARIANTS), i;
+
+	for (i = 0; i < n; i++) {
+		check_nested(&vs[i], "5", "3");
+		check_nested(&vs[i], "300", "20");
+		check_nested(&vs[i], "3000", "3");
 	}
 }

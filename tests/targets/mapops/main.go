@@ -6,6 +6,8 @@
 //	early N   make map "early" and insert N keys (before a tracer attaches)
 //	more N    insert N more keys into "early"
 //	run N     the known operations on fresh maps, N inserts each
+//	nested U K  make a map[string]map[int]string of U inner maps of K entries;
+//	          answer its address, its type descriptor's and the entries in all
 //	exec      replace this process with /bin/sleep 30
 //
 // Each command answers one line; the program exits when stdin closes.
@@ -18,6 +20,7 @@ import (
 	"strconv"
 	"strings"
 	"syscall"
+	"unsafe"
 )
 
 var (
@@ -26,7 +29,24 @@ var (
 	byID    map[int64]string
 	sized   map[int]int
 	nextKey int64
+	nested  map[string]map[int]string
 )
+
+// typeAddr is the type word of an empty interface holding v: its *_type.
+func typeAddr(v any) uintptr {
+	return (*[2]uintptr)(unsafe.Pointer(&v))[0]
+}
+
+func makeNested(users, entries int) {
+	nested = make(map[string]map[int]string)
+	for u := 0; u < users; u++ {
+		inner := make(map[int]string)
+		for e := 0; e < entries; e++ {
+			inner[e] = "v"
+		}
+		nested["user:"+strconv.Itoa(u)] = inner
+	}
+}
 
 func addEarly(n int) {
 	for i := 0; i < n; i++ {
@@ -83,6 +103,10 @@ func main() {
 			fmt.Printf("more len %d\n", len(early))
 		case "run":
 			fmt.Println(run(n))
+		case "nested":
+			entries, _ := strconv.Atoi(f[2])
+			makeNested(n, entries)
+			fmt.Printf("nested %p type %#x total %d\n", nested, typeAddr(nested), n*entries)
 		case "exec":
 			fmt.Println("execing")
 			syscall.Exec("/bin/sleep", []string{"sleep", "30"}, os.Environ())
