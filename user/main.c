@@ -56,18 +56,35 @@ static int exit_code_for_open(int err)
 	return GML_EXIT_UNSUPPORTED;
 }
 
+/* Opens the process -p names; on failure ctx->why says why and which privileges. */
+static int open_target(struct gml_context *ctx)
+{
+	int err = target_open(&ctx->target, ctx->opt.pid);
+
+	if (err == -EACCES || err == -EPERM) {
+		snprintf(ctx->why, sizeof(ctx->why),
+			 "cannot read process %d's executable: %s (needs root, or CAP_SYS_PTRACE "
+			 "to read another user's process, CAP_BPF and CAP_PERFMON to trace it)",
+			 ctx->opt.pid, strerror(-err));
+		return GML_EXIT_PERMISSION;
+	}
+	if (err) {
+		snprintf(ctx->why, sizeof(ctx->why), "cannot open process %d: %s", ctx->opt.pid,
+			 err == -ESRCH ? "no such process" : strerror(-err));
+		return exit_code_for_open(err);
+	}
+	return GML_EXIT_OK;
+}
+
 static int run_inspect(struct gml_context *ctx)
 {
 	const char *path = ctx->opt.binary;
 	int err;
 
 	if (ctx->opt.pid) {
-		err = target_open(&ctx->target, ctx->opt.pid);
-		if (err) {
-			snprintf(ctx->why, sizeof(ctx->why), "cannot open process %d: %s",
-				 ctx->opt.pid, err == -ESRCH ? "no such process" : strerror(-err));
-			return fail(ctx, exit_code_for_open(err));
-		}
+		err = open_target(ctx);
+		if (err)
+			return fail(ctx, err);
 		path = ctx->target.exe_path;
 	}
 	err = gobinary_open(&ctx->bin, path, ctx->why, sizeof(ctx->why));
@@ -101,20 +118,10 @@ static int on_event(void *data, const struct gml_event *e)
 
 static int watch_open_target(struct gml_context *ctx)
 {
-	int err = target_open(&ctx->target, ctx->opt.pid);
+	int err = open_target(ctx);
 
-	if (err == -EACCES || err == -EPERM) {
-		snprintf(ctx->why, sizeof(ctx->why),
-			 "cannot read process %d's executable: %s (needs root, or CAP_SYS_PTRACE "
-			 "to read another user's process, CAP_BPF and CAP_PERFMON to trace it)",
-			 ctx->opt.pid, strerror(-err));
-		return GML_EXIT_PERMISSION;
-	}
-	if (err) {
-		snprintf(ctx->why, sizeof(ctx->why), "cannot attach to process %d: %s",
-			 ctx->opt.pid, err == -ESRCH ? "no such process" : strerror(-err));
-		return exit_code_for_open(err);
-	}
+	if (err)
+		return err;
 	err = gobinary_open(&ctx->bin, ctx->target.exe_path, ctx->why, sizeof(ctx->why));
 	if (err)
 		return exit_code_for_open(err);
@@ -315,9 +322,10 @@ static int run_watch(struct gml_context *ctx, const sigset_t *stop_signals)
 	code = watch_attach(ctx);
 	if (code)
 		return fail(ctx, code);
-	if (watch_setup_wakeups(ctx, stop_signals)) {
+	code = watch_setup_wakeups(ctx, stop_signals);
+	if (code) {
 		snprintf(ctx->why, sizeof(ctx->why), "cannot set up event loop: %s",
-			 strerror(errno));
+			 strerror(-code));
 		return fail(ctx, GML_EXIT_ATTACH);
 	}
 	event_printer_init(&ctx->printer, stdout, &ctx->bin.pclntab, &ctx->bin.types,

@@ -124,11 +124,12 @@ class Lifecycle(gml.TargetTestCase):
 
     def test_without_privileges_says_what_is_missing_and_exits_5(self):
         t = self.target()
-        r = gml.run(["setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups",
-                     "--inh-caps=-all", gml.GOMAPLEAK, "watch", "-p", str(t.pid)])
-        self.assertEqual(r.returncode, EXIT_PERMISSION, r.stderr)
-        self.assertEqual(r.stderr.count("\n"), 1, r.stderr)
-        self.assertIn("CAP_SYS_PTRACE", r.stderr)
+        for command in ("watch", "inspect"):
+            r = gml.run(["setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups",
+                         "--inh-caps=-all", gml.GOMAPLEAK, command, "-p", str(t.pid)])
+            self.assertEqual(r.returncode, EXIT_PERMISSION, (command, r.stderr))
+            self.assertEqual(r.stderr.count("\n"), 1, r.stderr)
+            self.assertIn("CAP_SYS_PTRACE", r.stderr)
 
     def test_usage_errors_exit_2(self):
         for argv in (["watch"], ["watch", "-p", "abc"], ["frobnicate"], [],
