@@ -276,6 +276,12 @@ static void plan_site(struct probe_site *site, const struct goelf *ge, const str
 			 site->func.entry, &site->choice))
 		return;
 	scan_function(site, code, len);
+	/* A RET left unprobed would lose that path's results without a word. */
+	if (probe_handler_reads_result(site->spec->handler) && site->rets_truncated) {
+		snprintf(site->choice.reason, sizeof(site->choice.reason),
+			 "more than %d RET instructions to read its result at", PROBE_MAX_RETS);
+		return;
+	}
 	if (goelf_vaddr_to_offset(ge, site->choice.vaddr, &site->file_offset)) {
 		snprintf(site->choice.reason, sizeof(site->choice.reason),
 			 "probe address has no file offset");

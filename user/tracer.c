@@ -92,25 +92,39 @@ static int attach_one(struct tracer *tr, struct bpf_program *prog, const char *b
 	return 0;
 }
 
+/* One uprobe at vaddr of site; on failure why names the function and offset. */
+static int attach_at(struct tracer *tr, const struct goelf *ge, const struct probe_site *site,
+		     struct bpf_program *prog, uint64_t vaddr, uint64_t cookie, const char *binary,
+		     pid_t pid, char *why, size_t why_len)
+{
+	uint64_t offset;
+	int err = goelf_vaddr_to_offset(ge, vaddr, &offset);
+
+	if (!err)
+		err = attach_one(tr, prog, binary, pid, offset, cookie);
+	if (err)
+		snprintf(why, why_len, "failed to attach uprobe to %s+0x%llx in %s: %s",
+			 site->spec->func, (unsigned long long)(vaddr - site->func.entry), binary,
+			 strerror(-err));
+	return err;
+}
+
 /* The entry probe, and for functions whose result matters a probe on each RET. */
 static int attach_site(struct tracer *tr, const struct goelf *ge, const struct probe_site *site,
-		       int index, const char *binary, pid_t pid)
+		       int index, const char *binary, pid_t pid, char *why, size_t why_len)
 {
-	uint64_t cookie = (uint64_t)index, offset;
+	uint64_t cookie = (uint64_t)index;
 	int i, err;
 
 	if (site->choice.at_stack_check_jump)
 		cookie |= GML_COOKIE_AT_STACK_CHECK_JUMP;
-	err = attach_one(tr, handler_program(tr, site->spec->handler), binary, pid,
-			 site->file_offset, cookie);
+	err = attach_at(tr, ge, site, handler_program(tr, site->spec->handler), site->choice.vaddr,
+			cookie, binary, pid, why, why_len);
 	if (err || !probe_handler_reads_result(site->spec->handler))
 		return err;
-	for (i = 0; i < site->nrets && !err; i++) {
-		err = goelf_vaddr_to_offset(ge, site->rets[i], &offset);
-		if (!err)
-			err = attach_one(tr, tr->skel->progs.make_map_return, binary, pid, offset,
-					 (uint64_t)index | GML_COOKIE_AT_RETURN);
-	}
+	for (i = 0; i < site->nrets && !err; i++)
+		err = attach_at(tr, ge, site, tr->skel->progs.make_map_return, site->rets[i],
+				(uint64_t)index | GML_COOKIE_AT_RETURN, binary, pid, why, why_len);
 	return err;
 }
 
@@ -127,7 +141,7 @@ static int attach_exec_watch(struct tracer *tr, char *why, size_t why_len)
 			 strerror(-err));
 		return err;
 	}
-	tr->links[tr->nlinks++] = link;
+	tr->exec_link = link;
 	return 0;
 }
 
@@ -144,14 +158,9 @@ int tracer_attach(struct tracer *tr, const struct probe_plan *plan, bool exact,
 		site = &plan->sites[i];
 		if (!probe_site_attached(site, exact))
 			continue;
-		err = attach_site(tr, ge, site, i, binary, pid);
-		if (err) {
-			snprintf(why, why_len, "failed to attach uprobe to %s+0x%llx in %s: %s",
-				 site->spec->func,
-				 (unsigned long long)(site->choice.vaddr - site->func.entry),
-				 binary, strerror(-err));
+		err = attach_site(tr, ge, site, i, binary, pid, why, why_len);
+		if (err)
 			return err;
-		}
 	}
 	return 0;
 }
@@ -250,6 +259,7 @@ void tracer_close(struct tracer *tr)
 	ring_buffer__free(tr->events);
 	for (i = 0; i < tr->nlinks; i++)
 		bpf_link__destroy(tr->links[i]);
+	bpf_link__destroy(tr->exec_link);
 	gomapleak_bpf__destroy(tr->skel);
 	memset(tr, 0, sizeof(*tr));
 }

@@ -21,8 +21,9 @@ typedef int (*tracer_event_fn)(void *ctx, const struct gml_event *event);
 struct tracer {
 	struct gomapleak_bpf *skel;
 	struct ring_buffer *events;
-	struct bpf_link *links[GML_MAX_LINKS];
+	struct bpf_link *links[GML_MAX_LINKS]; /* uprobes */
 	int nlinks;
+	struct bpf_link *exec_link; /* raw tracepoint sched_process_exec */
 	tracer_event_fn on_event;
 	void *on_event_ctx;
 };
