@@ -98,15 +98,6 @@ int go_version_parse(const char *text, struct go_version *out)
 	return 0;
 }
 
-int go_version_cmp(struct go_version a, int major, int minor)
-{
-	if (a.major != major)
-		return a.major < major ? -1 : 1;
-	if (a.minor != minor)
-		return a.minor < minor ? -1 : 1;
-	return 0;
-}
-
 int gobuildinfo_parse(const uint8_t *data, size_t size, struct gobuildinfo *out)
 {
 	const uint8_t *version, *mod;

@@ -21,6 +21,5 @@ struct gobuildinfo {
 int gobuildinfo_parse(const uint8_t *data, size_t size, struct gobuildinfo *out);
 int gobuildinfo_read(const struct goelf *ge, struct gobuildinfo *out);
 int go_version_parse(const char *text, struct go_version *out);
-int go_version_cmp(struct go_version a, int major, int minor);
 
 #endif /* GOMAPLEAK_GOBUILDINFO_H */

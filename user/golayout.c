@@ -6,7 +6,7 @@
 #include <string.h>
 
 /* GOEXPERIMENT is a comma-separated list; "noswissmap" turns Swiss maps off. */
-int goexperiment_has(const char *experiments, const char *name)
+static int goexperiment_has(const char *experiments, const char *name)
 {
 	size_t len = strlen(name);
 	const char *p = experiments;

@@ -24,6 +24,5 @@ struct golayout {
 
 int golayout_for(const struct gobuildinfo *bi, struct golayout *out);
 const char *go_map_impl_name(enum go_map_impl impl);
-int goexperiment_has(const char *experiments, const char *name);
 
 #endif /* GOMAPLEAK_GOLAYOUT_H */

@@ -49,16 +49,6 @@ void gotypes_init(struct gotypes *gt, const struct goelf *ge, const struct modul
 	gt->go_minor = go_minor;
 }
 
-int gotypes_kind(const struct gotypes *gt, uint64_t typ, uint8_t *kind)
-{
-	const uint8_t *t = goelf_bytes_at(gt->ge, typ, TYPE_HEADER_SIZE);
-
-	if (!t)
-		return -EFAULT;
-	*kind = t[TYPE_KIND] & KIND_MASK;
-	return 0;
-}
-
 int gotypes_name(const struct gotypes *gt, uint64_t typ, char *buf, size_t len)
 {
 	const uint8_t *t = goelf_bytes_at(gt->ge, typ, TYPE_HEADER_SIZE), *name;

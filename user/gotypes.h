@@ -33,7 +33,6 @@ struct go_map_type {
 
 void gotypes_init(struct gotypes *gt, const struct goelf *ge, const struct moduledata *md,
 		  int go_minor);
-int gotypes_kind(const struct gotypes *gt, uint64_t typ, uint8_t *kind);
 int gotypes_name(const struct gotypes *gt, uint64_t typ, char *buf, size_t len);
 int gotypes_map(const struct gotypes *gt, enum go_map_impl impl, uint64_t typ,
 		struct go_map_type *out);

@@ -56,7 +56,8 @@ int moduledata_find(const struct goelf *ge, uint64_t pclntab_vaddr, uint32_t pcl
 	return -ENOENT;
 }
 
-uint32_t moduledata_gofunc_offset(int go_minor)
+/* moduledata.gofunc: 304 in Go 1.18-1.19, 320 in 1.20-1.26, 344 in 1.27. */
+static uint32_t moduledata_gofunc_offset(int go_minor)
 {
 	if (go_minor < 20)
 		return 304;

@@ -18,8 +18,6 @@ struct moduledata {
 uint32_t moduledata_types_offset(uint32_t pclntab_magic);
 int moduledata_find(const struct goelf *ge, uint64_t pclntab_vaddr, uint32_t pclntab_magic,
 		    struct moduledata *out);
-/* moduledata.gofunc: 304 in Go 1.18-1.19, 320 in 1.20-1.26, 344 in 1.27. */
-uint32_t moduledata_gofunc_offset(int go_minor);
 int moduledata_read_gofunc(const struct goelf *ge, struct moduledata *md, int go_minor);
 
 #endif /* GOMAPLEAK_MODULEDATA_H */

@@ -204,7 +204,7 @@ static int pclntab_locate(struct pclntab *pt, const struct goelf *ge)
 /*
  * Go 1.26 stopped writing pcHeader.textStart; moduledata still holds text.
  */
-int pclntab_set_text_start(struct pclntab *pt, const struct goelf *ge)
+static int pclntab_set_text_start(struct pclntab *pt, const struct goelf *ge)
 {
 	struct moduledata md;
 	int err;

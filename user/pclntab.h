@@ -57,7 +57,6 @@ int pclntab_open(struct pclntab *pt, const struct goelf *ge);
 int pclntab_parse(struct pclntab *pt, const uint8_t *data, size_t size, uint64_t vaddr);
 int pclntab_open_memory(struct pclntab *pt, const uint8_t *data, size_t size, uint64_t vaddr,
 			uint64_t text_start);
-int pclntab_set_text_start(struct pclntab *pt, const struct goelf *ge);
 void pclntab_close(struct pclntab *pt);
 
 int pclntab_func_at(const struct pclntab *pt, uint64_t index, struct go_func *out);

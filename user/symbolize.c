@@ -11,7 +11,7 @@ static const char *const runtime_prefixes[] = {
 	"runtime/internal/",
 };
 
-bool symbolize_is_runtime(const char *func)
+static bool symbolize_is_runtime(const char *func)
 {
 	size_t i;
 

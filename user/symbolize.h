@@ -9,7 +9,6 @@
 #include "gomapleak.h"
 #include "pclntab.h"
 
-bool symbolize_is_runtime(const char *func);
 int symbolize_site(const struct pclntab *pt, uint64_t load_bias, const struct gml_stack *stack,
 		   struct go_pos *out);
 /* "func file.go:line", the file's base name: how text output shows a site. */
