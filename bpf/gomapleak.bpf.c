@@ -117,9 +117,10 @@ static __always_inline __u64 read_user_u64(__u64 addr)
  * The probes sit before the function saves RBP, so [RSP] is the return
  * address into the immediate caller and RBP is the caller's frame pointer:
  * [RBP] is the next frame pointer, [RBP+8] the caller's return address.
- * (Unwinding from RBP alone would skip the immediate caller.)
+ * (Unwinding from RBP alone would skip the immediate caller.) Returns the
+ * stack's hash; the first frame, the caller, is handed back too.
  */
-static __always_inline __u64 capture_stack(struct pt_regs *regs)
+static __always_inline __u64 capture_stack(struct pt_regs *regs, __u64 *caller_pc)
 {
 	struct gml_stack st;
 	__u64 frame[2], fp = GO_FP(regs), hash = 14695981039346656037ull;
@@ -127,6 +128,7 @@ static __always_inline __u64 capture_stack(struct pt_regs *regs)
 
 	__builtin_memset(&st, 0, sizeof(st));
 	st.pcs[0] = read_user_u64(GO_SP(regs));
+	*caller_pc = st.pcs[0];
 	for (i = 1; i < GML_STACK_DEPTH; i++) {
 		if (!fp || bpf_probe_read_user(frame, sizeof(frame), (void *)fp))
 			break;
@@ -168,8 +170,7 @@ static __always_inline void emit_grow(struct pt_regs *regs, int probe, __u64 map
 
 	if (!e)
 		return;
-	e->caller_pc = read_user_u64(GO_SP(regs));
-	e->stack = capture_stack(regs);
+	e->stack = capture_stack(regs, &e->caller_pc);
 	e->count = count;
 	e->size = size;
 	e->grow_kind = grow_kind;
@@ -268,8 +269,7 @@ static __always_inline int make_enter(struct pt_regs *regs, __u64 type, __u64 hi
 
 	if (probe_enter(regs) < 0)
 		return 0;
-	pm.caller_pc = read_user_u64(GO_SP(regs));
-	pm.stack = capture_stack(regs);
+	pm.stack = capture_stack(regs, &pm.caller_pc);
 	bpf_map_update_elem(&pending_makes, &g, &pm, BPF_ANY);
 	return 0;
 }
