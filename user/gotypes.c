@@ -35,7 +35,8 @@
 #define SWISS_FLAGS_127	       128
 #define SWISS_GROUPSIZE	       80
 #define SWISS_SLOTSIZE	       88 /* Go 1.24-1.26 */
-#define SWISS_KEYSTRIDE_127    96 /* Go 1.27: KeysOff 88, KeyStride 96 */
+#define SWISS_KEYSOFF_127      88
+#define SWISS_KEYSTRIDE_127    96
 #define MAPTYPE_SIZE_CLASSIC   88
 #define MAPTYPE_SIZE_SWISS     112
 #define MAPTYPE_SIZE_SWISS_127 136
@@ -94,10 +95,12 @@ static int type_size_kind(const struct gotypes *gt, uint64_t typ, uint64_t *size
 
 /*
  * Where elements sit. Classic bucket: 8 tophash bytes, 8 keys of KeySize,
- * 8 elements of ValueSize (u8s at 80, 81; flags at 84, 2 = indirect elem).
+ * 8 elements of ValueSize (u8s at 80, 81; flags at 84, 1 = indirect key,
+ * 2 = indirect elem).
  * Swiss 1.24-1.26 group: ctrl word, 8 slots of SlotSize, element at ElemOff
- * (96) within a slot (flags at 104, 8 = indirect elem). Swiss 1.27: element
- * i at ElemsOff (104) + i * ElemStride (112) (flags at 128).
+ * (96) within a slot, the key first (flags at 104, 4 = indirect key, 8 =
+ * indirect elem). Swiss 1.27: key i at KeysOff (88) + i * KeyStride (96),
+ * element i at ElemsOff (104) + i * ElemStride (112) (flags at 128).
  */
 static void map_storage(const struct gotypes *gt, enum go_map_impl impl, const uint8_t *mt,
 			struct go_map_type *out)
@@ -108,6 +111,9 @@ static void map_storage(const struct gotypes *gt, enum go_map_impl impl, const u
 		memcpy(&bucket, mt + CLASSIC_BUCKETSIZE, sizeof(bucket));
 		out->storage_size = bucket;
 		out->slot_size = 0;
+		out->keys_off = 8;
+		out->key_stride = mt[CLASSIC_KEYSIZE];
+		out->indirect_key = le32(mt + CLASSIC_FLAGS) & 1;
 		out->elems_off = 8 + 8ull * mt[CLASSIC_KEYSIZE];
 		out->elem_stride = mt[CLASSIC_VALUESIZE];
 		out->indirect_elem = le32(mt + CLASSIC_FLAGS) & 2;
@@ -116,12 +122,18 @@ static void map_storage(const struct gotypes *gt, enum go_map_impl impl, const u
 	out->storage_size = le64(mt + SWISS_GROUPSIZE);
 	if (gt->go_minor >= 27) {
 		out->slot_size = le64(mt + SWISS_KEYSTRIDE_127);
+		out->keys_off = le64(mt + SWISS_KEYSOFF_127);
+		out->key_stride = out->slot_size;
+		out->indirect_key = le32(mt + SWISS_FLAGS_127) & 4;
 		out->elems_off = le64(mt + SWISS_ELEMSOFF_127);
 		out->elem_stride = le64(mt + SWISS_ELEMSTRIDE_127);
 		out->indirect_elem = le32(mt + SWISS_FLAGS_127) & 8;
 		return;
 	}
 	out->slot_size = le64(mt + SWISS_SLOTSIZE);
+	out->keys_off = 8;
+	out->key_stride = out->slot_size;
+	out->indirect_key = le32(mt + SWISS_FLAGS) & 4;
 	out->elems_off = 8 + le64(mt + SWISS_ELEMOFF);
 	out->elem_stride = out->slot_size;
 	out->indirect_elem = le32(mt + SWISS_FLAGS) & 8;

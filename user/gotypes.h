@@ -26,6 +26,9 @@ struct go_map_type {
 	uint8_t key_kind, elem_kind;
 	uint64_t storage_size; /* classic: bucket size; Swiss: group size */
 	uint64_t slot_size;    /* Swiss: bytes a slot (key and element); classic: 0 */
+	uint64_t keys_off;     /* key 0 within a bucket or group */
+	uint64_t key_stride;   /* from one key to the next */
+	bool indirect_key;     /* keys over 128 bytes are stored as pointers */
 	uint64_t elems_off;    /* element 0 within a bucket or group */
 	uint64_t elem_stride;  /* from one element to the next */
 	bool indirect_elem;    /* elements over 128 bytes are stored as pointers */

@@ -25,17 +25,19 @@
 struct walk {
 	pid_t pid;
 	const struct go_map_type *mt;
-	walker_fn fn;
+	walker_slot_fn fn;
 	void *ctx;
 	uint64_t budget; /* bytes left to read */
+	bool stopped;	 /* fn asked for no more slots */
 };
 
-static void yield_elem(struct walk *w, const uint8_t *storage, unsigned int slot)
+static void yield_slot(struct walk *w, const uint8_t *storage, unsigned int slot)
 {
-	uint64_t inner = le64(storage + w->mt->elems_off + slot * w->mt->elem_stride);
+	const struct go_map_type *mt = w->mt;
 
-	if (inner)
-		w->fn(w->ctx, inner);
+	if (!w->stopped)
+		w->stopped = !w->fn(w->ctx, storage + mt->keys_off + slot * mt->key_stride,
+				    storage + mt->elems_off + slot * mt->elem_stride);
 }
 
 /* Reads len bytes into a fresh buffer, charged to the walk's budget. */
@@ -63,7 +65,7 @@ static void walk_bucket(struct walk *w, const uint8_t *b)
 
 	for (i = 0; i < SLOTS; i++)
 		if (b[i] >= CLASSIC_MIN_TOPHASH)
-			yield_elem(w, b, i);
+			yield_slot(w, b, i);
 }
 
 /* A bucket's overflow chain, bounded: each overflow bucket is one read. */
@@ -73,7 +75,7 @@ static int walk_overflow(struct walk *w, uint64_t next, unsigned int *reads)
 	uint8_t *b;
 	int err;
 
-	while (next && (*reads)++ < CLASSIC_MAX_OVERFLOW_READS) {
+	while (next && !w->stopped && (*reads)++ < CLASSIC_MAX_OVERFLOW_READS) {
 		err = read_charged(w, next, size, &b);
 		if (err)
 			return err == -EFAULT ? 0 : err; /* freed under us: skip the rest */
@@ -96,7 +98,7 @@ static int walk_classic_array(struct walk *w, uint64_t array, uint64_t nbuckets)
 	if (nbuckets > w->budget / size)
 		return -E2BIG;
 	err = read_charged(w, array, nbuckets * size, &buckets);
-	for (i = 0; !err && i < nbuckets; i++) {
+	for (i = 0; !err && !w->stopped && i < nbuckets; i++) {
 		walk_bucket(w, buckets + i * size);
 		err = walk_overflow(w, le64(buckets + i * size + size - 8), &overflow_reads);
 	}
@@ -125,7 +127,7 @@ static void walk_group(struct walk *w, const uint8_t *g)
 
 	for (i = 0; i < SLOTS; i++)
 		if (!((ctrl >> (8 * i)) & SWISS_CTRL_EMPTY_BIT))
-			yield_elem(w, g, i);
+			yield_slot(w, g, i);
 }
 
 static int walk_table(struct walk *w, uint64_t table)
@@ -142,7 +144,7 @@ static int walk_table(struct walk *w, uint64_t table)
 	err = read_charged(w, le64(header + 16), ngroups * size, &groups);
 	if (err)
 		return err == -EFAULT ? 0 : err;
-	for (i = 0; i < ngroups; i++)
+	for (i = 0; i < ngroups && !w->stopped; i++)
 		walk_group(w, groups + i * size);
 	free(groups);
 	return 0;
@@ -164,7 +166,7 @@ static int walk_swiss(struct walk *w, const struct map_header *h)
 		return err;
 	}
 	err = read_charged(w, h->dir_ptr, h->dir_len * 8, &dir);
-	for (i = 0; !err && i < h->dir_len; i++) {
+	for (i = 0; !err && !w->stopped && i < h->dir_len; i++) {
 		uint64_t table = le64(dir + i * 8);
 
 		if (table != prev) /* several directory entries may share a table */
@@ -175,13 +177,50 @@ static int walk_swiss(struct walk *w, const struct map_header *h)
 	return err;
 }
 
-int walker_inner_maps(pid_t pid, enum go_map_impl impl, const struct go_map_type *mt,
-		      const struct map_header *h, walker_fn fn, void *ctx)
+/* Whether every key and element slot lies inside one bucket or group. */
+static bool slots_fit(const struct go_map_type *mt)
+{
+	uint64_t key_size = mt->indirect_key ? 8 : mt->key_size;
+	uint64_t elem_size = mt->indirect_elem ? 8 : mt->elem_size;
+
+	return mt->storage_size >= SLOTS + 8 && mt->key_stride >= key_size &&
+	       mt->elem_stride >= elem_size &&
+	       mt->keys_off + (SLOTS - 1) * mt->key_stride + key_size <= mt->storage_size &&
+	       mt->elems_off + (SLOTS - 1) * mt->elem_stride + elem_size <= mt->storage_size;
+}
+
+int walker_slots(pid_t pid, enum go_map_impl impl, const struct go_map_type *mt,
+		 const struct map_header *h, walker_slot_fn fn, void *ctx)
 {
 	struct walk w = { .pid = pid, .mt = mt, .fn = fn, .ctx = ctx, .budget = WALKER_MAX_BYTES };
 
-	if (mt->elem_kind != GO_KIND_MAP || mt->indirect_elem || mt->elem_stride < 8 ||
-	    mt->elems_off + (SLOTS - 1) * mt->elem_stride + 8 > mt->storage_size)
+	if (!slots_fit(mt))
 		return -EINVAL;
 	return impl == GO_MAP_CLASSIC ? walk_classic(&w, h) : walk_swiss(&w, h);
+}
+
+struct inner_walk {
+	walker_fn fn;
+	void *ctx;
+};
+
+static bool yield_inner_map(void *data, const uint8_t *key, const uint8_t *elem)
+{
+	struct inner_walk *iw = data;
+	uint64_t inner = le64(elem);
+
+	(void)key;
+	if (inner)
+		iw->fn(iw->ctx, inner);
+	return true;
+}
+
+int walker_inner_maps(pid_t pid, enum go_map_impl impl, const struct go_map_type *mt,
+		      const struct map_header *h, walker_fn fn, void *ctx)
+{
+	struct inner_walk iw = { .fn = fn, .ctx = ctx };
+
+	if (mt->elem_kind != GO_KIND_MAP || mt->indirect_elem || mt->elem_size != 8)
+		return -EINVAL;
+	return walker_slots(pid, impl, mt, h, yield_inner_map, &iw);
 }

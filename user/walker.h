@@ -6,6 +6,7 @@
 #ifndef GOMAPLEAK_WALKER_H
 #define GOMAPLEAK_WALKER_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
 
@@ -17,6 +18,15 @@
 #define WALKER_MAX_BYTES (256u << 20)
 
 typedef void (*walker_fn)(void *ctx, uint64_t inner_map);
+/* One live slot: its key and element bytes (pointers, when indirect). */
+typedef bool (*walker_slot_fn)(void *ctx, const uint8_t *key, const uint8_t *elem);
+
+/*
+ * Calls fn with each live slot of the map h of type mt, until it returns
+ * false. Same reads, bounds and errors as walker_inner_maps.
+ */
+int walker_slots(pid_t pid, enum go_map_impl impl, const struct go_map_type *mt,
+		 const struct map_header *h, walker_slot_fn fn, void *ctx);
 
 /*
  * Calls fn with the header address of each inner map of the outer map h of
