@@ -58,30 +58,43 @@ bool window_is_growing(const struct detector_config *cfg, const uint64_t *counts
 	return out->growing;
 }
 
-/* SUSPECT on the first growing window, LEAK after confirm in a row, RESOLVED once one is not. */
-static enum detector_state next_state(const struct series *s, const struct detector_config *cfg)
+static enum detector_state next_state(const struct rule *r, const struct detector_config *cfg,
+				      bool holds)
 {
-	if (s->last.growing)
-		return s->growing_windows >= cfg->confirm ? DETECTOR_LEAK : DETECTOR_SUSPECT;
-	if (s->state == DETECTOR_SUSPECT || s->state == DETECTOR_LEAK)
+	if (holds)
+		return r->windows >= cfg->confirm ? DETECTOR_LEAK : DETECTOR_SUSPECT;
+	if (r->state == DETECTOR_SUSPECT || r->state == DETECTOR_LEAK)
 		return DETECTOR_RESOLVED;
-	return s->state == DETECTOR_RESOLVED ? DETECTOR_RESOLVED : DETECTOR_QUIET;
+	return r->state == DETECTOR_RESOLVED ? DETECTOR_RESOLVED : DETECTOR_QUIET;
+}
+
+bool rule_close_window(struct rule *r, const struct detector_config *cfg, bool holds)
+{
+	enum detector_state before = r->state;
+
+	r->windows = holds ? r->windows + 1 : 0;
+	r->state = next_state(r, cfg, holds);
+	return r->state != before;
+}
+
+void series_restart(struct series *s)
+{
+	s->len = 0;
+	memset(&s->growth, 0, sizeof(s->growth));
+	memset(&s->last, 0, sizeof(s->last));
 }
 
 bool series_add(struct series *s, const struct detector_config *cfg, uint64_t count)
 {
-	enum detector_state before = s->state;
-
 	s->counts[s->len++] = count;
 	if (s->len <= cfg->window)
 		return false;
 	window_is_growing(cfg, s->counts, s->len, &s->last);
-	s->growing_windows = s->last.growing ? s->growing_windows + 1 : 0;
-	s->state = next_state(s, cfg);
+	rule_close_window(&s->growth, cfg, s->last.growing);
 	/* The next window starts where this one ended. */
 	s->counts[0] = count;
 	s->len = 1;
-	return s->state != before;
+	return true;
 }
 
 const char *detector_state_name(enum detector_state state)

@@ -21,11 +21,11 @@ static enum detector_state feed(count_at_fn count_at, unsigned int n, enum detec
 	cr_assert_eq(series_init(&s, &cfg), 0);
 	for (t = 0; t < n; t++) {
 		series_add(&s, &cfg, count_at(t));
-		if (s.state == DETECTOR_LEAK ||
-		    (s.state == DETECTOR_SUSPECT && worst != DETECTOR_LEAK))
-			worst = s.state;
+		if (s.growth.state == DETECTOR_LEAK ||
+		    (s.growth.state == DETECTOR_SUSPECT && worst != DETECTOR_LEAK))
+			worst = s.growth.state;
 	}
-	*end = s.state;
+	*end = s.growth.state;
 	series_free(&s);
 	return worst;
 }
@@ -77,13 +77,13 @@ Test(detector, a_steady_leak_is_suspect_after_one_window_and_leak_after_three)
 	cr_assert_eq(series_init(&s, &cfg), 0);
 	for (t = 0; t <= 10; t++)
 		cr_assert_eq(series_add(&s, &cfg, steady_leak(t)), t == 10, "t=%u", t);
-	cr_assert_eq(s.state, DETECTOR_SUSPECT);
+	cr_assert_eq(s.growth.state, DETECTOR_SUSPECT);
 	cr_assert_eq(s.last.first, 1000);
 	cr_assert_eq(s.last.last, 1200);
 	cr_assert_eq(s.last.rises, 10);
 	for (; t <= 30; t++)
 		series_add(&s, &cfg, steady_leak(t));
-	cr_assert_eq(s.state, DETECTOR_LEAK);
+	cr_assert_eq(s.growth.state, DETECTOR_LEAK);
 	series_free(&s);
 }
 
@@ -135,13 +135,13 @@ Test(detector, growth_that_resumes_after_resolved_is_suspect_again)
 	cr_assert_eq(series_init(&s, &cfg), 0);
 	for (t = 0; t <= 10; t++)
 		series_add(&s, &cfg, count += 20);
-	cr_assert_eq(s.state, DETECTOR_SUSPECT);
+	cr_assert_eq(s.growth.state, DETECTOR_SUSPECT);
 	for (t = 0; t < 10; t++)
 		series_add(&s, &cfg, count);
-	cr_assert_eq(s.state, DETECTOR_RESOLVED);
+	cr_assert_eq(s.growth.state, DETECTOR_RESOLVED);
 	for (t = 0; t < 10; t++)
 		series_add(&s, &cfg, count += 20);
-	cr_assert_eq(s.state, DETECTOR_SUSPECT);
+	cr_assert_eq(s.growth.state, DETECTOR_SUSPECT);
 	series_free(&s);
 }
 
