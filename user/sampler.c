@@ -27,6 +27,9 @@ size_t map_header_size(const struct golayout *layout)
 	return layout->header_size;
 }
 
+#define CLASSIC_MAX_B	   40
+#define CLASSIC_FLAGS_MASK 0x0f
+
 static bool classic_decode(const struct golayout *layout, const uint8_t *raw, struct map_header *h)
 {
 	uint16_t noverflow;
@@ -43,8 +46,12 @@ static bool classic_decode(const struct golayout *layout, const uint8_t *raw, st
 	h->capacity = h->b < 58 ? 8ull << h->b : 0;
 	if (layout->clear_seq_off >= 0)
 		h->clear_seq = le64(raw + layout->clear_seq_off);
-	/* Buckets hold 8, overflow buckets more: 32 a bucket is far past any real load. */
-	return h->b < 58 && h->count < MAX_PLAUSIBLE_COUNT &&
+	/*
+	 * Buckets hold 8, overflow buckets more: 32 a bucket is far past any real
+	 * load. 2^40 buckets would not fit in memory; flags use the low 4 bits.
+	 */
+	return h->b <= CLASSIC_MAX_B && !(raw[8] & ~CLASSIC_FLAGS_MASK) &&
+	       h->count < MAX_PLAUSIBLE_COUNT &&
 	       h->count <= (32ull << h->b) + 8ull * h->noverflow &&
 	       (h->count == 0 || le64(raw + 16) != 0);
 }

@@ -1,0 +1,424 @@
+// SPDX-License-Identifier: GPL-2.0
+#include "census.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "keys.h"
+#include "walker.h"
+
+#define NESTED_MAX_DEPTH     3	/* map[a]map[b]map[c]T: the leaves are two walks down */
+#define CLASSIC_HMAP	     48 /* header bytes, without clearSeq */
+#define SWISS_TABLE	     48 /* maps.table */
+#define SWISS_TABLE_SLOTS    1024
+#define BAD_READS_TO_DROP    2 /* rounds in a row a header did not validate */
+#define IDLE_WINDOWS_TO_DROP 2
+
+struct addr_vec {
+	uint64_t *v;
+	size_t n, cap;
+};
+
+static int addr_vec_push(struct addr_vec *a, uint64_t addr)
+{
+	uint64_t *grown;
+
+	if (a->n == a->cap) {
+		if (a->cap >= CENSUS_NESTED_MAX)
+			return -E2BIG;
+		grown = realloc(a->v, (a->cap ? 2 * a->cap : 1024) * sizeof(*a->v));
+		if (!grown)
+			return -ENOMEM;
+		a->v = grown;
+		a->cap = a->cap ? 2 * a->cap : 1024;
+	}
+	a->v[a->n++] = addr;
+	return 0;
+}
+
+void census_init(struct census *c, pid_t pid, const struct golayout *layout,
+		 const struct gotypes *types, uint64_t load_bias, struct registry *reg)
+{
+	memset(c, 0, sizeof(*c));
+	c->pid = pid;
+	c->layout = layout;
+	c->types = types;
+	c->load_bias = load_bias;
+	c->reg = reg;
+	c->cfg = reg->cfg;
+	c->interval = 1.0;
+	c->sample_keys = true;
+}
+
+void census_free(struct census *c)
+{
+	free(c->addrs);
+	free(c->headers);
+	free(c->ok);
+	memset(c, 0, sizeof(*c));
+}
+
+static int scratch_reserve(struct census *c, size_t n)
+{
+	uint64_t *addrs;
+	struct map_header *headers;
+	bool *ok;
+
+	if (n <= c->cap)
+		return 0;
+	addrs = realloc(c->addrs, n * sizeof(*addrs));
+	if (addrs)
+		c->addrs = addrs;
+	headers = realloc(c->headers, n * sizeof(*headers));
+	if (headers)
+		c->headers = headers;
+	ok = realloc(c->ok, n * sizeof(*ok));
+	if (ok)
+		c->ok = ok;
+	if (!addrs || !headers || !ok)
+		return -ENOMEM;
+	c->cap = n;
+	return 0;
+}
+
+int census_map_type(const struct census *c, const struct tracked_map *m, struct go_map_type *mt)
+{
+	if (!m->type)
+		return -ENOENT;
+	return gotypes_map(c->types, c->layout->impl, m->type - c->load_bias, mt);
+}
+
+bool census_type_is_nested(const struct census *c, uint64_t type)
+{
+	struct go_map_type mt;
+
+	return type && !gotypes_map(c->types, c->layout->impl, type - c->load_bias, &mt) &&
+	       mt.elem_kind == GO_KIND_MAP;
+}
+
+/* Bytes a map's storage holds: buckets (old and overflow too) or groups and tables. */
+static uint64_t estimate_bytes(enum go_map_impl impl, const struct go_map_type *mt,
+			       const struct map_header *h)
+{
+	uint64_t groups, tables;
+
+	if (impl == GO_MAP_CLASSIC) {
+		uint64_t buckets = h->buckets ? 1ull << h->b : 0;
+
+		if (h->growing)
+			buckets += h->same_size_grow || !h->b ? 1ull << h->b : 1ull << (h->b - 1);
+		return CLASSIC_HMAP + (buckets + h->noverflow) * mt->storage_size;
+	}
+	groups = h->capacity / 8;
+	tables = h->dir_len ? (h->capacity + SWISS_TABLE_SLOTS - 1) / SWISS_TABLE_SLOTS : 0;
+	return CLASSIC_HMAP + groups * mt->storage_size + h->dir_len * 8 + tables * SWISS_TABLE;
+}
+
+/*
+ * Whether a changed seed is the same map rather than a new map at the
+ * address: Go re-seeds a map when delete empties it and on clear(m), keeping
+ * its storage (and bumping clearSeq where there is one); a new map brings
+ * its own.
+ */
+static bool same_map(const struct golayout *layout, const struct map_header *before,
+		     const struct map_header *now)
+{
+	if (layout->clear_seq_off >= 0 && now->clear_seq > before->clear_seq)
+		return true;
+	if (layout->impl == GO_MAP_CLASSIC)
+		return now->buckets && now->buckets == before->buckets && now->b == before->b;
+	return now->dir_ptr && now->dir_ptr == before->dir_ptr && now->dir_len == before->dir_len;
+}
+
+static void map_restart(struct tracked_map *m)
+{
+	enum alert_kind k;
+
+	series_restart(&m->series);
+	for (k = 0; k < ALERT_KINDS; k++)
+		memset(&m->rules[k], 0, sizeof(m->rules[k]));
+	m->peak = 0;
+	m->window_peak = 0;
+	m->windows = 0;
+	m->nkeys = -1;
+}
+
+static void take_sample(struct census *c, struct tracked_map *m, struct map_header *h)
+{
+	struct go_map_type mt;
+
+	if (m->sampled && h->seed != m->hdr.seed && !same_map(c->layout, &m->hdr, h))
+		map_restart(m);
+	if (c->layout->impl == GO_MAP_SWISS && sampler_swiss_capacity(c->pid, h, &h->capacity))
+		h->capacity = m->hdr.capacity; /* a table moved under us: keep the last */
+	if (!census_map_type(c, m, &mt))
+		m->bytes = estimate_bytes(c->layout->impl, &mt, h);
+	m->hdr = *h;
+	m->sampled = true;
+	m->bad_reads = 0;
+	if (h->count > m->peak)
+		m->peak = h->count;
+	if (h->count > m->window_peak)
+		m->window_peak = h->count;
+}
+
+static void push_inner(void *data, uint64_t inner)
+{
+	addr_vec_push(data, inner);
+}
+
+/* Reads headers of addrs[0..n), every stride-th only; ok says which validated. */
+static int read_subset(struct census *c, const struct addr_vec *maps, size_t stride, size_t *n)
+{
+	size_t i, k = 0;
+	int err;
+
+	err = scratch_reserve(c, (maps->n + stride - 1) / stride);
+	for (i = 0; !err && i < maps->n; i += stride)
+		c->addrs[k++] = maps->v[i];
+	if (err)
+		return err;
+	*n = k;
+	err = sampler_read_headers(c->pid, c->layout, c->addrs, k, c->headers, c->ok);
+	return err < 0 ? err : 0;
+}
+
+/*
+ * Whether outer is a stale copy of the map that owns child: a map that lived
+ * on a goroutine stack leaves its old header behind when the stack moves, and
+ * that copy still points at the same inner maps. The copy is the smaller.
+ */
+static bool is_shadow(struct census *c, const struct tracked_map *child,
+		      const struct tracked_map *outer)
+{
+	const struct tracked_map *owner;
+
+	if (!child->parent || child->parent == outer->addr)
+		return false;
+	owner = registry_find(c->reg, child->parent);
+	return owner && !owner->shadow && owner->hdr.count >= outer->hdr.count;
+}
+
+/* Inner maps the registry tracks (they grew) are the outer map's, not alerts of their own. */
+static void mark_children(struct census *c, const struct addr_vec *maps, struct tracked_map *outer)
+{
+	struct tracked_map *child;
+	size_t i;
+
+	for (i = 0; i < maps->n && !outer->shadow; i++) {
+		child = registry_find(c->reg, maps->v[i]);
+		if (!child)
+			continue;
+		if (is_shadow(c, child, outer)) {
+			outer->shadow = true;
+			return;
+		}
+		child->parent = outer->addr;
+		if (child->fill_site != REGISTRY_NO_SITE)
+			outer->inner_fill_site = child->fill_site;
+	}
+}
+
+/*
+ * The maps below a map of type mt with header h: the deepest level goes to
+ * leaves (whose type goes to leaf_mt), the levels between to middles.
+ */
+static int collect_leaves(struct census *c, const struct go_map_type *mt,
+			  const struct map_header *h, int depth, struct addr_vec *leaves,
+			  struct addr_vec *middles, struct go_map_type *leaf_mt)
+{
+	struct go_map_type inner_mt;
+	struct map_header *hs = NULL;
+	size_t i, first = middles->n, n;
+	bool *oks = NULL;
+	int err;
+
+	err = gotypes_map(c->types, c->layout->impl, mt->elem, &inner_mt);
+	if (err)
+		return err;
+	if (inner_mt.elem_kind != GO_KIND_MAP || depth + 1 >= NESTED_MAX_DEPTH) {
+		*leaf_mt = inner_mt;
+		return walker_inner_maps(c->pid, c->layout->impl, mt, h, push_inner, leaves);
+	}
+	err = walker_inner_maps(c->pid, c->layout->impl, mt, h, push_inner, middles);
+	n = middles->n - first;
+	if (!err) {
+		/* Read into private copies: the scratch arrays are reused one level down. */
+		hs = malloc(n * sizeof(*hs) + 1);
+		oks = malloc(n * sizeof(*oks) + 1);
+		err = hs && oks ? 0 : -ENOMEM;
+	}
+	if (!err && n) {
+		err = sampler_read_headers(c->pid, c->layout, middles->v + first, n, hs, oks);
+		err = err < 0 ? err : 0;
+	}
+	for (i = 0; !err && i < n; i++)
+		if (oks[i])
+			err = collect_leaves(c, &inner_mt, &hs[i], depth + 1, leaves, middles,
+					     leaf_mt);
+	free(hs);
+	free(oks);
+	return err;
+}
+
+/* Inner maps of m, all levels: how many, their entries and bytes (scaled past the sample). */
+static int measure_nested(struct census *c, struct tracked_map *m, const struct go_map_type *mt)
+{
+	struct addr_vec leaves = { 0 }, middles = { 0 };
+	struct go_map_type leaf_mt;
+	size_t i, n, stride;
+	int err;
+
+	err = collect_leaves(c, mt, &m->hdr, 0, &leaves, &middles, &leaf_mt);
+	mark_children(c, &middles, m);
+	mark_children(c, &leaves, m);
+	free(middles.v);
+	if (err && err != -EFAULT) {
+		free(leaves.v);
+		return err;
+	}
+	memset(&m->nested, 0, sizeof(m->nested));
+	m->nested.maps = leaves.n;
+	stride = leaves.n / CENSUS_NESTED_SAMPLE + 1;
+	err = read_subset(c, &leaves, stride, &n);
+	for (i = 0; !err && i < n; i++) {
+		struct map_header *h = &c->headers[i];
+
+		if (!c->ok[i])
+			continue;
+		if (c->layout->impl == GO_MAP_SWISS && h->dir_len &&
+		    sampler_swiss_capacity(c->pid, h, &h->capacity))
+			continue;
+		m->nested.sampled++;
+		m->nested.entries += h->count;
+		m->nested.bytes += estimate_bytes(c->layout->impl, &leaf_mt, h);
+	}
+	if (m->nested.sampled && m->nested.sampled < leaves.n) {
+		m->nested.entries = m->nested.entries * leaves.n / m->nested.sampled;
+		m->nested.bytes = m->nested.bytes * leaves.n / m->nested.sampled;
+	}
+	free(leaves.v);
+	return err;
+}
+
+static void report(struct census *c, struct tracked_map *m, enum alert_kind kind,
+		   enum detector_state before)
+{
+	struct go_map_type mt;
+
+	if (c->sample_keys && m->nkeys < 0 && m->rules[kind].state != DETECTOR_RESOLVED &&
+	    !census_map_type(c, m, &mt))
+		m->nkeys = keys_sample(c->pid, c->layout->impl, &mt, &m->hdr, m->keys,
+				       REGISTRY_MAX_KEYS);
+	if (c->on_alert)
+		c->on_alert(c->ctx, m, kind, before);
+}
+
+static void close_rule(struct census *c, struct tracked_map *m, enum alert_kind kind, bool holds)
+{
+	enum detector_state before = m->rules[kind].state;
+
+	if (rule_close_window(&m->rules[kind], c->cfg, holds))
+		report(c, m, kind, before);
+}
+
+/*
+ * bloat: the window's largest count is under 1/8 of the map's peak, the peak
+ * was at least min_growth, and the storage sized for it is still there.
+ * churn (classic): the window saw a same-size grow, or as many overflow
+ * buckets as buckets (what triggers one).
+ */
+static void close_window(struct census *c, struct tracked_map *m, bool nested)
+{
+	const struct map_header *h = &m->hdr;
+	bool bloat, churn;
+
+	m->windows++;
+	m->rate = ((double)m->series.last.last - (double)m->series.last.first) /
+		  (c->interval * c->cfg->window);
+	close_rule(c, m, nested ? ALERT_NESTED : ALERT_GROWTH, m->series.last.growing);
+	bloat = !nested && m->peak >= c->cfg->min_growth && 8 * m->window_peak < m->peak &&
+		h->capacity >= m->peak;
+	close_rule(c, m, ALERT_BLOAT, bloat);
+	churn = c->layout->impl == GO_MAP_CLASSIC && !nested &&
+		(m->same_size_grows > 0 || (h->b < 16 && h->noverflow >= (1u << h->b)));
+	close_rule(c, m, ALERT_CHURN, churn);
+	m->idle_windows = m->changed ? 0 : m->idle_windows + 1;
+	m->changed = false;
+	m->same_size_grows = 0;
+	m->window_peak = h->count;
+}
+
+static void evaluate(struct census *c, struct tracked_map *m)
+{
+	struct go_map_type mt;
+	bool nested;
+	uint64_t value = m->hdr.count;
+
+	if (m->parent)
+		return; /* counted in its outer map's inner totals */
+	nested = !census_map_type(c, m, &mt) && mt.elem_kind == GO_KIND_MAP;
+	if (nested && !measure_nested(c, m, &mt))
+		value = m->nested.entries;
+	if (m->shadow)
+		return;
+	if (value != m->value)
+		m->changed = true;
+	m->value = value;
+	if (series_add(&m->series, c->cfg, value)) {
+		c->windows++;
+		close_window(c, m, nested);
+	}
+}
+
+static bool alerting(const struct tracked_map *m)
+{
+	enum alert_kind k;
+
+	for (k = 0; k < ALERT_KINDS; k++)
+		if (m->rules[k].state == DETECTOR_SUSPECT || m->rules[k].state == DETECTOR_LEAK)
+			return true;
+	return false;
+}
+
+/* Dropped: headers that stopped validating (freed, or moved with a stack), stale copies, idle maps.
+ */
+static bool should_drop(const struct tracked_map *m, void *ctx)
+{
+	(void)ctx;
+	if (m->bad_reads >= BAD_READS_TO_DROP || m->shadow)
+		return true;
+	return m->idle_windows >= IDLE_WINDOWS_TO_DROP && !alerting(m);
+}
+
+int census_round(struct census *c)
+{
+	struct registry *r = c->reg;
+	uint32_t i, n = r->nmaps;
+	int err;
+
+	if (!n)
+		return 0;
+	err = scratch_reserve(c, n);
+	if (err)
+		return err;
+	for (i = 0; i < n; i++)
+		c->addrs[i] = r->maps[i].addr;
+	err = sampler_read_headers(c->pid, c->layout, c->addrs, n, c->headers, c->ok);
+	if (err < 0)
+		return err;
+	for (i = 0; i < n; i++) {
+		if (c->ok[i])
+			take_sample(c, &r->maps[i], &c->headers[i]);
+		else
+			r->maps[i].bad_reads++;
+	}
+	/* Walks reuse the scratch arrays: evaluate only once every sample is taken. */
+	for (i = 0; i < n; i++)
+		if (r->maps[i].sampled && !r->maps[i].bad_reads)
+			evaluate(c, &r->maps[i]);
+	registry_sweep(r, should_drop, c);
+	c->rounds++;
+	return 0;
+}

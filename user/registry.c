@@ -1,0 +1,232 @@
+// SPDX-License-Identifier: GPL-2.0
+#include "registry.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "symbolize.h"
+
+#define INDEX_SIZE (2 * REGISTRY_MAX_MAPS) /* a power of two, at most half full */
+
+static uint32_t addr_hash(uint64_t addr, uint32_t size)
+{
+	/* Headers are 8-byte aligned; Fibonacci hashing spreads the rest. */
+	return (uint32_t)(((addr >> 3) * 0x9E3779B97F4A7C15ull) >> 32) & (size - 1);
+}
+
+int registry_init(struct registry *r, const struct detector_config *cfg, const struct pclntab *pt,
+		  uint64_t load_bias)
+{
+	memset(r, 0, sizeof(*r));
+	r->cfg = cfg;
+	r->pt = pt;
+	r->load_bias = load_bias;
+	r->index_size = INDEX_SIZE;
+	r->maps = calloc(REGISTRY_MAX_MAPS, sizeof(*r->maps));
+	r->index = malloc(INDEX_SIZE * sizeof(*r->index));
+	r->sites = calloc(REGISTRY_MAX_SITES, sizeof(*r->sites));
+	r->creations = calloc(REGISTRY_CREATIONS, sizeof(*r->creations));
+	if (!r->maps || !r->index || !r->sites || !r->creations) {
+		registry_free(r);
+		return -ENOMEM;
+	}
+	memset(r->index, 0xff, INDEX_SIZE * sizeof(*r->index));
+	return 0;
+}
+
+void registry_free(struct registry *r)
+{
+	uint32_t i;
+
+	for (i = 0; r->maps && i < r->nmaps; i++)
+		series_free(&r->maps[i].series);
+	free(r->maps);
+	free(r->index);
+	free(r->sites);
+	free(r->creations);
+	memset(r, 0, sizeof(*r));
+}
+
+/* The index slot holding addr, or the empty slot where it would go. */
+static uint32_t index_slot(const struct registry *r, uint64_t addr)
+{
+	uint32_t i = addr_hash(addr, r->index_size);
+
+	while (r->index[i] >= 0 && r->maps[r->index[i]].addr != addr)
+		i = (i + 1) & (r->index_size - 1);
+	return i;
+}
+
+struct tracked_map *registry_find(struct registry *r, uint64_t addr)
+{
+	int32_t at = r->index[index_slot(r, addr)];
+
+	return at >= 0 ? &r->maps[at] : NULL;
+}
+
+static void index_rebuild(struct registry *r)
+{
+	uint32_t i;
+
+	memset(r->index, 0xff, r->index_size * sizeof(*r->index));
+	for (i = 0; i < r->nmaps; i++)
+		r->index[index_slot(r, r->maps[i].addr)] = (int32_t)i;
+}
+
+void registry_sweep(struct registry *r, bool (*drop)(const struct tracked_map *m, void *ctx),
+		    void *ctx)
+{
+	uint32_t i = 0, removed = 0;
+
+	while (i < r->nmaps) {
+		if (!drop(&r->maps[i], ctx)) {
+			i++;
+			continue;
+		}
+		series_free(&r->maps[i].series);
+		r->maps[i] = r->maps[--r->nmaps];
+		memset(&r->maps[r->nmaps], 0, sizeof(r->maps[0]));
+		removed++;
+	}
+	if (removed)
+		index_rebuild(r);
+}
+
+/* The site of a stack: its first frame outside the runtime, deduplicated. */
+static int site_for_stack(struct registry *r, const struct gml_stack *stack)
+{
+	struct go_pos pos;
+	int i;
+
+	if (!stack || symbolize_site(r->pt, r->load_bias, stack, &pos))
+		return REGISTRY_NO_SITE;
+	for (i = 0; i < r->nsites; i++) {
+		const struct go_pos *s = &r->sites[i].pos;
+
+		/* Names and files point into the binary's pclntab: compare pointers. */
+		if (s->line == pos.line && s->file == pos.file &&
+		    go_pos_func(s) == go_pos_func(&pos))
+			return i;
+	}
+	if (r->nsites == REGISTRY_MAX_SITES)
+		return REGISTRY_NO_SITE;
+	r->sites[r->nsites].pos = pos;
+	return r->nsites++;
+}
+
+const struct site *registry_site(const struct registry *r, int site)
+{
+	return site >= 0 && site < r->nsites ? &r->sites[site] : NULL;
+}
+
+static struct creation *creation_slot(struct registry *r, uint64_t map)
+{
+	return &r->creations[addr_hash(map, REGISTRY_CREATIONS)];
+}
+
+/* Forgets what was learned about the map that lived at m's address before. */
+static void map_reset(struct tracked_map *m, uint64_t type)
+{
+	struct series series = m->series;
+	uint64_t addr = m->addr;
+
+	series_restart(&series);
+	memset(m, 0, sizeof(*m));
+	m->addr = addr;
+	m->type = type;
+	m->series = series;
+	m->create_site = REGISTRY_NO_SITE;
+	m->fill_site = REGISTRY_NO_SITE;
+	m->inner_fill_site = REGISTRY_NO_SITE;
+	m->nkeys = -1;
+}
+
+static struct tracked_map *map_add(struct registry *r, uint64_t addr, uint64_t type)
+{
+	uint32_t slot = index_slot(r, addr);
+	struct tracked_map *m;
+
+	if (r->nmaps == REGISTRY_MAX_MAPS) {
+		r->maps_dropped++;
+		return NULL;
+	}
+	m = &r->maps[r->nmaps];
+	memset(m, 0, sizeof(*m));
+	if (series_init(&m->series, r->cfg))
+		return NULL;
+	m->addr = addr;
+	map_reset(m, type);
+	r->index[slot] = (int32_t)r->nmaps++;
+	r->maps_seen++;
+	return m;
+}
+
+struct tracked_map *registry_track(struct registry *r, uint64_t addr, uint64_t type)
+{
+	struct tracked_map *m = registry_find(r, addr);
+	struct creation *c = creation_slot(r, addr);
+
+	if (!m)
+		m = map_add(r, addr, type);
+	if (m && c->map == addr)
+		m->create_site = c->site;
+	return m;
+}
+
+static void add_creation(struct registry *r, const struct gml_event *e,
+			 const struct gml_stack *stack)
+{
+	struct creation *c = creation_slot(r, e->map);
+	struct tracked_map *m = registry_find(r, e->map);
+
+	c->map = e->map;
+	c->type = e->type;
+	c->site = site_for_stack(r, stack);
+	/* A map made where a tracked one lived: the old one was freed. */
+	if (m) {
+		map_reset(m, e->type ? e->type : m->type);
+		m->create_site = c->site;
+	}
+}
+
+static void add_growth(struct registry *r, const struct gml_event *e, const struct gml_stack *stack)
+{
+	struct tracked_map *m = registry_find(r, e->map);
+	struct creation *c;
+	int site;
+
+	if (e->grow_kind == GML_GROW_SWISS_TO_SMALL) {
+		/* Its first group: 8 slots at most, like a classic map that never grows. */
+		r->small_maps++;
+		return;
+	}
+	if (m && e->type && m->type != e->type)
+		map_reset(m, e->type); /* another map now lives at this address */
+	if (!m) {
+		m = map_add(r, e->map, e->type);
+		if (!m)
+			return;
+		c = creation_slot(r, e->map);
+		if (c->map == e->map && (!c->type || c->type == e->type))
+			m->create_site = c->site;
+	}
+	site = site_for_stack(r, stack);
+	if (site != REGISTRY_NO_SITE)
+		m->fill_site = site;
+	m->grows++;
+	if (e->grow_kind == GML_GROW_CLASSIC_SAME_SIZE)
+		m->same_size_grows++;
+	if (e->count > m->peak)
+		m->peak = e->count;
+	m->changed = true;
+}
+
+void registry_add_event(struct registry *r, const struct gml_event *e,
+			const struct gml_stack *stack)
+{
+	if (e->kind == GML_EV_CREATE)
+		add_creation(r, e, stack);
+	else if (e->kind == GML_EV_GROW)
+		add_growth(r, e, stack);
+}

@@ -1,0 +1,109 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The maps gomapleak follows, learned from growth events, and the sites
+ * (source positions) that created and filled them. Bounded: maps of at most
+ * 8 entries never grow, so they are never tracked one by one (an outer map's
+ * small inner maps are counted by walking it); creation sites are kept in a
+ * fixed-size cache by address until the map grows.
+ */
+#ifndef GOMAPLEAK_REGISTRY_H
+#define GOMAPLEAK_REGISTRY_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "detector.h"
+#include "gomapleak.h"
+#include "pclntab.h"
+#include "sampler.h"
+
+#define REGISTRY_MAX_MAPS  65536
+#define REGISTRY_MAX_SITES 4096
+#define REGISTRY_CREATIONS 65536 /* direct-mapped cache of creation sites by address */
+#define REGISTRY_NO_SITE   (-1)
+#define REGISTRY_MAX_KEYS  5
+#define REGISTRY_KEY_LEN   40
+
+struct site {
+	struct go_pos pos;
+};
+
+/* Totals over the inner maps of one outer map (all levels below it). */
+struct nested_totals {
+	uint64_t maps;	  /* inner maps found */
+	uint64_t sampled; /* of which headers were read (the rest are estimated) */
+	uint64_t entries; /* at the deepest level */
+	uint64_t bytes;
+};
+
+enum alert_kind {
+	ALERT_GROWTH,
+	ALERT_NESTED,
+	ALERT_BLOAT,
+	ALERT_CHURN,
+	ALERT_KINDS,
+};
+
+struct tracked_map {
+	uint64_t addr;
+	uint64_t type; /* the map type descriptor's address in the target */
+	int create_site, fill_site;
+	int inner_fill_site; /* where its inner maps last grew (maps of maps) */
+	uint64_t parent;     /* the outer map it was found in; 0 at the top level */
+	bool shadow;	     /* a stale copy of another tracked map (left on a moved stack) */
+	bool sampled;	     /* hdr holds a valid sample */
+	unsigned int bad_reads;
+	struct map_header hdr;
+	uint64_t bytes;		      /* estimated from buckets / groups */
+	uint64_t peak;		      /* largest count seen: samples and growth events */
+	uint64_t grows;		      /* growth events */
+	unsigned int same_size_grows; /* classic same-size grows this window */
+	unsigned int windows;	      /* windows closed since it was tracked (or restarted) */
+	unsigned int idle_windows;    /* windows closed without a change */
+	uint64_t window_peak;	      /* largest count this window */
+	uint64_t value;		      /* the series' last sample */
+	bool changed;		      /* the value moved this window */
+	struct nested_totals nested;
+	struct series series; /* entries, or for a map of maps its inner entries */
+	struct rule rules[ALERT_KINDS];
+	double rate; /* entries a second over the last window */
+	char keys[REGISTRY_MAX_KEYS][REGISTRY_KEY_LEN];
+	int nkeys; /* -1: not sampled yet */
+};
+
+struct creation {
+	uint64_t map, type;
+	int site;
+};
+
+struct registry {
+	struct tracked_map *maps; /* dense; order changes on removal */
+	uint32_t nmaps;
+	int32_t *index; /* open addressing over maps by address, -1 empty */
+	uint32_t index_size;
+	struct site *sites;
+	int nsites;
+	struct creation *creations;
+	const struct detector_config *cfg;
+	const struct pclntab *pt;
+	uint64_t load_bias;
+	uint64_t maps_seen;    /* maps ever tracked */
+	uint64_t maps_dropped; /* not tracked: the registry was full */
+	uint64_t small_maps;   /* Swiss maps given their first group (growToSmall) */
+};
+
+int registry_init(struct registry *r, const struct detector_config *cfg, const struct pclntab *pt,
+		  uint64_t load_bias);
+void registry_free(struct registry *r);
+/* Learns from one event (growth or creation); stack may be NULL. */
+void registry_add_event(struct registry *r, const struct gml_event *e,
+			const struct gml_stack *stack);
+struct tracked_map *registry_find(struct registry *r, uint64_t addr);
+/* Tracks a map before it grows (a map of maps seen made); NULL when full. */
+struct tracked_map *registry_track(struct registry *r, uint64_t addr, uint64_t type);
+/* Removes the maps for which drop returns true (order changes). */
+void registry_sweep(struct registry *r, bool (*drop)(const struct tracked_map *m, void *ctx),
+		    void *ctx);
+const struct site *registry_site(const struct registry *r, int site);
+
+#endif /* GOMAPLEAK_REGISTRY_H */
