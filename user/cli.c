@@ -15,30 +15,62 @@ static const char top_usage[] =
 	"Find leaking Go maps in a running process, live, with eBPF uprobes.\n"
 	"\n"
 	"Commands:\n"
-	"  watch -p PID     attach to a running Go program and report map growth\n"
+	"  watch -p PID     attach to a running Go program and report leaking maps\n"
+	"  run -- CMD ARGS  start a Go program and watch it from its first map\n"
 	"  trace -p PID     the raw stream of map creations and growths, text or JSON\n"
 	"  inspect BINARY   show the Go version, map implementation and probe plan\n"
 	"  inspect -p PID   the same for a running process\n"
 	"\n"
 	"Examples:\n"
-	"  gomapleak watch -p 4121               # growth events until Ctrl-C\n"
-	"  gomapleak watch -p 4121 --duration 30 # for 30 seconds\n"
+	"  gomapleak watch -p 4121               # leak alerts until Ctrl-C\n"
+	"  gomapleak watch -p 4121 --top         # the biggest growers, like top\n"
+	"  gomapleak run -- ./server -port 8080  # watch a program from its start\n"
 	"  gomapleak inspect /srv/api            # what would be probed, and where\n"
 	"\n"
-	"Exit status: 0 done or interrupted, 2 usage, 3 no such process,\n"
-	"4 not a supported Go binary, 5 missing privileges, 6 attach failed.\n"
+	"Exit status: 0 done or interrupted, 1 a LEAK with --fail-on-leak, 2 usage,\n"
+	"3 no such process,"
+	" 4 not a supported Go binary, 5 missing privileges, 6 attach failed.\n"
 	"Run 'gomapleak COMMAND -h' for a command's options.\n";
 
-enum { OPT_DURATION = 0x100, OPT_JSON, OPT_EXACT };
+enum {
+	OPT_DURATION = 0x100,
+	OPT_JSON,
+	OPT_EXACT,
+	OPT_WINDOW,
+	OPT_MIN_GROWTH,
+	OPT_CONFIRM,
+	OPT_TOP,
+	OPT_NO_KEYS,
+	OPT_FAIL_ON_LEAK,
+};
+
+/* The options watch and run share: sampling, detector, output. */
+static const struct argp_option detector_options[] = {
+	{ "interval", 'i', "SEC", 0, "Sample the maps every SEC seconds (default 1)", 0 },
+	{ "window", OPT_WINDOW, "SEC", 0, "Judge growth over windows of SEC seconds (default 60)",
+	  0 },
+	{ "min-growth", OPT_MIN_GROWTH, "N", 0,
+	  "Entries a window must gain to count as growing (default 1000)", 0 },
+	{ "confirm", OPT_CONFIRM, "N", 0,
+	  "Growing windows in a row before SUSPECT becomes LEAK (default 3)", 0 },
+	{ "duration", OPT_DURATION, "SEC", 0, "Stop after SEC seconds", 0 },
+	{ "json", OPT_JSON, NULL, 0, "NDJSON: alert, sample and summary objects (docs/json.md)",
+	  0 },
+	{ "top", OPT_TOP, NULL, 0, "A table of the biggest growers, refreshed in place", 0 },
+	{ "no-keys", OPT_NO_KEYS, NULL, 0, "Never read keys from the target", 0 },
+	{ "fail-on-leak", OPT_FAIL_ON_LEAK, NULL, 0, "Exit with status 1 if any LEAK was raised",
+	  0 },
+	{ "exact", OPT_EXACT, NULL, 0,
+	  "Also probe map creation (creation sites), every insert, delete, clear and overflow "
+	  "bucket (costly: ~1 us an insert, ~10 us a map created)",
+	  0 },
+	{ "verbose", 'v', NULL, 0, "Show the probe plan and counters; twice for libbpf debug", 0 },
+	{ 0 },
+};
 
 static const struct argp_option watch_options[] = {
 	{ "pid", 'p', "PID", 0, "Process to attach to", 0 },
-	{ "duration", OPT_DURATION, "SEC", 0, "Stop after SEC seconds", 0 },
-	{ "exact", OPT_EXACT, NULL, 0,
-	  "Also probe map creation, every insert, delete, clear and overflow bucket "
-	  "(costly: ~1 us an insert, ~10 us a map created)",
-	  0 },
-	{ "verbose", 'v', NULL, 0, "Show the probe plan and counters; twice for libbpf debug", 0 },
+	{ NULL, 'h', NULL, OPTION_HIDDEN, "Give this help list", 0 }, /* -h, as bcc tools take it */
 	{ 0 },
 };
 
@@ -49,6 +81,7 @@ static const struct argp_option trace_options[] = {
 	  "Also trace map creation (and count inserts, deletes, clears, overflow buckets)", 0 },
 	{ "json", OPT_JSON, NULL, 0, "One JSON object an event (schema: docs/json.md)", 0 },
 	{ "verbose", 'v', NULL, 0, "Show the probe plan and counters; twice for libbpf debug", 0 },
+	{ NULL, 'h', NULL, OPTION_HIDDEN, "Give this help list", 0 }, /* -h, as bcc tools take it */
 	{ 0 },
 };
 
@@ -56,6 +89,7 @@ static const struct argp_option inspect_options[] = {
 	{ "pid", 'p', "PID", 0, "Inspect the executable of this process", 0 },
 	{ "json", OPT_JSON, NULL, 0, "One JSON object (schema: docs/json.md)", 0 },
 	{ "verbose", 'v', NULL, 0, "Also each probed function's frame size and RET sites", 0 },
+	{ NULL, 'h', NULL, OPTION_HIDDEN, "Give this help list", 0 }, /* -h, as bcc tools take it */
 	{ 0 },
 };
 
@@ -85,11 +119,96 @@ static int parse_seconds(const char *arg, double *out)
 	return 0;
 }
 
+static int parse_count(const char *arg, uint64_t max, uint64_t *out)
+{
+	unsigned long long v;
+	char *end;
+
+	errno = 0;
+	v = strtoull(arg, &end, 10);
+	if (errno || *end || arg[0] == '-' || v == 0 || v > max)
+		return -EINVAL;
+	*out = v;
+	return 0;
+}
+
+static error_t parse_opt(int key, char *arg, struct argp_state *state);
+
+/* Options of watch and run; the common ones go on to parse_opt. */
+static error_t parse_detector_opt(int key, char *arg, struct argp_state *state)
+{
+	struct cli_options *o = state->input;
+	uint64_t n;
+
+	switch (key) {
+	case 'i':
+		if (parse_seconds(arg, &o->interval) || o->interval < 0.01)
+			argp_error(state, "invalid interval '%s': seconds, at least 0.01", arg);
+		break;
+	case OPT_WINDOW:
+		if (parse_seconds(arg, &o->window))
+			argp_error(state, "invalid window '%s': a positive number of seconds", arg);
+		break;
+	case OPT_MIN_GROWTH:
+		if (parse_count(arg, UINT64_MAX / 2, &o->min_growth))
+			argp_error(state, "invalid --min-growth '%s': a positive count", arg);
+		break;
+	case OPT_CONFIRM:
+		if (parse_count(arg, 1000, &n))
+			argp_error(state, "invalid --confirm '%s': 1 to 1000 windows", arg);
+		o->confirm = (unsigned int)n;
+		break;
+	case OPT_TOP:
+		o->top = true;
+		break;
+	case OPT_NO_KEYS:
+		o->no_keys = true;
+		break;
+	case OPT_FAIL_ON_LEAK:
+		o->fail_on_leak = true;
+		break;
+	case OPT_DURATION:
+	case OPT_JSON:
+	case OPT_EXACT:
+	case 'v':
+		return parse_opt(key, arg, state);
+	default:
+		return ARGP_ERR_UNKNOWN;
+	}
+	return 0;
+}
+
+static const struct argp detector_argp = {
+	detector_options, parse_detector_opt, NULL, NULL, NULL, NULL, NULL
+};
+static const struct argp_child detector_child[] = {
+	{ &detector_argp, 0, NULL, 0 },
+	{ 0 },
+};
+
+static void check_window(struct argp_state *state, const struct cli_options *o)
+{
+	if (o->window / o->interval < 2)
+		argp_error(state, "--window must span at least 2 intervals (-i)");
+	if (o->window / o->interval > 100000)
+		argp_error(state, "--window spans too many intervals (at most 100000)");
+	if (o->top && o->json)
+		argp_error(state, "--top and --json cannot be combined");
+}
+
 static error_t parse_opt(int key, char *arg, struct argp_state *state)
 {
 	struct cli_options *o = state->input;
 
 	switch (key) {
+	case 'h':
+		argp_state_help(state, stdout, ARGP_HELP_STD_HELP);
+		break;
+	case ARGP_KEY_INIT:
+		/* watch and run have one child, the detector options. */
+		if (o->command == GML_CMD_WATCH || o->command == GML_CMD_RUN)
+			state->child_inputs[0] = o;
+		break;
 	case 'p':
 		if (parse_pid(arg, &o->pid))
 			argp_error(state, "invalid PID '%s'", arg);
@@ -109,11 +228,22 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 		o->exact = true;
 		break;
 	case ARGP_KEY_ARG:
+		if (o->command == GML_CMD_RUN) {
+			/* The program and its arguments: everything from here on. */
+			o->run_argv = &state->argv[state->next - 1];
+			state->next = state->argc;
+			break;
+		}
 		if (o->command != GML_CMD_INSPECT || o->binary)
 			argp_error(state, "unexpected argument '%s'", arg);
 		o->binary = arg;
 		break;
 	case ARGP_KEY_END:
+		if (o->command == GML_CMD_RUN && !o->run_argv)
+			argp_error(state,
+				   "run needs a program: gomapleak run [OPTIONS] -- CMD [ARGS]");
+		if (o->command == GML_CMD_WATCH || o->command == GML_CMD_RUN)
+			check_window(state, o);
 		if ((o->command == GML_CMD_WATCH || o->command == GML_CMD_TRACE) && !o->pid)
 			argp_error(state, "%s needs -p PID",
 				   o->command == GML_CMD_WATCH ? "watch" : "trace");
@@ -130,12 +260,38 @@ static const struct argp watch_argp = {
 	watch_options,
 	parse_opt,
 	NULL,
-	"Attach to the Go program PID and print one line per map growth.\v"
+	"Attach to the Go program PID, follow its maps and report the leaking ones:\n"
+	"growth (a map that keeps growing), nested (a map of maps whose inner maps do),\n"
+	"bloat (a map emptied by delete that keeps its memory), churn (overflow buckets\n"
+	"from insert/delete churn, Go <= 1.23). States: SUSPECT after one growing\n"
+	"window, LEAK after --confirm in a row, RESOLVED when it stops (docs/alerts.md).\v"
 	"Examples:\n"
 	"  gomapleak watch -p 4121\n"
-	"  gomapleak watch -p 4121 --duration 10 -v\n"
-	"  gomapleak watch -p 4121 --exact      # and creations, inserts, deletes by site\n",
+	"  gomapleak watch -p 4121 --top\n"
+	"  gomapleak watch -p 4121 -i 0.5 --window 10 --min-growth 200\n"
+	"  gomapleak watch -p 4121 --json | jq 'select(.event == \"alert\")'\n"
+	"  gomapleak watch -p 4121 --duration 600 --fail-on-leak   # in a CI job\n",
+	detector_child,
 	NULL,
+	NULL,
+};
+
+static const struct argp_option run_options[] = {
+	{ NULL, 'h', NULL, OPTION_HIDDEN, "Give this help list", 0 },
+	{ 0 },
+};
+
+static const struct argp run_argp = {
+	run_options,
+	parse_opt,
+	"-- CMD [ARGS...]",
+	"Start CMD stopped at its first instruction, attach, then let it run: every map\n"
+	"it makes is seen. Takes watch's options. When gomapleak stops before CMD\n"
+	"exits (--duration, Ctrl-C), it ends CMD with SIGTERM.\v"
+	"Examples:\n"
+	"  gomapleak run -- ./server -port 8080\n"
+	"  gomapleak run --window 10 --fail-on-leak --duration 60 -- ./loadtest\n",
+	detector_child,
 	NULL,
 	NULL,
 };
@@ -174,6 +330,10 @@ int cli_parse(int argc, char **argv, struct cli_options *out)
 	char name[64];
 
 	memset(out, 0, sizeof(*out));
+	out->interval = 1;
+	out->window = 60;
+	out->min_growth = 1000;
+	out->confirm = 3;
 	argp_err_exit_status = GML_EXIT_USAGE;
 	if (argc < 2) {
 		fputs(top_usage, stderr);
@@ -193,6 +353,9 @@ int cli_parse(int argc, char **argv, struct cli_options *out)
 	} else if (!strcmp(argv[1], "trace")) {
 		out->command = GML_CMD_TRACE;
 		argp = &trace_argp;
+	} else if (!strcmp(argv[1], "run")) {
+		out->command = GML_CMD_RUN;
+		argp = &run_argp;
 	} else if (!strcmp(argv[1], "inspect")) {
 		out->command = GML_CMD_INSPECT;
 		argp = &inspect_argp;

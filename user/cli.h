@@ -4,6 +4,7 @@
 #define GOMAPLEAK_CLI_H
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 /* Exit codes, documented in gomapleak -h and the README. */
@@ -21,6 +22,7 @@ enum gml_command {
 	GML_CMD_WATCH,
 	GML_CMD_TRACE, /* the raw symbolized event stream */
 	GML_CMD_INSPECT,
+	GML_CMD_RUN, /* start a program, then watch it */
 };
 
 struct cli_options {
@@ -30,7 +32,15 @@ struct cli_options {
 	double duration;    /* seconds; 0 = until interrupted */
 	int verbose;
 	bool json;
-	bool exact; /* attach the hot probe groups too */
+	bool exact;	      /* attach the hot probe groups too */
+	double interval;      /* -i: seconds between samples */
+	double window;	      /* --window: seconds a detector window spans */
+	uint64_t min_growth;  /* --min-growth: entries a growing window gains */
+	unsigned int confirm; /* --confirm: growing windows in a row for LEAK */
+	bool top;	      /* --top: a refreshing table instead of alert lines */
+	bool no_keys;	      /* --no-keys: never read keys from the target */
+	bool fail_on_leak;    /* --fail-on-leak: exit 1 when a LEAK was raised */
+	char **run_argv;      /* run: the program and its arguments */
 };
 
 /* Returns -1 to continue, or an exit code (help printed: 0; bad usage: 2). */

@@ -2,7 +2,8 @@
 /*
  * gomapleak: find leaking Go maps in a running process.
  * Lifecycle: inspect the binary -> plan probes -> load BPF -> attach ->
- * drain events until Ctrl-C, SIGTERM, --duration or the target's exit ->
+ * drain events (and, for watch, sample the maps every interval and report
+ * alerts) until Ctrl-C, SIGTERM, --duration or the target's exit ->
  * summary -> one cleanup path.
  */
 #include <errno.h>
@@ -10,6 +11,7 @@
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/signalfd.h>
@@ -17,8 +19,12 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "census.h"
 #include "cli.h"
 #include "gobinary.h"
+#include "launch.h"
+#include "registry.h"
+#include "report_alerts.h"
 #include "report_events.h"
 #include "report_ops.h"
 #include "report_plan.h"
@@ -31,11 +37,18 @@ struct gml_context {
 	struct gobinary bin;
 	struct tracer tracer;
 	struct event_printer printer;
+	struct detector_config detector;
+	struct registry registry;
+	struct census census;
+	struct alert_printer alerts;
 	uint64_t load_bias;
 	uint64_t events;
+	pid_t launched; /* run: the program gomapleak started */
+	bool launched_exited;
 	int epoll_fd;
 	int signal_fd;
 	int timer_fd;
+	int interval_fd;
 	struct timespec started;
 	const char *stop_reason;
 	char why[512];
@@ -109,7 +122,12 @@ static int on_event(void *data, const struct gml_event *e)
 	}
 	have_stack = !tracer_lookup_stack(&ctx->tracer, e->stack, &stack);
 	ctx->events++;
-	if (ctx->opt.json)
+	if (ctx->opt.command != GML_CMD_TRACE) {
+		registry_add_event(&ctx->registry, e, have_stack ? &stack : NULL);
+		/* A map of maps may never grow itself: follow it from its creation. */
+		if (e->kind == GML_EV_CREATE && census_type_is_nested(&ctx->census, e->type))
+			registry_track(&ctx->registry, e->map, e->type);
+	} else if (ctx->opt.json)
 		event_print_json(&ctx->printer, e, have_stack ? &stack : NULL);
 	else
 		event_print(&ctx->printer, e, have_stack ? &stack : NULL);
@@ -174,10 +192,29 @@ static int epoll_add(int epoll_fd, int fd)
 	return epoll_ctl(epoll_fd, EPOLL_CTL_ADD, fd, &ev) ? -errno : 0;
 }
 
-/* Signals, the duration timer, the target's exit and the ring buffer, on one epoll. */
-static int watch_setup_wakeups(struct gml_context *ctx, const sigset_t *stop_signals)
+/* A timerfd on epoll_fd firing after seconds, and every seconds after if periodic. */
+static int start_timer(int epoll_fd, int *fd, double seconds, bool periodic)
 {
 	struct itimerspec its = { 0 };
+
+	*fd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
+	if (*fd < 0)
+		return -errno;
+	its.it_value.tv_sec = (time_t)seconds;
+	its.it_value.tv_nsec = (long)((seconds - (double)its.it_value.tv_sec) * 1e9);
+	if (periodic)
+		its.it_interval = its.it_value;
+	if (timerfd_settime(*fd, 0, &its, NULL))
+		return -errno;
+	return epoll_add(epoll_fd, *fd);
+}
+
+/*
+ * Signals, the duration and interval timers, the target's exit and the ring
+ * buffer, on one epoll.
+ */
+static int watch_setup_wakeups(struct gml_context *ctx, const sigset_t *stop_signals)
+{
 	int err;
 
 	ctx->signal_fd = signalfd(-1, stop_signals, SFD_CLOEXEC);
@@ -189,16 +226,11 @@ static int watch_setup_wakeups(struct gml_context *ctx, const sigset_t *stop_sig
 		err = epoll_add(ctx->epoll_fd, ctx->target.pidfd);
 	if (!err)
 		err = epoll_add(ctx->epoll_fd, tracer_events_fd(&ctx->tracer));
+	if (!err && ctx->opt.command != GML_CMD_TRACE)
+		err = start_timer(ctx->epoll_fd, &ctx->interval_fd, ctx->opt.interval, true);
 	if (err || !ctx->opt.duration)
 		return err;
-	ctx->timer_fd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC);
-	if (ctx->timer_fd < 0)
-		return -errno;
-	its.it_value.tv_sec = (time_t)ctx->opt.duration;
-	its.it_value.tv_nsec = (long)((ctx->opt.duration - (double)its.it_value.tv_sec) * 1e9);
-	if (timerfd_settime(ctx->timer_fd, 0, &its, NULL))
-		return -errno;
-	return epoll_add(ctx->epoll_fd, ctx->timer_fd);
+	return start_timer(ctx->epoll_fd, &ctx->timer_fd, ctx->opt.duration, false);
 }
 
 static const char *wakeup_stop_reason(struct gml_context *ctx, int fd)
@@ -217,13 +249,34 @@ static const char *wakeup_stop_reason(struct gml_context *ctx, int fd)
 	return NULL;
 }
 
+/* One interval: sample the maps, report what changed. */
+static void watch_tick(struct gml_context *ctx)
+{
+	uint64_t expirations;
+	int err;
+
+	if (read(ctx->interval_fd, &expirations, sizeof(expirations)) != sizeof(expirations))
+		return;
+	err = census_round(&ctx->census);
+	if (err == -ESRCH) {
+		ctx->stop_reason = "target exited";
+		return;
+	}
+	if (err)
+		fprintf(stderr, "gomapleak: sampling failed: %s\n", strerror(-err));
+	if (ctx->opt.json)
+		alert_print_samples(&ctx->alerts);
+	else if (ctx->opt.top)
+		alert_print_top(&ctx->alerts, 20, isatty(STDOUT_FILENO));
+}
+
 static void watch_loop(struct gml_context *ctx)
 {
-	struct epoll_event ev[4];
+	struct epoll_event ev[5];
 	int i, n;
 
 	while (!ctx->stop_reason) {
-		n = epoll_wait(ctx->epoll_fd, ev, 4, -1);
+		n = epoll_wait(ctx->epoll_fd, ev, 5, -1);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0) {
@@ -236,6 +289,8 @@ static void watch_loop(struct gml_context *ctx)
 
 			if (reason)
 				ctx->stop_reason = reason;
+			else if (ev[i].data.fd == ctx->interval_fd)
+				watch_tick(ctx);
 		}
 		fflush(stdout);
 	}
@@ -260,10 +315,19 @@ static void watch_summary(struct gml_context *ctx)
 		fprintf(stderr, "gomapleak: cannot read BPF counters\n");
 		return;
 	}
-	fprintf(stderr,
-		"gomapleak: detached after %.1fs (%s); %" PRIu64 " events; %" PRIu64
-		" events lost\n",
-		seconds_since(&ctx->started), ctx->stop_reason, ctx->events, c.lost);
+	if (ctx->opt.command == GML_CMD_TRACE) {
+		fprintf(stderr,
+			"gomapleak: detached after %.1fs (%s); %" PRIu64 " events; %" PRIu64
+			" events lost\n",
+			seconds_since(&ctx->started), ctx->stop_reason, ctx->events, c.lost);
+	} else {
+		struct watch_totals t = { .seconds = seconds_since(&ctx->started),
+					  .stop_reason = ctx->stop_reason,
+					  .events = ctx->events,
+					  .events_lost = c.lost };
+
+		alert_print_summary(&ctx->alerts, ctx->opt.json ? stdout : stderr, &t);
+	}
 	if (c.ops_lost)
 		fprintf(stderr,
 			"gomapleak: %" PRIu64 " map operations not counted: more than %d "
@@ -313,15 +377,81 @@ static void watch_announce(struct gml_context *ctx)
 		report_plan(stderr, ctx->target.exe_name, b, ctx->opt.verbose > 1);
 }
 
+static void on_alert(void *data, const struct tracked_map *m, enum alert_kind kind,
+		     enum detector_state before)
+{
+	struct gml_context *ctx = data;
+
+	alert_print(&ctx->alerts, m, kind, before);
+}
+
+/* Colour on a terminal, unless NO_COLOR is set (https://no-color.org). */
+static bool use_colour(void)
+{
+	const char *no_colour = getenv("NO_COLOR");
+
+	return isatty(STDOUT_FILENO) && !(no_colour && *no_colour);
+}
+
+/* The registry, sampler and detector behind watch's alerts. */
+static int watch_setup_detector(struct gml_context *ctx)
+{
+	struct detector_config *d = &ctx->detector;
+	int err;
+
+	detector_config_default(d);
+	d->window = (unsigned int)(ctx->opt.window / ctx->opt.interval + 0.5);
+	d->min_growth = ctx->opt.min_growth;
+	d->confirm = ctx->opt.confirm;
+	err = registry_init(&ctx->registry, d, &ctx->bin.pclntab, ctx->load_bias);
+	if (err) {
+		snprintf(ctx->why, sizeof(ctx->why), "cannot allocate the map registry: %s",
+			 strerror(-err));
+		return GML_EXIT_ATTACH;
+	}
+	census_init(&ctx->census, ctx->opt.pid, &ctx->bin.layout, &ctx->bin.types, ctx->load_bias,
+		    &ctx->registry);
+	ctx->census.interval = ctx->opt.interval;
+	ctx->census.sample_keys = !ctx->opt.no_keys;
+	ctx->census.on_alert = on_alert;
+	ctx->census.ctx = ctx;
+	alert_printer_init(&ctx->alerts, stdout, &ctx->census, ctx->opt.json, use_colour());
+	return GML_EXIT_OK;
+}
+
+/* run: the program starts stopped after its exec; watch attaches, then it goes. */
+static int launch_target(struct gml_context *ctx)
+{
+	int err = launch_stopped(ctx->opt.run_argv, &ctx->launched);
+
+	if (err) {
+		snprintf(ctx->why, sizeof(ctx->why), "cannot run %s: %s", ctx->opt.run_argv[0],
+			 strerror(-err));
+		return err == -ENOENT || err == -EACCES ? GML_EXIT_NO_TARGET : GML_EXIT_ATTACH;
+	}
+	ctx->opt.pid = ctx->launched;
+	return GML_EXIT_OK;
+}
+
 static int run_watch(struct gml_context *ctx, const sigset_t *stop_signals)
 {
-	int code = watch_open_target(ctx);
+	int code = GML_EXIT_OK;
 
+	if (ctx->opt.command == GML_CMD_RUN)
+		code = launch_target(ctx);
+	if (!code)
+		code = watch_open_target(ctx);
+	if (!code && ctx->opt.command != GML_CMD_TRACE)
+		code = watch_setup_detector(ctx);
+	if (!code)
+		code = watch_attach(ctx);
 	if (code)
 		return fail(ctx, code);
-	code = watch_attach(ctx);
-	if (code)
-		return fail(ctx, code);
+	if (ctx->launched && launch_resume(ctx->launched)) {
+		snprintf(ctx->why, sizeof(ctx->why), "cannot resume %s: %s", ctx->opt.run_argv[0],
+			 strerror(errno));
+		return fail(ctx, GML_EXIT_ATTACH);
+	}
 	code = watch_setup_wakeups(ctx, stop_signals);
 	if (code) {
 		snprintf(ctx->why, sizeof(ctx->why), "cannot set up event loop: %s",
@@ -335,16 +465,25 @@ static int run_watch(struct gml_context *ctx, const sigset_t *stop_signals)
 	watch_loop(ctx);
 	watch_summary(ctx);
 	watch_report_ops(ctx);
+	if (ctx->opt.fail_on_leak && ctx->alerts.leaks)
+		return GML_EXIT_LEAK;
 	return GML_EXIT_OK;
 }
 
 static void context_cleanup(struct gml_context *ctx)
 {
+	/* A program run started and that outlived the watch is ended, by PID. */
+	if (ctx->launched)
+		launch_end(ctx->launched, 2000);
 	tracer_close(&ctx->tracer);
+	census_free(&ctx->census);
+	registry_free(&ctx->registry);
 	gobinary_close(&ctx->bin);
 	target_close(&ctx->target);
 	if (ctx->timer_fd > 0)
 		close(ctx->timer_fd);
+	if (ctx->interval_fd > 0)
+		close(ctx->interval_fd);
 	if (ctx->signal_fd > 0)
 		close(ctx->signal_fd);
 	if (ctx->epoll_fd > 0)
@@ -353,7 +492,9 @@ static void context_cleanup(struct gml_context *ctx)
 
 int main(int argc, char **argv)
 {
-	struct gml_context ctx = { .epoll_fd = -1, .signal_fd = -1, .timer_fd = -1 };
+	struct gml_context ctx = {
+		.epoll_fd = -1, .signal_fd = -1, .timer_fd = -1, .interval_fd = -1
+	};
 	sigset_t stop_signals;
 	int code;
 

@@ -25,7 +25,7 @@ EVENT_RE = re.compile(
 
 
 def parse_event(line):
-    """A watch output line as a dict (kind "create" for creations), or None."""
+    """A trace output line as a dict (kind "create" for creations), or None."""
     m = EVENT_RE.match(line)
     if not m:
         return None
@@ -145,14 +145,23 @@ class Process:
                     pass
 
 
+def end_pid(pid):
+    """Ends a process this test caused to start (not its child), by PID, if it still runs."""
+    try:
+        os.kill(pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+
+
 def start_target(path, *args):
     t = Process([path, *args])
     t.out.wait_for(lambda l: l == "ready")
     return t
 
 
-def start_watch(pid, *args):
-    w = Process([GOMAPLEAK, "watch", "-p", str(pid), *args], stdin=False)
+def start_watch(pid, *args, command="trace"):
+    """Attaches gomapleak COMMAND (trace: raw events; watch: alerts) to pid."""
+    w = Process([GOMAPLEAK, command, "-p", str(pid), *args], stdin=False)
     w.err.wait_for(lambda l: l.startswith("gomapleak: attached to %d " % pid))
     return w
 
@@ -162,7 +171,7 @@ OP_RE = re.compile(r"^gomapleak:   (?P<op>insert|delete|clear|overflow) +(?P<cou
 
 
 def op_counts(stderr_lines):
-    """watch --exact's operation lines: {(op, map, func, file, line): count}."""
+    """--exact's operation lines (trace or watch): {(op, map, func, file, line): count}."""
     out = {}
     for m in filter(None, map(OP_RE.match, stderr_lines)):
         key = (m["op"], m["map"], m["site_func"], m["site_file"], int(m["site_line"]))
@@ -196,8 +205,8 @@ class TargetTestCase(unittest.TestCase):
         self.procs.append(t)
         return t
 
-    def watch(self, pid, *args):
-        w = start_watch(pid, *args)
+    def watch(self, pid, *args, command="trace"):
+        w = start_watch(pid, *args, command=command)
         self.procs.append(w)
         return w
 

@@ -1,0 +1,3 @@
+module gomapleak.test/leaks
+
+go 1.19
