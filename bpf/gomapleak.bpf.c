@@ -217,10 +217,17 @@ static __always_inline int swiss_map_grow(struct pt_regs *regs, __u64 capacity, 
 	return 0;
 }
 
-/* The first group of a small map holds 8 slots. */
+/*
+ * The first group of a small map holds 8 slots. Every Swiss map that gets an
+ * entry passes here once: watch only counts them (the probe's hit counter).
+ */
 SEC("uprobe")
 int swiss_grow_to_small(struct pt_regs *regs)
 {
+	if (cfg.flags & GML_CFG_COUNT_SMALL_MAPS) {
+		probe_enter(regs);
+		return 0;
+	}
 	return swiss_map_grow(regs, 8, GML_GROW_SWISS_TO_SMALL);
 }
 

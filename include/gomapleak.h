@@ -104,9 +104,12 @@ struct gml_go_layout {
 	__u32 swiss_table_cap_off; /* maps.table.capacity (u16) */
 };
 
+/* gml_config.flags */
+#define GML_CFG_COUNT_SMALL_MAPS (1u << 0) /* growToSmall: count the hit, emit no event */
+
 struct gml_config {
 	__u32 target_tgid;
-	__u32 pad;
+	__u32 flags;
 	struct gml_go_layout go;
 };
 

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "keys.h"
 #include "walker.h"
@@ -262,14 +263,94 @@ static int collect_leaves(struct census *c, const struct go_map_type *mt,
 	return err;
 }
 
+static double now_seconds(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* Keeps every stride-th address read in this round as the sample for quick rounds. */
+static void keep_quick_sample(struct census *c, struct tracked_map *m, size_t n)
+{
+	size_t stride = n / CENSUS_QUICK_SAMPLE + 1, i, k = 0;
+
+	free(m->quick.addrs);
+	m->quick.n = 0;
+	m->quick.addrs = malloc((n / stride + 1) * sizeof(*m->quick.addrs));
+	if (!m->quick.addrs)
+		return;
+	for (i = 0; i < n; i += stride)
+		m->quick.addrs[k++] = c->addrs[i];
+	m->quick.n = (uint32_t)k;
+}
+
+/*
+ * A round between full walks: the sample's mean entry count times the inner
+ * maps there are now, assumed in proportion to the outer map's count.
+ */
+static int estimate_nested(struct census *c, struct tracked_map *m)
+{
+	uint64_t entries = 0, ok = 0, maps;
+	uint32_t i;
+	int err;
+
+	err = scratch_reserve(c, m->quick.n);
+	if (err)
+		return err;
+	err = sampler_read_headers(c->pid, c->layout, m->quick.addrs, m->quick.n, c->headers,
+				   c->ok);
+	if (err < 0)
+		return err;
+	for (i = 0; i < m->quick.n; i++) {
+		if (c->ok[i]) {
+			entries += c->headers[i].count;
+			ok++;
+		}
+	}
+	if (!ok || !m->quick.walk_count)
+		return -EAGAIN;
+	maps = m->quick.walk_maps * m->hdr.count / m->quick.walk_count;
+	m->nested.maps = maps;
+	m->nested.sampled = ok;
+	m->nested.entries = entries * maps / ok;
+	m->nested.bytes = m->quick.walk_maps ? m->quick.walk_bytes * maps / m->quick.walk_maps : 0;
+	return 0;
+}
+
+/*
+ * Walks of a map with a million inner maps copy tens of megabytes: they are
+ * spaced so that they take at most CENSUS_WALK_SHARE of the time.
+ */
+static void schedule_walks(struct census *c, struct tracked_map *m, double walk_seconds)
+{
+	double every = walk_seconds / (c->interval * CENSUS_WALK_SHARE);
+
+	m->quick.walk_every = every < 1			      ? 1
+			      : every > CENSUS_MAX_WALK_EVERY ? CENSUS_MAX_WALK_EVERY
+							      : (unsigned int)every + 1;
+	m->quick.rounds_left = m->quick.walk_every - 1;
+	m->quick.walk_maps = m->nested.maps;
+	m->quick.walk_count = m->hdr.count;
+	m->quick.walk_bytes = m->nested.bytes;
+}
+
 /* Inner maps of m, all levels: how many, their entries and bytes (scaled past the sample). */
 static int measure_nested(struct census *c, struct tracked_map *m, const struct go_map_type *mt)
 {
 	struct addr_vec leaves = { 0 }, middles = { 0 };
 	struct go_map_type leaf_mt;
-	size_t i, n, stride;
+	double started;
+	size_t i, n = 0, stride;
 	int err;
 
+	if (m->quick.rounds_left && m->quick.n) {
+		m->quick.rounds_left--;
+		if (!estimate_nested(c, m))
+			return 0;
+	}
+	started = now_seconds();
 	err = collect_leaves(c, mt, &m->hdr, 0, &leaves, &middles, &leaf_mt);
 	mark_children(c, &middles, m);
 	mark_children(c, &leaves, m);
@@ -287,7 +368,8 @@ static int measure_nested(struct census *c, struct tracked_map *m, const struct 
 
 		if (!c->ok[i])
 			continue;
-		if (c->layout->impl == GO_MAP_SWISS && h->dir_len &&
+		/* Small Swiss maps cost no read: their capacity is their one group. */
+		if (c->layout->impl == GO_MAP_SWISS &&
 		    sampler_swiss_capacity(c->pid, h, &h->capacity))
 			continue;
 		m->nested.sampled++;
@@ -299,6 +381,10 @@ static int measure_nested(struct census *c, struct tracked_map *m, const struct 
 		m->nested.bytes = m->nested.bytes * leaves.n / m->nested.sampled;
 	}
 	free(leaves.v);
+	if (!err) {
+		keep_quick_sample(c, m, n);
+		schedule_walks(c, m, now_seconds() - started);
+	}
 	return err;
 }
 

@@ -18,6 +18,11 @@
 
 /* Inner-map headers read per outer map a round; past it, a fixed subset is read and scaled. */
 #define CENSUS_NESTED_SAMPLE 65536
+/* Inner-map headers read in the rounds between full walks. */
+#define CENSUS_QUICK_SAMPLE 4096
+/* Share of the time full walks may take, and the most rounds between two. */
+#define CENSUS_WALK_SHARE     0.01
+#define CENSUS_MAX_WALK_EVERY 30
 /* Inner maps one outer map may have before the walk gives up (addresses kept: 8 bytes each). */
 #define CENSUS_NESTED_MAX (16u << 20)
 

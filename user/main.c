@@ -164,6 +164,9 @@ static int watch_attach(struct gml_context *ctx)
 	struct gml_config cfg = { .target_tgid = ctx->opt.pid, .go = ctx->bin.layout.bpf };
 	int err;
 
+	/* Alerts need no event per small map made: a counter will do. */
+	if (ctx->opt.command != GML_CMD_TRACE)
+		cfg.flags |= GML_CFG_COUNT_SMALL_MAPS;
 	tracer_set_verbose(ctx->opt.verbose);
 	err = tracer_open(&ctx->tracer, &cfg);
 	if (err) {
@@ -249,6 +252,21 @@ static const char *wakeup_stop_reason(struct gml_context *ctx, int fd)
 	return NULL;
 }
 
+/* Swiss maps given their first group: the growToSmall probe's hits. */
+static void count_small_maps(struct gml_context *ctx)
+{
+	struct tracer_counters c;
+	uint64_t small = 0;
+	int i;
+
+	if (tracer_read_counters(&ctx->tracer, &c))
+		return;
+	for (i = 0; i < ctx->bin.plan.nsites; i++)
+		if (ctx->bin.plan.sites[i].spec->handler == PROBE_SWISS_GROW_TO_SMALL)
+			small += c.hits[i];
+	ctx->registry.small_maps = small;
+}
+
 /* One interval: sample the maps, report what changed. */
 static void watch_tick(struct gml_context *ctx)
 {
@@ -257,6 +275,7 @@ static void watch_tick(struct gml_context *ctx)
 
 	if (read(ctx->interval_fd, &expirations, sizeof(expirations)) != sizeof(expirations))
 		return;
+	count_small_maps(ctx);
 	err = census_round(&ctx->census);
 	if (err == -ESRCH) {
 		ctx->stop_reason = "target exited";
@@ -321,10 +340,13 @@ static void watch_summary(struct gml_context *ctx)
 			" events lost\n",
 			seconds_since(&ctx->started), ctx->stop_reason, ctx->events, c.lost);
 	} else {
-		struct watch_totals t = { .seconds = seconds_since(&ctx->started),
-					  .stop_reason = ctx->stop_reason,
-					  .events = ctx->events,
-					  .events_lost = c.lost };
+		struct watch_totals t;
+
+		count_small_maps(ctx);
+		t = (struct watch_totals){ .seconds = seconds_since(&ctx->started),
+					   .stop_reason = ctx->stop_reason,
+					   .events = ctx->events,
+					   .events_lost = c.lost };
 
 		alert_print_summary(&ctx->alerts, ctx->opt.json ? stdout : stderr, &t);
 	}

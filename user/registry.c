@@ -39,8 +39,10 @@ void registry_free(struct registry *r)
 {
 	uint32_t i;
 
-	for (i = 0; r->maps && i < r->nmaps; i++)
+	for (i = 0; r->maps && i < r->nmaps; i++) {
 		series_free(&r->maps[i].series);
+		free(r->maps[i].quick.addrs);
+	}
 	free(r->maps);
 	free(r->index);
 	free(r->sites);
@@ -85,6 +87,7 @@ void registry_sweep(struct registry *r, bool (*drop)(const struct tracked_map *m
 			continue;
 		}
 		series_free(&r->maps[i].series);
+		free(r->maps[i].quick.addrs);
 		r->maps[i] = r->maps[--r->nmaps];
 		memset(&r->maps[r->nmaps], 0, sizeof(r->maps[0]));
 		removed++;
@@ -132,6 +135,7 @@ static void map_reset(struct tracked_map *m, uint64_t type)
 	uint64_t addr = m->addr;
 
 	series_restart(&series);
+	free(m->quick.addrs);
 	memset(m, 0, sizeof(*m));
 	m->addr = addr;
 	m->type = type;

@@ -36,6 +36,18 @@ struct nested_totals {
 	uint64_t bytes;
 };
 
+/*
+ * Between full walks of a big map of maps, a fixed sample of its inner maps
+ * is read instead and scaled by the outer map's count.
+ */
+struct nested_sample {
+	uint64_t *addrs;
+	uint32_t n;
+	uint64_t walk_maps, walk_count, walk_bytes; /* inner maps, outer count, bytes: last walk */
+	unsigned int walk_every;		    /* rounds from one full walk to the next */
+	unsigned int rounds_left;		    /* before the next full walk */
+};
+
 enum alert_kind {
 	ALERT_GROWTH,
 	ALERT_NESTED,
@@ -64,6 +76,7 @@ struct tracked_map {
 	uint64_t value;		      /* the series' last sample */
 	bool changed;		      /* the value moved this window */
 	struct nested_totals nested;
+	struct nested_sample quick;
 	struct series series; /* entries, or for a map of maps its inner entries */
 	struct rule rules[ALERT_KINDS];
 	double rate; /* entries a second over the last window */

@@ -21,6 +21,7 @@
 #define SWISS_CTRL_EMPTY_BIT	   0x80
 #define SWISS_TABLE_HEADER	   32
 #define SWISS_MAX_GROUPS	   128 /* a table holds at most 1024 slots */
+#define WALKER_CHUNK		   (1u << 20)
 
 struct walk {
 	pid_t pid;
@@ -86,23 +87,31 @@ static int walk_overflow(struct walk *w, uint64_t next, unsigned int *reads)
 	return 0;
 }
 
+/*
+ * The array in reads of about WALKER_CHUNK bytes: a 1M-entry map's buckets
+ * are tens of megabytes, and the tracer's memory should not follow them.
+ */
 static int walk_classic_array(struct walk *w, uint64_t array, uint64_t nbuckets)
 {
-	uint64_t size = w->mt->storage_size, i;
+	uint64_t size = w->mt->storage_size, per_read = WALKER_CHUNK / size + 1, at, i, n;
 	unsigned int overflow_reads = 0;
 	uint8_t *buckets;
-	int err;
+	int err = 0;
 
 	if (!array || !nbuckets)
 		return 0;
 	if (nbuckets > w->budget / size)
 		return -E2BIG;
-	err = read_charged(w, array, nbuckets * size, &buckets);
-	for (i = 0; !err && !w->stopped && i < nbuckets; i++) {
-		walk_bucket(w, buckets + i * size);
-		err = walk_overflow(w, le64(buckets + i * size + size - 8), &overflow_reads);
+	for (at = 0; !err && !w->stopped && at < nbuckets; at += n) {
+		n = nbuckets - at < per_read ? nbuckets - at : per_read;
+		err = read_charged(w, array + at * size, n * size, &buckets);
+		for (i = 0; !err && !w->stopped && i < n; i++) {
+			walk_bucket(w, buckets + i * size);
+			err = walk_overflow(w, le64(buckets + i * size + size - 8),
+					    &overflow_reads);
+		}
+		free(buckets);
 	}
-	free(buckets);
 	return err;
 }
 
