@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
-# Sets everything up, starts the bundled leaking Go program (a per-user cache
-# whose inner maps grow forever; stripped PIE build, Go 1.26), attaches
-# gomapleak to it for a few seconds, then stops both by PID. Run as root.
+# Sets everything up and runs the bundled leaking Go program (a per-user cache
+# whose inner maps grow forever; stripped PIE build, Go 1.26) under
+# gomapleak run, which watches it from its start, prints SUSPECT and LEAK
+# alerts and ends it (by PID) after the duration. Run as root.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 VARIANT=${DEMO_VARIANT:-go1.26}
-SECONDS_TO_WATCH=${DEMO_SECONDS:-8}
+SECONDS_TO_WATCH=${DEMO_SECONDS:-18}
 cache=${GOMAPLEAK_CACHE:-/var/cache/gomapleak}
 
 scripts/setup.sh >/dev/null
@@ -16,14 +17,6 @@ ninja -C build gomapleak >/dev/null
 GOMAPLEAK_VARIANTS=$VARIANT tests/targets/build.sh >/dev/null
 
 leaky=$cache/targets/$VARIANT/stripped-pie/leakycache
-"$leaky" &
-leaky_pid=$!
-trap 'kill "$leaky_pid" 2>/dev/null; wait "$leaky_pid" 2>/dev/null || true' EXIT
-sleep 1
-
-echo "\$ gomapleak watch -p $leaky_pid --duration $SECONDS_TO_WATCH"
-build/gomapleak watch -p "$leaky_pid" --duration "$SECONDS_TO_WATCH"
-
-echo
-echo "\$ gomapleak watch -p $leaky_pid --duration 3 --exact > /dev/null   # counts by site, at exit"
-build/gomapleak watch -p "$leaky_pid" --duration 3 --exact >/dev/null
+# Short windows so that LEAK shows within the demo: 0.5 s samples, 5 s windows.
+echo "\$ gomapleak run -i 0.5 --window 5 --duration $SECONDS_TO_WATCH -- leakycache"
+build/gomapleak run -i 0.5 --window 5 --duration "$SECONDS_TO_WATCH" -- "$leaky"

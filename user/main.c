@@ -43,7 +43,8 @@ struct gml_context {
 	struct alert_printer alerts;
 	uint64_t load_bias;
 	uint64_t events;
-	pid_t launched; /* run: the program gomapleak started */
+	uint64_t creations; /* creation events since the last interval */
+	pid_t launched;	    /* run: the program gomapleak started */
 	bool launched_exited;
 	int epoll_fd;
 	int signal_fd;
@@ -122,6 +123,7 @@ static int on_event(void *data, const struct gml_event *e)
 	}
 	have_stack = !tracer_lookup_stack(&ctx->tracer, e->stack, &stack);
 	ctx->events++;
+	ctx->creations += e->kind == GML_EV_CREATE;
 	if (ctx->opt.command != GML_CMD_TRACE) {
 		registry_add_event(&ctx->registry, e, have_stack ? &stack : NULL);
 		/* A map of maps may never grow itself: follow it from its creation. */
@@ -159,6 +161,37 @@ static int watch_open_target(struct gml_context *ctx)
 	return GML_EXIT_OK;
 }
 
+/*
+ * Creation probes name where maps are made, but each creation costs a
+ * single-stepped RET (~10 us): watch keeps them while the target makes
+ * fewer than GML_CREATION_BUDGET maps a second (about 1% of a core), and
+ * detaches them past it. --exact keeps them whatever the cost.
+ */
+#define GML_CREATION_BUDGET 1000
+
+static void watch_attach_creation(struct gml_context *ctx)
+{
+	char why[256];
+
+	if (tracer_attach_governed(&ctx->tracer, &ctx->bin.plan, PROBE_GROUP_CREATE, &ctx->bin.elf,
+				   ctx->target.exe_path, ctx->opt.pid, why, sizeof(why)))
+		fprintf(stderr, "gomapleak: creation sites unavailable: %s\n", why);
+}
+
+static void govern_creation(struct gml_context *ctx)
+{
+	double rate = (double)ctx->creations / ctx->opt.interval;
+
+	ctx->creations = 0;
+	if (ctx->tracer.governed_first < 0 || rate <= GML_CREATION_BUDGET)
+		return;
+	tracer_detach_governed(&ctx->tracer);
+	fprintf(stderr,
+		"gomapleak: creation probes detached: %.0f maps made a second would cost ~%.0f%% "
+		"of a core (--exact keeps them)\n",
+		rate, rate * 10e-6 * 100);
+}
+
 static int watch_attach(struct gml_context *ctx)
 {
 	struct gml_config cfg = { .target_tgid = ctx->opt.pid, .go = ctx->bin.layout.bpf };
@@ -179,6 +212,8 @@ static int watch_attach(struct gml_context *ctx)
 			    ctx->target.exe_path, ctx->opt.pid, ctx->why, sizeof(ctx->why));
 	if (err)
 		return err == -EPERM || err == -EACCES ? GML_EXIT_PERMISSION : GML_EXIT_ATTACH;
+	if (ctx->opt.command != GML_CMD_TRACE && !ctx->opt.exact)
+		watch_attach_creation(ctx);
 	err = tracer_start_events(&ctx->tracer, on_event, ctx);
 	if (err) {
 		snprintf(ctx->why, sizeof(ctx->why), "failed to open the ring buffer: %s",
@@ -276,6 +311,7 @@ static void watch_tick(struct gml_context *ctx)
 	if (read(ctx->interval_fd, &expirations, sizeof(expirations)) != sizeof(expirations))
 		return;
 	count_small_maps(ctx);
+	govern_creation(ctx);
 	err = census_round(&ctx->census);
 	if (err == -ESRCH) {
 		ctx->stop_reason = "target exited";
@@ -387,14 +423,25 @@ static void watch_report_ops(struct gml_context *ctx)
 	op_table_free(&table);
 }
 
+/* Functions probed: the plan's for the mode, and the governed creation functions. */
+static int functions_probed(const struct gml_context *ctx)
+{
+	const struct probe_plan *plan = &ctx->bin.plan;
+	int i, n = probe_plan_attachable(plan, ctx->opt.exact);
+
+	for (i = 0; ctx->tracer.governed_first >= 0 && i < plan->nsites; i++)
+		n += plan->sites[i].status == PROBE_OK &&
+		     probe_group_governed(plan->sites[i].spec->group);
+	return n;
+}
+
 static void watch_announce(struct gml_context *ctx)
 {
 	const struct gobinary *b = &ctx->bin;
 
 	fprintf(stderr, "gomapleak: attached to %d (%s, %s, %s maps, %d functions, %d uprobes)\n",
 		ctx->opt.pid, ctx->target.exe_name, b->buildinfo.version,
-		go_map_impl_name(b->layout.impl), probe_plan_attachable(&b->plan, ctx->opt.exact),
-		ctx->tracer.nlinks);
+		go_map_impl_name(b->layout.impl), functions_probed(ctx), ctx->tracer.nlinks);
 	if (ctx->opt.verbose)
 		report_plan(stderr, ctx->target.exe_name, b, ctx->opt.verbose > 1);
 }

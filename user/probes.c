@@ -86,6 +86,11 @@ bool probe_group_attached(enum probe_group group, bool exact)
 	return group == PROBE_GROUP_GROWTH || exact;
 }
 
+bool probe_group_governed(enum probe_group group)
+{
+	return group == PROBE_GROUP_CREATE;
+}
+
 const char *probe_group_name(enum probe_group group)
 {
 	static const char *const names[] = {

@@ -90,6 +90,8 @@ int probe_plan_attachable(const struct probe_plan *plan, bool exact);
 bool probe_site_attached(const struct probe_site *site, bool exact);
 bool probe_handler_reads_result(enum probe_handler handler);
 bool probe_group_attached(enum probe_group group, bool exact);
+/* watch (without --exact) also attaches it while the target makes maps slowly enough. */
+bool probe_group_governed(enum probe_group group);
 const char *probe_group_name(enum probe_group group);
 
 #endif /* GOMAPLEAK_PROBES_H */

@@ -38,7 +38,9 @@ static void report_site(FILE *out, const struct probe_site *site, int verbose)
 		group, site->spec->func, site->func.entry, c->vaddr - site->func.entry,
 		site->file_offset, c->insn,
 		c->at_stack_check_jump ? ", morestack pass dropped" : "",
-		probe_group_attached(site->spec->group, false) ? "" : "  [--exact]");
+		probe_group_attached(site->spec->group, false) ? ""
+		: probe_group_governed(site->spec->group)      ? "  [watch: governed; --exact]"
+							       : "  [--exact]");
 	if (verbose)
 		report_site_detail(out, site);
 }
@@ -77,10 +79,13 @@ static void json_site(FILE *out, const struct probe_site *site)
 
 	fputs("{\"function\":", out);
 	json_string(out, site->spec->func);
-	fprintf(out, ",\"group\":\"%s\",\"status\":\"%s\",\"traced\":%s,\"exact_only\":%s",
+	fprintf(out,
+		",\"group\":\"%s\",\"status\":\"%s\",\"traced\":%s,\"exact_only\":%s,"
+		"\"governed\":%s",
 		probe_group_name(site->spec->group), status_name(site->status),
 		probe_site_attached(site, false) ? "true" : "false",
-		probe_group_attached(site->spec->group, false) ? "false" : "true");
+		probe_group_attached(site->spec->group, false) ? "false" : "true",
+		probe_group_governed(site->spec->group) ? "true" : "false");
 	if (site->status == PROBE_ABSENT) {
 		fputs(",\"reason\":", out);
 		json_string(out, site->spec->if_absent);

@@ -35,6 +35,7 @@ int tracer_open(struct tracer *tr, const struct gml_config *cfg)
 	int err;
 
 	memset(tr, 0, sizeof(*tr));
+	tr->governed_first = -1;
 	tr->skel = gomapleak_bpf__open();
 	if (!tr->skel)
 		return -errno ? -errno : -ENOMEM;
@@ -163,6 +164,30 @@ int tracer_attach(struct tracer *tr, const struct probe_plan *plan, bool exact,
 			return err;
 	}
 	return 0;
+}
+
+int tracer_attach_governed(struct tracer *tr, const struct probe_plan *plan, enum probe_group group,
+			   const struct goelf *ge, const char *binary, pid_t pid, char *why,
+			   size_t why_len)
+{
+	int i, err = 0;
+
+	tr->governed_first = tr->nlinks;
+	for (i = 0; i < plan->nsites && !err; i++)
+		if (plan->sites[i].spec->group == group && plan->sites[i].status == PROBE_OK)
+			err = attach_site(tr, ge, &plan->sites[i], i, binary, pid, why, why_len);
+	if (err)
+		tracer_detach_governed(tr);
+	return err;
+}
+
+void tracer_detach_governed(struct tracer *tr)
+{
+	if (tr->governed_first < 0)
+		return;
+	while (tr->nlinks > tr->governed_first)
+		bpf_link__destroy(tr->links[--tr->nlinks]);
+	tr->governed_first = -1;
 }
 
 static int ring_event(void *ctx, void *data, size_t size)

@@ -23,6 +23,7 @@ struct tracer {
 	struct ring_buffer *events;
 	struct bpf_link *links[GML_MAX_LINKS]; /* uprobes */
 	int nlinks;
+	int governed_first;	    /* links from here on are governed; -1 when none */
 	struct bpf_link *exec_link; /* raw tracepoint sched_process_exec */
 	tracer_event_fn on_event;
 	void *on_event_ctx;
@@ -38,6 +39,15 @@ void tracer_set_verbose(int verbose);
 int tracer_open(struct tracer *tr, const struct gml_config *cfg);
 int tracer_attach(struct tracer *tr, const struct probe_plan *plan, bool exact,
 		  const struct goelf *ge, const char *binary, pid_t pid, char *why, size_t why_len);
+/*
+ * Attaches the sites of one group on top of what is attached (watch's
+ * governed creation probes); they can be detached again alone.
+ */
+int tracer_attach_governed(struct tracer *tr, const struct probe_plan *plan, enum probe_group group,
+			   const struct goelf *ge, const char *binary, pid_t pid, char *why,
+			   size_t why_len);
+/* Detaches what tracer_attach_governed attached; the rest stays. */
+void tracer_detach_governed(struct tracer *tr);
 int tracer_start_events(struct tracer *tr, tracer_event_fn fn, void *ctx);
 int tracer_events_fd(const struct tracer *tr);
 int tracer_consume(struct tracer *tr);

@@ -38,6 +38,9 @@ LEAKS = {
     "bloat": ("bloat", "map[int64]int64", "main.runBloat", "fill-bloat", 6),
     "churn": ("churn", "map[int]int", "main.runChurn.func1", "churn-insert", 4),
 }
+# Where each leaking map is made (run attaches before the first: creation sites are known).
+CREATED = {"cache": "main.runCache", "deep": "main.runDeep", "fanout": "main.runFanout",
+           "bloat": "main.runBloat", "churn": "main.runChurn"}
 CONTROLS = ("fill-lru", "fill-cleared", "fill-rebuilt", "fill-stable")
 
 
@@ -113,7 +116,7 @@ class Alerts(gml.TargetTestCase):
                 self.assertLessEqual(leak["window"], by_window, leak)
                 self.assertEqual([a["state"] for a in mine[:2]], ["SUSPECT", "LEAK"], mine)
                 self.assertGreater(leak["bytes"], 0)
-                self.assertIsNone(leak["created"])  # creation probes come with --exact
+                self.assert_site(leak["created"], CREATED[name], "make-" + name)
         # Nothing else is a leak: no control, no map of the runtime.
         expected = {(k, t, line(m)) for k, t, _, m, _ in leaks.values()}
         others = [a for a in alerts if a["state"] == "LEAK" and leak_key(a) not in expected]
@@ -158,10 +161,11 @@ class Alerts(gml.TargetTestCase):
         leak = [a for a in alerts if leak_key(a) == fanout and a["state"] == "LEAK"][0]
         self.assert_site(leak["filled"], "main.runFanout.func1", "fill-fanout")
         self.assertGreater(leak["inner"]["maps"], 300)  # made before the attach, found by walking
+        self.assertIsNone(leak["created"])  # made before the attach
         self.assertEqual([a for a in alerts if (a.get("filled") or {}).get("line")
                           == line("fill-stable")], [])
 
-    def test_exact_names_creation_sites(self):
+    def test_exact_keeps_creation_probes(self):
         w = self.gomapleak("run", "--json", "--exact", *FAST, "--", self.path, "-modes",
                            "cache,bloat,deep")
         cache = ("nested", "map[string]map[int]string", line("fill-cache"))
@@ -184,8 +188,9 @@ class Alerts(gml.TargetTestCase):
         out, err = w.out.rest(), w.err.rest()
         leak = re.compile(r"^\d\d:\d\d:\d\d LEAK +nested map\[int\]map\[int\]int map=0x[0-9a-f]+ "
                           r"inner_maps=\d+ inner_entries=\d+ \(\+\d+/s\) inner_bytes=\S+ "
-                          r"entries=\d+ created=\? filled=main.runFanout.func1 main.go:%d "
-                          r"keys=\d+(,\d+)*$" % line("fill-fanout"))
+                          r"entries=\d+ created=main.runFanout main.go:%d "
+                          r"filled=main.runFanout.func1 main.go:%d keys=\d+(,\d+)*$"
+                          % (line("make-fanout"), line("fill-fanout")))
         self.assertTrue(any(leak.match(l) for l in out), out)
         self.assertFalse(any("LEAK" in l and "main.go:%d" % line("fill-stable") in l
                              for l in out), out)
@@ -194,6 +199,16 @@ class Alerts(gml.TargetTestCase):
         self.assertIn("(duration reached)", summary[0])
         self.assertRegex(summary[0], r"; [1-9]\d* LEAK alerts$")
         self.assertFalse(any("\033[" in l for l in out))  # no colour into a pipe
+
+    def test_creation_probes_are_detached_when_maps_are_made_fast(self):
+        bench = gml.target_path(VARIANT, "stripped-pie", "mapbench")
+        w = self.gomapleak("run", "-i", "0.5", "--duration", "3", "--", bench, "-mode", "mix",
+                           "-d", "10s")
+        self.assertEqual(w.wait(30), 0)
+        err = w.err.rest()
+        detached = [l for l in err if l.startswith("gomapleak: creation probes detached: ")]
+        self.assertEqual(len(detached), 1, err)
+        self.assertGreater(int(detached[0].split()[4]), 1000)  # maps made a second
 
     def test_no_keys_reads_no_keys(self):
         w = self.gomapleak("run", "--json", "--no-keys", *FAST, "--", self.path, "-modes",

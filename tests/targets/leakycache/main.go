@@ -31,12 +31,15 @@ func (c *Cache) Put(user string, id int, v string) {
 	inner[id] = v
 }
 
+// The service's cache, shared by its handlers (so it lives on the heap).
+var cache *Cache
+
 func main() {
 	rate := flag.Int("rate", 20000, "cache writes per second")
 	users := flag.Int("users", 64, "users at start; one more arrives every second")
 	flag.Parse()
 	fmt.Printf("leakycache: pid %d, %d writes/s\n", os.Getpid(), *rate)
-	cache := NewCache()
+	cache = NewCache()
 	tick := time.NewTicker(10 * time.Millisecond)
 	start := time.Now()
 	for n := 0; ; n++ {
