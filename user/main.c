@@ -43,8 +43,9 @@ struct gml_context {
 	struct alert_printer alerts;
 	uint64_t load_bias;
 	uint64_t events;
-	uint64_t creations; /* creation events since the last interval */
-	pid_t launched;	    /* run: the program gomapleak started */
+	double creation_tokens;	 /* governor: creations allowed before detaching */
+	uint64_t creations_last; /* the last creation event's time (event clock, ns) */
+	pid_t launched;		 /* run: the program gomapleak started */
 	bool launched_exited;
 	int epoll_fd;
 	int signal_fd;
@@ -111,6 +112,42 @@ static int run_inspect(struct gml_context *ctx)
 	return GML_EXIT_OK;
 }
 
+/*
+ * Creation probes name where maps are made, but each creation costs a
+ * single-stepped RET (~10 us): watch keeps them while the target makes
+ * fewer than GML_CREATION_BUDGET maps a second (about 1% of a core), and
+ * detaches them past it. --exact keeps them whatever the cost.
+ */
+#define GML_CREATION_BUDGET 1000 /* maps a second, sustained */
+#define GML_CREATION_BURST  2000 /* maps at once (a program's start-up makes many) */
+
+/*
+ * A token bucket over creation events: refilled at the budget, capped at
+ * the burst; when it runs dry the creation probes are detached.
+ */
+static void govern_creation(struct gml_context *ctx, uint64_t ts_ns)
+{
+	double elapsed;
+
+	if (ctx->tracer.governed_first < 0)
+		return;
+	if (!ctx->creations_last)
+		ctx->creation_tokens = GML_CREATION_BURST;
+	elapsed = ctx->creations_last ? (double)(ts_ns - ctx->creations_last) / 1e9 : 0;
+	ctx->creations_last = ts_ns;
+	ctx->creation_tokens += elapsed * GML_CREATION_BUDGET;
+	if (ctx->creation_tokens > GML_CREATION_BURST)
+		ctx->creation_tokens = GML_CREATION_BURST;
+	ctx->creation_tokens -= 1;
+	if (ctx->creation_tokens >= 0)
+		return;
+	tracer_detach_governed(&ctx->tracer);
+	fprintf(stderr,
+		"gomapleak: creation probes detached: more than %d maps made a second "
+		"(~%.0f%% of a core at ~10 us a map; --exact keeps them)\n",
+		GML_CREATION_BUDGET, GML_CREATION_BUDGET * 10e-6 * 100);
+}
+
 static int on_event(void *data, const struct gml_event *e)
 {
 	struct gml_context *ctx = data;
@@ -123,7 +160,8 @@ static int on_event(void *data, const struct gml_event *e)
 	}
 	have_stack = !tracer_lookup_stack(&ctx->tracer, e->stack, &stack);
 	ctx->events++;
-	ctx->creations += e->kind == GML_EV_CREATE;
+	if (e->kind == GML_EV_CREATE)
+		govern_creation(ctx, e->ts_ns);
 	if (ctx->opt.command != GML_CMD_TRACE) {
 		registry_add_event(&ctx->registry, e, have_stack ? &stack : NULL);
 		/* A map of maps may never grow itself: follow it from its creation. */
@@ -161,14 +199,6 @@ static int watch_open_target(struct gml_context *ctx)
 	return GML_EXIT_OK;
 }
 
-/*
- * Creation probes name where maps are made, but each creation costs a
- * single-stepped RET (~10 us): watch keeps them while the target makes
- * fewer than GML_CREATION_BUDGET maps a second (about 1% of a core), and
- * detaches them past it. --exact keeps them whatever the cost.
- */
-#define GML_CREATION_BUDGET 1000
-
 static void watch_attach_creation(struct gml_context *ctx)
 {
 	char why[256];
@@ -176,20 +206,6 @@ static void watch_attach_creation(struct gml_context *ctx)
 	if (tracer_attach_governed(&ctx->tracer, &ctx->bin.plan, PROBE_GROUP_CREATE, &ctx->bin.elf,
 				   ctx->target.exe_path, ctx->opt.pid, why, sizeof(why)))
 		fprintf(stderr, "gomapleak: creation sites unavailable: %s\n", why);
-}
-
-static void govern_creation(struct gml_context *ctx)
-{
-	double rate = (double)ctx->creations / ctx->opt.interval;
-
-	ctx->creations = 0;
-	if (ctx->tracer.governed_first < 0 || rate <= GML_CREATION_BUDGET)
-		return;
-	tracer_detach_governed(&ctx->tracer);
-	fprintf(stderr,
-		"gomapleak: creation probes detached: %.0f maps made a second would cost ~%.0f%% "
-		"of a core (--exact keeps them)\n",
-		rate, rate * 10e-6 * 100);
 }
 
 static int watch_attach(struct gml_context *ctx)
@@ -311,7 +327,6 @@ static void watch_tick(struct gml_context *ctx)
 	if (read(ctx->interval_fd, &expirations, sizeof(expirations)) != sizeof(expirations))
 		return;
 	count_small_maps(ctx);
-	govern_creation(ctx);
 	err = census_round(&ctx->census);
 	if (err == -ESRCH) {
 		ctx->stop_reason = "target exited";
