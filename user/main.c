@@ -123,14 +123,17 @@ static int run_inspect(struct gml_context *ctx)
 
 /*
  * A token bucket over creation events: refilled at the budget, capped at
- * the burst; when it runs dry the creation probes are detached.
+ * the burst; when it runs dry the creation probes are detached. Returns
+ * whether this creation is to be used (always with --exact).
  */
-static void govern_creation(struct gml_context *ctx, uint64_t ts_ns)
+static bool govern_creation(struct gml_context *ctx, uint64_t ts_ns)
 {
 	double elapsed;
 
+	if (ctx->opt.exact || ctx->opt.command == GML_CMD_TRACE)
+		return true;
 	if (ctx->tracer.governed_first < 0)
-		return;
+		return false;
 	if (!ctx->creations_last)
 		ctx->creation_tokens = GML_CREATION_BURST;
 	elapsed = ctx->creations_last ? (double)(ts_ns - ctx->creations_last) / 1e9 : 0;
@@ -140,12 +143,13 @@ static void govern_creation(struct gml_context *ctx, uint64_t ts_ns)
 		ctx->creation_tokens = GML_CREATION_BURST;
 	ctx->creation_tokens -= 1;
 	if (ctx->creation_tokens >= 0)
-		return;
+		return true;
 	tracer_detach_governed(&ctx->tracer);
 	fprintf(stderr,
 		"gomapleak: creation probes detached: more than %d maps made a second "
 		"(~%.0f%% of a core at ~10 us a map; --exact keeps them)\n",
 		GML_CREATION_BUDGET, GML_CREATION_BUDGET * 10e-6 * 100);
+	return false;
 }
 
 static int on_event(void *data, const struct gml_event *e)
@@ -158,10 +162,11 @@ static int on_event(void *data, const struct gml_event *e)
 		ctx->stop_reason = "target exec'd";
 		return 0;
 	}
-	have_stack = !tracer_lookup_stack(&ctx->tracer, e->stack, &stack);
 	ctx->events++;
-	if (e->kind == GML_EV_CREATE)
-		govern_creation(ctx, e->ts_ns);
+	/* Past the budget, creations still queued are dropped unread: the backlog drains fast. */
+	if (e->kind == GML_EV_CREATE && !govern_creation(ctx, e->ts_ns))
+		return 0;
+	have_stack = !tracer_lookup_stack(&ctx->tracer, e->stack, &stack);
 	if (ctx->opt.command != GML_CMD_TRACE) {
 		registry_add_event(&ctx->registry, e, have_stack ? &stack : NULL);
 		/* A map of maps may never grow itself: follow it from its creation. */
@@ -228,7 +233,7 @@ static int watch_attach(struct gml_context *ctx)
 			    ctx->target.exe_path, ctx->opt.pid, ctx->why, sizeof(ctx->why));
 	if (err)
 		return err == -EPERM || err == -EACCES ? GML_EXIT_PERMISSION : GML_EXIT_ATTACH;
-	if (ctx->opt.command != GML_CMD_TRACE && !ctx->opt.exact)
+	if (ctx->opt.command != GML_CMD_TRACE && !ctx->opt.exact && !getenv("GML_NO_CREATE"))
 		watch_attach_creation(ctx);
 	err = tracer_start_events(&ctx->tracer, on_event, ctx);
 	if (err) {
