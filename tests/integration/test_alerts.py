@@ -210,6 +210,21 @@ class Alerts(gml.TargetTestCase):
         self.assertEqual(len(detached), 1, err)
         self.assertIn("more than 1000 maps made a second", detached[0])
 
+    def test_top_prints_the_biggest_growers(self):
+        w = self.gomapleak("run", "--top", *FAST, "--duration", "4", "--", self.path, "-modes",
+                           "fanout,stable")
+        self.assertEqual(w.wait(30), 0)
+        out = w.out.rest()
+        heads = [i for i, l in enumerate(out) if l.startswith("STATE ")]
+        self.assertGreater(len(heads), 8)  # one table an interval (not a terminal: no redraw)
+        last = out[heads[-1] + 1:]
+        fanout = [l for l in last if "map[int]map[int]int" in l]
+        self.assertEqual(len(fanout), 1, last)
+        self.assertRegex(fanout[0], r"^(SUSPECT|LEAK) +nested +\d+ +\d+ +\S+ +map\[int\]map\[int\]int"
+                         r" .*at=main.runFanout.func1 main.go:%d$" % line("fill-fanout"))
+        # the growing map first, by rate
+        self.assertIn("map[int]map[int]int", last[0])
+
     def test_no_keys_reads_no_keys(self):
         w = self.gomapleak("run", "--json", "--no-keys", *FAST, "--", self.path, "-modes",
                            "fanout")

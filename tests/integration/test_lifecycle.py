@@ -133,13 +133,19 @@ class Lifecycle(gml.TargetTestCase):
 
     def test_usage_errors_exit_2(self):
         for argv in (["watch"], ["watch", "-p", "abc"], ["frobnicate"], [],
-                     ["watch", "-p", "1", "--duration", "-3"]):
+                     ["watch", "-p", "1", "--duration", "-3"],
+                     ["watch", "-p", "1", "-i", "1", "--window", "1"],
+                     ["watch", "-p", "1", "--top", "--json"],
+                     ["watch", "-p", "1", "--min-growth", "0"],
+                     ["watch", "-p", "1", "--confirm", "x"], ["run"], ["run", "--json"]):
             r = gml.run([gml.GOMAPLEAK, *argv])
             self.assertEqual(r.returncode, EXIT_USAGE, (argv, r.stderr))
 
     def test_help_has_examples_and_exits_0(self):
         for argv, example in ((["-h"], "gomapleak watch -p 4121"),
                               (["watch", "--help"], "gomapleak watch -p 4121"),
+                              (["watch", "-h"], "gomapleak watch -p 4121 --top"),
+                              (["run", "-h"], "gomapleak run -- ./server -port 8080"),
                               (["inspect", "--help"], "gomapleak inspect -p 4121")):
             r = gml.run([gml.GOMAPLEAK, *argv])
             self.assertEqual(r.returncode, 0)
