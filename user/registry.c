@@ -123,9 +123,43 @@ const struct site *registry_site(const struct registry *r, int site)
 	return site >= 0 && site < r->nsites ? &r->sites[site] : NULL;
 }
 
-static struct creation *creation_slot(struct registry *r, uint64_t map)
+/*
+ * Creation sites wait here until their map grows, which may be long after
+ * thousands of other maps were made: a set of 4 keeps a slow map's entry
+ * from being overwritten by one unlucky neighbour.
+ */
+static struct creation *creation_set(struct registry *r, uint64_t map)
 {
-	return &r->creations[addr_hash(map, REGISTRY_CREATIONS)];
+	uint32_t set = addr_hash(map, REGISTRY_CREATIONS / REGISTRY_CREATION_WAYS);
+
+	return &r->creations[set * REGISTRY_CREATION_WAYS];
+}
+
+static const struct creation *creation_find(struct registry *r, uint64_t map)
+{
+	struct creation *set = creation_set(r, map);
+	int i;
+
+	for (i = 0; i < REGISTRY_CREATION_WAYS; i++)
+		if (set[i].seq && set[i].map == map)
+			return &set[i];
+	return NULL;
+}
+
+/* The way for map: its own, else an empty one, else the oldest. */
+static struct creation *creation_put(struct registry *r, uint64_t map)
+{
+	struct creation *set = creation_set(r, map), *way = &set[0];
+	int i;
+
+	for (i = 0; i < REGISTRY_CREATION_WAYS; i++) {
+		if (set[i].seq && set[i].map == map)
+			return &set[i];
+		if (set[i].seq < way->seq)
+			way = &set[i];
+	}
+	way->seq = ++r->creation_seq;
+	return way;
 }
 
 /* Forgets what was learned about the map that lived at m's address before. */
@@ -169,11 +203,11 @@ static struct tracked_map *map_add(struct registry *r, uint64_t addr, uint64_t t
 struct tracked_map *registry_track(struct registry *r, uint64_t addr, uint64_t type)
 {
 	struct tracked_map *m = registry_find(r, addr);
-	struct creation *c = creation_slot(r, addr);
+	const struct creation *c = creation_find(r, addr);
 
 	if (!m)
 		m = map_add(r, addr, type);
-	if (m && c->map == addr)
+	if (m && c)
 		m->create_site = c->site;
 	return m;
 }
@@ -181,7 +215,7 @@ struct tracked_map *registry_track(struct registry *r, uint64_t addr, uint64_t t
 static void add_creation(struct registry *r, const struct gml_event *e,
 			 const struct gml_stack *stack)
 {
-	struct creation *c = creation_slot(r, e->map);
+	struct creation *c = creation_put(r, e->map);
 	struct tracked_map *m = registry_find(r, e->map);
 
 	c->map = e->map;
@@ -197,7 +231,7 @@ static void add_creation(struct registry *r, const struct gml_event *e,
 static void add_growth(struct registry *r, const struct gml_event *e, const struct gml_stack *stack)
 {
 	struct tracked_map *m = registry_find(r, e->map);
-	struct creation *c;
+	const struct creation *c;
 	int site;
 
 	if (e->grow_kind == GML_GROW_SWISS_TO_SMALL) {
@@ -211,8 +245,8 @@ static void add_growth(struct registry *r, const struct gml_event *e, const stru
 		m = map_add(r, e->map, e->type);
 		if (!m)
 			return;
-		c = creation_slot(r, e->map);
-		if (c->map == e->map && (!c->type || c->type == e->type))
+		c = creation_find(r, e->map);
+		if (c && (!c->type || c->type == e->type))
 			m->create_site = c->site;
 	}
 	site = site_for_stack(r, stack);

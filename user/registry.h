@@ -17,12 +17,13 @@
 #include "pclntab.h"
 #include "sampler.h"
 
-#define REGISTRY_MAX_MAPS  65536
-#define REGISTRY_MAX_SITES 4096
-#define REGISTRY_CREATIONS 65536 /* direct-mapped cache of creation sites by address */
-#define REGISTRY_NO_SITE   (-1)
-#define REGISTRY_MAX_KEYS  5
-#define REGISTRY_KEY_LEN   40
+#define REGISTRY_MAX_MAPS      65536
+#define REGISTRY_MAX_SITES     4096
+#define REGISTRY_CREATIONS     65536 /* creation sites cached by address, 4-way set-associative */
+#define REGISTRY_CREATION_WAYS 4
+#define REGISTRY_NO_SITE       (-1)
+#define REGISTRY_MAX_KEYS      5
+#define REGISTRY_KEY_LEN       40
 
 struct site {
 	struct go_pos pos;
@@ -86,6 +87,7 @@ struct tracked_map {
 
 struct creation {
 	uint64_t map, type;
+	uint64_t seq; /* when it was stored: the oldest of a full set is replaced */
 	int site;
 };
 
@@ -97,6 +99,7 @@ struct registry {
 	struct site *sites;
 	int nsites;
 	struct creation *creations;
+	uint64_t creation_seq;
 	const struct detector_config *cfg;
 	const struct pclntab *pt;
 	uint64_t load_bias;
