@@ -202,14 +202,19 @@ static bool is_shadow(struct census *c, const struct tracked_map *child,
 }
 
 /* Inner maps the registry tracks (they grew) are the outer map's, not alerts of their own. */
-static void mark_children(struct census *c, const struct addr_vec *maps, struct tracked_map *outer)
+static void mark_children(struct census *c, const struct addr_vec *maps, uint64_t type,
+			  struct tracked_map *outer)
 {
 	struct tracked_map *child;
 	size_t i;
 
 	for (i = 0; i < maps->n && !outer->shadow; i++) {
 		child = registry_find(c->reg, maps->v[i]);
-		if (!child)
+		/*
+		 * A slot read while the target rewrote it can hold any pointer:
+		 * only a map of the element type is taken for an inner map.
+		 */
+		if (!child || (child->type && child->type - c->load_bias != type))
 			continue;
 		if (is_shadow(c, child, outer)) {
 			outer->shadow = true;
@@ -227,7 +232,8 @@ static void mark_children(struct census *c, const struct addr_vec *maps, struct 
  */
 static int collect_leaves(struct census *c, const struct go_map_type *mt,
 			  const struct map_header *h, int depth, struct addr_vec *leaves,
-			  struct addr_vec *middles, struct go_map_type *leaf_mt)
+			  struct addr_vec *middles, struct go_map_type *leaf_mt,
+			  uint64_t *leaf_type)
 {
 	struct go_map_type inner_mt;
 	struct map_header *hs = NULL;
@@ -240,6 +246,7 @@ static int collect_leaves(struct census *c, const struct go_map_type *mt,
 		return err;
 	if (inner_mt.elem_kind != GO_KIND_MAP || depth + 1 >= NESTED_MAX_DEPTH) {
 		*leaf_mt = inner_mt;
+		*leaf_type = mt->elem;
 		return walker_inner_maps(c->pid, c->layout->impl, mt, h, push_inner, leaves);
 	}
 	err = walker_inner_maps(c->pid, c->layout->impl, mt, h, push_inner, middles);
@@ -257,7 +264,7 @@ static int collect_leaves(struct census *c, const struct go_map_type *mt,
 	for (i = 0; !err && i < n; i++)
 		if (oks[i])
 			err = collect_leaves(c, &inner_mt, &hs[i], depth + 1, leaves, middles,
-					     leaf_mt);
+					     leaf_mt, leaf_type);
 	free(hs);
 	free(oks);
 	return err;
@@ -341,6 +348,7 @@ static int measure_nested(struct census *c, struct tracked_map *m, const struct 
 {
 	struct addr_vec leaves = { 0 }, middles = { 0 };
 	struct go_map_type leaf_mt;
+	uint64_t leaf_type = 0;
 	double started;
 	size_t i, n = 0, stride;
 	int err;
@@ -351,9 +359,9 @@ static int measure_nested(struct census *c, struct tracked_map *m, const struct 
 			return 0;
 	}
 	started = now_seconds();
-	err = collect_leaves(c, mt, &m->hdr, 0, &leaves, &middles, &leaf_mt);
-	mark_children(c, &middles, m);
-	mark_children(c, &leaves, m);
+	err = collect_leaves(c, mt, &m->hdr, 0, &leaves, &middles, &leaf_mt, &leaf_type);
+	mark_children(c, &middles, mt->elem, m); /* one middle level at most */
+	mark_children(c, &leaves, leaf_type, m);
 	free(middles.v);
 	if (err && err != -EFAULT) {
 		free(leaves.v);
