@@ -149,8 +149,15 @@ static void take_sample(struct census *c, struct tracked_map *m, struct map_head
 {
 	struct go_map_type mt;
 
-	if (m->sampled && h->seed != m->hdr.seed && !same_map(c->layout, &m->hdr, h))
+	/*
+	 * A map that grew since the last sample has new storage: its growth
+	 * events, not its storage, say it is the same map (a fill then delete
+	 * all can fit between two samples).
+	 */
+	if (m->sampled && h->seed != m->hdr.seed && m->grows == m->grows_at_sample &&
+	    !same_map(c->layout, &m->hdr, h))
 		map_restart(m);
+	m->grows_at_sample = m->grows;
 	if (c->layout->impl == GO_MAP_SWISS && sampler_swiss_capacity(c->pid, h, &h->capacity))
 		h->capacity = m->hdr.capacity; /* a table moved under us: keep the last */
 	if (!census_map_type(c, m, &mt))

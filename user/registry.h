@@ -70,6 +70,7 @@ struct tracked_map {
 	uint64_t bytes;		      /* estimated from buckets / groups */
 	uint64_t peak;		      /* largest count seen: samples and growth events */
 	uint64_t grows;		      /* growth events */
+	uint64_t grows_at_sample;     /* grows when the last sample was taken */
 	unsigned int same_size_grows; /* classic same-size grows this window */
 	unsigned int windows;	      /* windows closed since it was tracked (or restarted) */
 	unsigned int idle_windows;    /* windows closed without a change */
