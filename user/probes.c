@@ -73,6 +73,12 @@ bool probe_handler_reads_result(enum probe_handler handler)
 	return handler == PROBE_MAKEMAP || handler == PROBE_MAKEMAP_SMALL;
 }
 
+double probe_site_hit_seconds(const struct probe_site *site)
+{
+	return PROBE_EMULATED_HIT_SECONDS +
+	       (probe_handler_reads_result(site->spec->handler) ? PROBE_STEPPED_HIT_SECONDS : 0);
+}
+
 /*
  * The one switch for what watch attaches. Growth always: it fires a number of
  * times logarithmic in a map's size (measured free in scripts/bench.sh).

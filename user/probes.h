@@ -89,6 +89,14 @@ int probe_plan_build(struct probe_plan *plan, const struct goelf *ge, const stru
 int probe_plan_attachable(const struct probe_plan *plan, bool exact);
 bool probe_site_attached(const struct probe_site *site, bool exact);
 bool probe_handler_reads_result(enum probe_handler handler);
+/*
+ * What one hit costs the target, measured here (docs/probes.md): a probe on
+ * an emulated instruction, plus a single-stepped RET for probes that read a
+ * result. For the overhead estimate in metrics.
+ */
+#define PROBE_EMULATED_HIT_SECONDS 0.7e-6
+#define PROBE_STEPPED_HIT_SECONDS  10e-6
+double probe_site_hit_seconds(const struct probe_site *site);
 bool probe_group_attached(enum probe_group group, bool exact);
 /* watch (without --exact) also attaches it while the target makes maps slowly enough. */
 bool probe_group_governed(enum probe_group group);

@@ -118,6 +118,13 @@ static int site_for_stack(struct registry *r, const struct gml_stack *stack)
 	return r->nsites++;
 }
 
+int registry_site_for_pc(struct registry *r, uint64_t return_pc)
+{
+	struct gml_stack stack = { .pcs = { return_pc } };
+
+	return site_for_stack(r, &stack);
+}
+
 const struct site *registry_site(const struct registry *r, int site)
 {
 	return site >= 0 && site < r->nsites ? &r->sites[site] : NULL;
@@ -212,8 +219,8 @@ struct tracked_map *registry_track(struct registry *r, uint64_t addr, uint64_t t
 	return m;
 }
 
-static void add_creation(struct registry *r, const struct gml_event *e,
-			 const struct gml_stack *stack)
+static int add_creation(struct registry *r, const struct gml_event *e,
+			const struct gml_stack *stack)
 {
 	struct creation *c = creation_put(r, e->map);
 	struct tracked_map *m = registry_find(r, e->map);
@@ -226,9 +233,10 @@ static void add_creation(struct registry *r, const struct gml_event *e,
 		map_reset(m, e->type ? e->type : m->type);
 		m->create_site = c->site;
 	}
+	return c->site;
 }
 
-static void add_growth(struct registry *r, const struct gml_event *e, const struct gml_stack *stack)
+static int add_growth(struct registry *r, const struct gml_event *e, const struct gml_stack *stack)
 {
 	struct tracked_map *m = registry_find(r, e->map);
 	const struct creation *c;
@@ -237,14 +245,14 @@ static void add_growth(struct registry *r, const struct gml_event *e, const stru
 	if (e->grow_kind == GML_GROW_SWISS_TO_SMALL) {
 		/* Its first group: 8 slots at most, like a classic map that never grows. */
 		r->small_maps++;
-		return;
+		return REGISTRY_NO_SITE;
 	}
 	if (m && e->type && m->type != e->type)
 		map_reset(m, e->type); /* another map now lives at this address */
 	if (!m) {
 		m = map_add(r, e->map, e->type);
 		if (!m)
-			return;
+			return site_for_stack(r, stack);
 		c = creation_find(r, e->map);
 		if (c && (!c->type || c->type == e->type))
 			m->create_site = c->site;
@@ -258,13 +266,14 @@ static void add_growth(struct registry *r, const struct gml_event *e, const stru
 	if (e->count > m->peak)
 		m->peak = e->count;
 	m->changed = true;
+	return site;
 }
 
-void registry_add_event(struct registry *r, const struct gml_event *e,
-			const struct gml_stack *stack)
+int registry_add_event(struct registry *r, const struct gml_event *e, const struct gml_stack *stack)
 {
 	if (e->kind == GML_EV_CREATE)
-		add_creation(r, e, stack);
-	else if (e->kind == GML_EV_GROW)
-		add_growth(r, e, stack);
+		return add_creation(r, e, stack);
+	if (e->kind == GML_EV_GROW)
+		return add_growth(r, e, stack);
+	return REGISTRY_NO_SITE;
 }

@@ -112,9 +112,12 @@ struct registry {
 int registry_init(struct registry *r, const struct detector_config *cfg, const struct pclntab *pt,
 		  uint64_t load_bias);
 void registry_free(struct registry *r);
-/* Learns from one event (growth or creation); stack may be NULL. */
-void registry_add_event(struct registry *r, const struct gml_event *e,
-			const struct gml_stack *stack);
+/*
+ * Learns from one event (growth or creation); stack may be NULL. Returns the
+ * event's site (the code that grew or made the map), or REGISTRY_NO_SITE.
+ */
+int registry_add_event(struct registry *r, const struct gml_event *e,
+		       const struct gml_stack *stack);
 struct tracked_map *registry_find(struct registry *r, uint64_t addr);
 /* Tracks a map before it grows (a map of maps seen made); NULL when full. */
 struct tracked_map *registry_track(struct registry *r, uint64_t addr, uint64_t type);
@@ -122,5 +125,7 @@ struct tracked_map *registry_track(struct registry *r, uint64_t addr, uint64_t t
 void registry_sweep(struct registry *r, bool (*drop)(const struct tracked_map *m, void *ctx),
 		    void *ctx);
 const struct site *registry_site(const struct registry *r, int site);
+/* The site of the code returning to return_pc (a caller of a map function). */
+int registry_site_for_pc(struct registry *r, uint64_t return_pc);
 
 #endif /* GOMAPLEAK_REGISTRY_H */

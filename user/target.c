@@ -2,6 +2,7 @@
 #include "target.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
@@ -74,4 +75,31 @@ int target_load_bias(const struct target *t, const struct goelf *ge, uint64_t *b
 	}
 	fclose(maps);
 	return err;
+}
+
+int target_cpu_seconds(const struct target *t, double *seconds)
+{
+	unsigned long long utime, stime;
+	char path[64], buf[1024];
+	const char *after_comm;
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", t->pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return -EIO;
+	buf[n] = 0;
+	/* comm may hold spaces and parentheses: fields resume after the last ')'. */
+	after_comm = strrchr(buf, ')');
+	if (!after_comm ||
+	    sscanf(after_comm + 1, " %*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu", &utime,
+		   &stime) != 2)
+		return -EIO;
+	*seconds = (double)(utime + stime) / (double)sysconf(_SC_CLK_TCK);
+	return 0;
 }

@@ -18,5 +18,7 @@ struct target {
 int target_open(struct target *t, pid_t pid);
 void target_close(struct target *t);
 int target_load_bias(const struct target *t, const struct goelf *ge, uint64_t *bias);
+/* User and system CPU time the process has used, from /proc/PID/stat. */
+int target_cpu_seconds(const struct target *t, double *seconds);
 
 #endif /* GOMAPLEAK_TARGET_H */
