@@ -116,6 +116,29 @@ static uint64_t estimate_bytes(enum go_map_impl impl, const struct go_map_type *
 	return CLASSIC_HMAP + groups * mt->storage_size + h->dir_len * 8 + tables * SWISS_TABLE;
 }
 
+uint64_t census_growth_bytes(const struct census *c, const struct gml_event *e)
+{
+	struct go_map_type mt;
+	uint64_t groups;
+
+	if (!e->type || gotypes_map(c->types, c->layout->impl, e->type - c->load_bias, &mt))
+		return 0;
+	switch (e->grow_kind) {
+	case GML_GROW_CLASSIC_DOUBLE:
+		return mt.storage_size << (e->size + 1);
+	case GML_GROW_CLASSIC_SAME_SIZE:
+		return mt.storage_size << e->size;
+	case GML_GROW_SWISS_TO_SMALL:
+		return mt.storage_size;
+	default:
+		/* Swiss: the new table's groups; a split makes two of the old capacity. */
+		groups = e->size / 8;
+		if (e->grow_kind == GML_GROW_SWISS_TABLE_SPLIT)
+			groups *= 2;
+		return groups * mt.storage_size + SWISS_TABLE;
+	}
+}
+
 /*
  * Whether a changed seed is the same map rather than a new map at the
  * address: Go re-seeds a map when delete empties it and on clear(m), keeping

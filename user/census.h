@@ -58,6 +58,8 @@ void census_free(struct census *c);
 int census_round(struct census *c);
 /* Whether type (an address in the target) is a map whose elements are maps. */
 bool census_type_is_nested(const struct census *c, uint64_t type);
+/* Bytes of storage one growth event allocated (estimated from its type and size). */
+uint64_t census_growth_bytes(const struct census *c, const struct gml_event *e);
 /* The map type of m, from the binary. */
 int census_map_type(const struct census *c, const struct tracked_map *m, struct go_map_type *mt);
 
