@@ -2,6 +2,7 @@
 #include "cli.h"
 
 #include <argp.h>
+#include <arpa/inet.h>
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
@@ -42,6 +43,9 @@ enum {
 	OPT_TOP,
 	OPT_NO_KEYS,
 	OPT_FAIL_ON_LEAK,
+	OPT_PROMETHEUS,
+	OPT_PPROF,
+	OPT_FOLDED,
 };
 
 /* The options watch and run share: sampling, detector, output. */
@@ -64,6 +68,14 @@ static const struct argp_option detector_options[] = {
 	  "Also probe map creation (creation sites), every insert, delete, clear and overflow "
 	  "bucket (costly: ~1 us an insert, ~10 us a map created)",
 	  0 },
+	{ "prometheus", OPT_PROMETHEUS, "[ADDR:]PORT", 0,
+	  "Serve Prometheus metrics on http://ADDR:PORT/metrics (ADDR 127.0.0.1 unless given; "
+	  "docs/metrics.md)",
+	  0 },
+	{ "pprof", OPT_PPROF, "FILE", 0,
+	  "Write a pprof profile of map growth by call stack at exit and on SIGUSR1", 0 },
+	{ "folded", OPT_FOLDED, "FILE", 0,
+	  "Write map growth as folded stacks (flame graphs) at exit and on SIGUSR1", 0 },
 	{ "verbose", 'v', NULL, 0, "Show the probe plan and counters; twice for libbpf debug", 0 },
 	{ 0 },
 };
@@ -132,6 +144,46 @@ static int parse_count(const char *arg, uint64_t max, uint64_t *out)
 	return 0;
 }
 
+/*
+ * --prometheus [ADDR:]PORT: a numeric IPv4 or bracketed IPv6 address, and a
+ * port (0 picks a free one; the one taken is printed). Loopback unless an
+ * address is given: metrics name a service's code, not for every network.
+ */
+static int parse_listen_address(const char *arg, char *host, size_t len, uint16_t *port)
+{
+	const char *colon = strrchr(arg, ':');
+	const char *addr = arg, *port_str = arg;
+	size_t addr_len = 0;
+	unsigned char bin[16];
+	unsigned long v;
+	char *end;
+
+	if (colon) {
+		port_str = colon + 1;
+		addr_len = (size_t)(colon - arg);
+		if (addr_len >= 2 && arg[0] == '[' && arg[addr_len - 1] == ']') {
+			addr++;
+			addr_len -= 2;
+		}
+	}
+	if (!addr_len) {
+		addr = "127.0.0.1";
+		addr_len = strlen(addr);
+	}
+	if (addr_len >= len || !*port_str)
+		return -EINVAL;
+	memcpy(host, addr, addr_len);
+	host[addr_len] = 0;
+	if (inet_pton(AF_INET, host, bin) != 1 && inet_pton(AF_INET6, host, bin) != 1)
+		return -EINVAL;
+	errno = 0;
+	v = strtoul(port_str, &end, 10);
+	if (errno || *end || port_str[0] == '-' || port_str[0] == '+' || v > 65535)
+		return -EINVAL;
+	*port = (uint16_t)v;
+	return 0;
+}
+
 static error_t parse_opt(int key, char *arg, struct argp_state *state);
 
 /* Options of watch and run; the common ones go on to parse_opt. */
@@ -167,6 +219,21 @@ static error_t parse_detector_opt(int key, char *arg, struct argp_state *state)
 	case OPT_FAIL_ON_LEAK:
 		o->fail_on_leak = true;
 		break;
+	case OPT_PROMETHEUS:
+		if (parse_listen_address(arg, o->prometheus_host, sizeof(o->prometheus_host),
+					 &o->prometheus_port))
+			argp_error(state,
+				   "invalid --prometheus '%s': [ADDR:]PORT, e.g. 9464, "
+				   "0.0.0.0:9464 or [::1]:9464",
+				   arg);
+		o->prometheus = true;
+		break;
+	case OPT_PPROF:
+		o->pprof_path = arg;
+		break;
+	case OPT_FOLDED:
+		o->folded_path = arg;
+		break;
 	case OPT_DURATION:
 	case OPT_JSON:
 	case OPT_EXACT:
@@ -194,6 +261,8 @@ static void check_window(struct argp_state *state, const struct cli_options *o)
 		argp_error(state, "--window spans too many intervals (at most 100000)");
 	if (o->top && o->json)
 		argp_error(state, "--top and --json cannot be combined");
+	if (o->pprof_path && o->folded_path && !strcmp(o->pprof_path, o->folded_path))
+		argp_error(state, "--pprof and --folded need two different files");
 }
 
 static error_t parse_opt(int key, char *arg, struct argp_state *state)
@@ -270,7 +339,8 @@ static const struct argp watch_argp = {
 	"  gomapleak watch -p 4121 --top\n"
 	"  gomapleak watch -p 4121 -i 0.5 --window 10 --min-growth 200\n"
 	"  gomapleak watch -p 4121 --json | jq 'select(.event == \"alert\")'\n"
-	"  gomapleak watch -p 4121 --duration 600 --fail-on-leak   # in a CI job\n",
+	"  gomapleak watch -p 4121 --duration 600 --fail-on-leak   # in a CI job\n"
+	"  gomapleak watch -p 4121 --prometheus 9464 --pprof growth.pb.gz\n",
 	detector_child,
 	NULL,
 	NULL,

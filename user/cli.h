@@ -40,7 +40,12 @@ struct cli_options {
 	bool top;	      /* --top: a refreshing table instead of alert lines */
 	bool no_keys;	      /* --no-keys: never read keys from the target */
 	bool fail_on_leak;    /* --fail-on-leak: exit 1 when a LEAK was raised */
-	char **run_argv;      /* run: the program and its arguments */
+	bool prometheus;      /* --prometheus: serve /metrics */
+	char prometheus_host[64];
+	uint16_t prometheus_port;
+	const char *pprof_path;	 /* --pprof: growth profile (profile.proto, gzip) */
+	const char *folded_path; /* --folded: growth as folded stacks */
+	char **run_argv;	 /* run: the program and its arguments */
 };
 
 /* Returns -1 to continue, or an exit code (help printed: 0; bad usage: 2). */

@@ -21,6 +21,7 @@
 
 #include "census.h"
 #include "cli.h"
+#include "exporters.h"
 #include "gobinary.h"
 #include "launch.h"
 #include "registry.h"
@@ -41,6 +42,7 @@ struct gml_context {
 	struct registry registry;
 	struct census census;
 	struct alert_printer alerts;
+	struct exporters exporters;
 	uint64_t load_bias;
 	uint64_t events;
 	double creation_tokens;	 /* governor: creations allowed before detaching */
@@ -168,7 +170,9 @@ static int on_event(void *data, const struct gml_event *e)
 		return 0;
 	have_stack = !tracer_lookup_stack(&ctx->tracer, e->stack, &stack);
 	if (ctx->opt.command != GML_CMD_TRACE) {
-		registry_add_event(&ctx->registry, e, have_stack ? &stack : NULL);
+		int site = registry_add_event(&ctx->registry, e, have_stack ? &stack : NULL);
+
+		exporters_on_event(&ctx->exporters, e, have_stack ? &stack : NULL, site);
 		/* A map of maps may never grow itself: follow it from its creation. */
 		if (e->kind == GML_EV_CREATE && census_type_is_nested(&ctx->census, e->type))
 			registry_track(&ctx->registry, e->map, e->type);
@@ -292,15 +296,24 @@ static int watch_setup_wakeups(struct gml_context *ctx, const sigset_t *stop_sig
 	return start_timer(ctx->epoll_fd, &ctx->timer_fd, ctx->opt.duration, false);
 }
 
-static const char *wakeup_stop_reason(struct gml_context *ctx, int fd)
+/* SIGUSR1 writes the profiles and tracing goes on; the others stop it. */
+static const char *on_signal(struct gml_context *ctx)
 {
 	struct signalfd_siginfo si;
 
-	if (fd == ctx->signal_fd) {
-		if (read(ctx->signal_fd, &si, sizeof(si)) != sizeof(si))
-			return "signal";
-		return si.ssi_signo == SIGINT ? "interrupted" : "terminated";
+	if (read(ctx->signal_fd, &si, sizeof(si)) != sizeof(si))
+		return "signal";
+	if (si.ssi_signo == SIGUSR1) {
+		exporters_write_profiles(&ctx->exporters);
+		return NULL;
 	}
+	return si.ssi_signo == SIGINT ? "interrupted" : "terminated";
+}
+
+static const char *wakeup_stop_reason(struct gml_context *ctx, int fd)
+{
+	if (fd == ctx->signal_fd)
+		return on_signal(ctx);
 	if (fd == ctx->timer_fd)
 		return "duration reached";
 	if (fd == ctx->target.pidfd)
@@ -343,6 +356,7 @@ static void watch_tick(struct gml_context *ctx)
 		alert_print_samples(&ctx->alerts);
 	else if (ctx->opt.top)
 		alert_print_top(&ctx->alerts, 20, isatty(STDOUT_FILENO));
+	exporters_tick(&ctx->exporters, ctx->events);
 }
 
 static void watch_loop(struct gml_context *ctx)
@@ -508,6 +522,26 @@ static int watch_setup_detector(struct gml_context *ctx)
 	return GML_EXIT_OK;
 }
 
+static int watch_start_exporters(struct gml_context *ctx)
+{
+	const struct exporters_sources src = {
+		.opt = &ctx->opt,
+		.bin = &ctx->bin,
+		.target = &ctx->target,
+		.tracer = &ctx->tracer,
+		.reg = &ctx->registry,
+		.census = &ctx->census,
+		.alerts = &ctx->alerts,
+		.load_bias = ctx->load_bias,
+	};
+	int err = exporters_start(&ctx->exporters, &src, ctx->why, sizeof(ctx->why));
+
+	if (err == -EADDRINUSE || err == -EACCES || err == -EADDRNOTAVAIL || err == -ENOENT ||
+	    err == -EISDIR || err == -EROFS || err == -ENOTDIR)
+		return GML_EXIT_USAGE;
+	return err ? GML_EXIT_ATTACH : GML_EXIT_OK;
+}
+
 /* run: the program starts stopped after its exec; watch attaches, then it goes. */
 static int launch_target(struct gml_context *ctx)
 {
@@ -551,7 +585,14 @@ static int run_watch(struct gml_context *ctx, const sigset_t *stop_signals)
 			   ctx->load_bias);
 	clock_gettime(CLOCK_MONOTONIC, &ctx->started);
 	watch_announce(ctx);
+	/* Events wait in the ring buffer until the loop: none is missed by starting here. */
+	if (ctx->opt.command != GML_CMD_TRACE) {
+		code = watch_start_exporters(ctx);
+		if (code)
+			return fail(ctx, code);
+	}
 	watch_loop(ctx);
+	exporters_write_profiles(&ctx->exporters);
 	watch_summary(ctx);
 	watch_report_ops(ctx);
 	if (ctx->opt.fail_on_leak && ctx->alerts.leaks)
@@ -564,6 +605,7 @@ static void context_cleanup(struct gml_context *ctx)
 	/* A program run started and that outlived the watch is ended, by PID. */
 	if (ctx->launched)
 		launch_end(ctx->launched, 2000);
+	exporters_stop(&ctx->exporters);
 	tracer_close(&ctx->tracer);
 	census_free(&ctx->census);
 	registry_free(&ctx->registry);
@@ -587,10 +629,14 @@ int main(int argc, char **argv)
 	sigset_t stop_signals;
 	int code;
 
-	/* Blocked before anything else so that Ctrl-C always reaches the signalfd. */
+	/*
+	 * Blocked before anything else (the metrics server's thread inherits the
+	 * mask) so that Ctrl-C always reaches the signalfd.
+	 */
 	sigemptyset(&stop_signals);
 	sigaddset(&stop_signals, SIGINT);
 	sigaddset(&stop_signals, SIGTERM);
+	sigaddset(&stop_signals, SIGUSR1);
 	sigprocmask(SIG_BLOCK, &stop_signals, NULL);
 
 	code = cli_parse(argc, argv, &ctx.opt);

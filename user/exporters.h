@@ -1,0 +1,70 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * watch's outputs beside the alerts: Prometheus /metrics (--prometheus),
+ * the growth profile (--pprof) and folded stacks (--folded). Fed by main's
+ * events and ticks; reads the tracer, registry and alert counts, changes
+ * none of them.
+ */
+#ifndef GOMAPLEAK_EXPORTERS_H
+#define GOMAPLEAK_EXPORTERS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "census.h"
+#include "cli.h"
+#include "gobinary.h"
+#include "metrics.h"
+#include "metrics_server.h"
+#include "profile.h"
+#include "registry.h"
+#include "report_alerts.h"
+#include "target.h"
+#include "tracer.h"
+
+/* Callers of map functions named by the op counters: their sites, cached by address. */
+#define EXPORTERS_OP_SITE_CACHE 1024
+
+struct exporters {
+	const struct cli_options *opt;
+	const struct gobinary *bin;
+	const struct target *target;
+	const struct tracer *tracer;
+	struct registry *reg;
+	const struct census *census;
+	const struct alert_printer *alerts;
+	uint64_t load_bias;
+	bool serving, profiling;
+	struct metrics metrics;
+	struct metrics_server server;
+	struct profile profile;
+	struct {
+		uint64_t pc;
+		int site;
+	} op_sites[EXPORTERS_OP_SITE_CACHE];
+};
+
+struct exporters_sources {
+	const struct cli_options *opt;
+	const struct gobinary *bin;
+	const struct target *target;
+	const struct tracer *tracer;
+	struct registry *reg;
+	const struct census *census;
+	const struct alert_printer *alerts;
+	uint64_t load_bias;
+};
+
+/* Starts what the options ask for; on failure why says why. */
+int exporters_start(struct exporters *x, const struct exporters_sources *src, char *why,
+		    size_t why_len);
+/* One event; site is what the registry made of it. */
+void exporters_on_event(struct exporters *x, const struct gml_event *e,
+			const struct gml_stack *stack, int site);
+/* Every interval, after the census: a fresh /metrics text. */
+void exporters_tick(struct exporters *x, uint64_t events);
+/* --pprof and --folded files, at exit and on SIGUSR1. */
+void exporters_write_profiles(struct exporters *x);
+void exporters_stop(struct exporters *x);
+
+#endif /* GOMAPLEAK_EXPORTERS_H */
