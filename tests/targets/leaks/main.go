@@ -11,6 +11,9 @@
 //	cleared control: a map filled, then emptied every 2 seconds
 //	rebuilt control: a map built per request and dropped
 //	stable  control: a large map filled once, then only read
+//	tagged  a growing map whose type and filling function carry quotes and
+//	        backslashes in their names (a struct tag): for label escaping.
+//	        Not run unless asked for.
 //
 // It prints "ready" when every mode has made its maps, and runs until killed.
 package main
@@ -46,7 +49,7 @@ func runCache(ready *sync.WaitGroup, rate int) {
 	users := make(map[string]map[int]string) // gomapleak:make-cache
 	keep("cache", users)
 	for u := 0; u < 32; u++ {
-		users["user:"+strconv.Itoa(u)] = make(map[int]string)
+		users["user:"+strconv.Itoa(u)] = make(map[int]string) // gomapleak:outer-cache
 	}
 	ready.Done()
 	every(10*time.Millisecond, func(n int) {
@@ -184,6 +187,30 @@ func runStable(ready *sync.WaitGroup, size int) {
 	every(10*time.Millisecond, func(n int) { sink += table[n%size] })
 }
 
+// taggedKey's tag puts '"' and '\' in the map's type name and in the name of
+// the generic function instantiated with it.
+type taggedKey = struct {
+	ID int `json:"id\"\\"`
+}
+
+//go:noinline
+func fillTagged[K comparable](m map[K]int, k K) {
+	m[k] = len(m) // gomapleak:fill-tagged
+}
+
+func runTagged(ready *sync.WaitGroup, rate int) {
+	m := make(map[taggedKey]int) // gomapleak:make-tagged
+	keep("tagged", m)
+	ready.Done()
+	next := 0
+	every(10*time.Millisecond, func(n int) {
+		for i := 0; i < rate/100; i++ {
+			fillTagged(m, taggedKey{ID: next})
+			next++
+		}
+	})
+}
+
 func main() {
 	modes := flag.String("modes", "cache,deep,fanout,bloat,churn,lru,cleared,rebuilt,stable",
 		"comma-separated modes to run")
@@ -205,6 +232,7 @@ func main() {
 		"cleared": func(w *sync.WaitGroup) { runCleared(w, *rate) },
 		"rebuilt": func(w *sync.WaitGroup) { runRebuilt(w, *rate) },
 		"stable":  func(w *sync.WaitGroup) { runStable(w, 200000) },
+		"tagged":  func(w *sync.WaitGroup) { runTagged(w, *rate) },
 	}
 	var ready sync.WaitGroup
 	for _, m := range strings.Split(*modes, ",") {
