@@ -199,7 +199,10 @@ class Exporters(gml.TargetTestCase):
         samples, types, helps = parse_exposition(text)
         keys = [(n, tuple(sorted(l.items()))) for n, l, _ in samples]
         self.assertEqual(len(keys), len(set(keys)), "duplicate series")
+        with open(os.path.join(gml.SOURCE, "docs/metrics.md")) as f:
+            documented = set(re.findall(r"`(gomapleak_[a-z_]+)", f.read()))
         for name, _, _ in samples:
+            self.assertIn(name, documented)
             self.assertIn(name, types)
             self.assertIn(name, helps)
             self.assertTrue(name.startswith("gomapleak_"), name)
