@@ -51,7 +51,8 @@ static struct profile_stack *stack_slot(struct profile *p, int probe, uint64_t k
 	for (; p->stacks[i].used; i = (i + 1) & (PROFILE_SLOTS - 1))
 		if (p->stacks[i].key == key && p->stacks[i].probe == probe)
 			return &p->stacks[i];
-	if (p->nstacks == PROFILE_MAX_STACKS)
+	/* Key 0 (no stack) may always be added: it is where growth goes once full. */
+	if (p->nstacks >= PROFILE_MAX_STACKS && key)
 		return NULL;
 	p->nstacks++;
 	p->stacks[i].used = true;
