@@ -9,19 +9,21 @@
 
 static void register_growth_probes(struct exporters *x)
 {
-	const struct probe_plan *plan = &x->bin->plan;
+	const struct probe_plan *plan = &x->src.bin->plan;
 	int i;
 
 	for (i = 0; i < plan->nsites && i < GML_MAX_PROBES; i++)
 		profile_set_probe(&x->profile, i, plan->sites[i].spec->func,
-				  plan->sites[i].func.entry + x->load_bias);
+				  plan->sites[i].func.entry + x->src.load_bias);
 }
 
 /* A path that cannot be written is found now, not after an hour of tracing. */
 static int start_profile(struct exporters *x, char *why, size_t why_len)
 {
-	const char *path = x->opt->pprof_path ? x->opt->pprof_path : x->opt->folded_path;
-	int err = profile_init(&x->profile, &x->bin->pclntab, x->load_bias, x->target->exe_name);
+	const char *path =
+		x->src.opt->pprof_path ? x->src.opt->pprof_path : x->src.opt->folded_path;
+	int err = profile_init(&x->profile, &x->src.bin->pclntab, x->src.load_bias,
+			       x->src.target->exe_name);
 
 	if (err) {
 		snprintf(why, why_len, "cannot allocate the growth profile: %s", strerror(-err));
@@ -29,10 +31,10 @@ static int start_profile(struct exporters *x, char *why, size_t why_len)
 	}
 	x->profiling = true;
 	register_growth_probes(x);
-	if (x->opt->pprof_path)
-		err = profile_write_pprof(&x->profile, x->opt->pprof_path);
-	if (!err && x->opt->folded_path) {
-		path = x->opt->folded_path;
+	if (x->src.opt->pprof_path)
+		err = profile_write_pprof(&x->profile, x->src.opt->pprof_path);
+	if (!err && x->src.opt->folded_path) {
+		path = x->src.opt->folded_path;
 		err = profile_write_folded_file(&x->profile, path);
 	}
 	if (err)
@@ -47,19 +49,12 @@ int exporters_start(struct exporters *x, const struct exporters_sources *src, ch
 	int err;
 
 	memset(x, 0, sizeof(*x));
-	x->opt = opt;
-	x->bin = src->bin;
-	x->target = src->target;
-	x->tracer = src->tracer;
-	x->reg = src->reg;
-	x->census = src->census;
-	x->alerts = src->alerts;
-	x->load_bias = src->load_bias;
+	x->src = *src;
 	if ((opt->pprof_path || opt->folded_path) && (err = start_profile(x, why, why_len)))
 		return err;
 	if (!opt->prometheus)
 		return 0;
-	err = metrics_init(&x->metrics, x->reg, &x->bin->types, x->load_bias);
+	err = metrics_init(&x->metrics, x->src.reg, &x->src.bin->types, x->src.load_bias);
 	if (err) {
 		snprintf(why, why_len, "cannot allocate metrics: %s", strerror(-err));
 		return err;
@@ -84,7 +79,7 @@ void exporters_on_event(struct exporters *x, const struct gml_event *e,
 			      site, e->type);
 	if (x->profiling && e->kind == GML_EV_GROW)
 		profile_add(&x->profile, e->probe, e->stack, stack, e->count,
-			    census_growth_bytes(x->census, e));
+			    census_growth_bytes(x->src.census, e));
 }
 
 static int op_site(struct exporters *x, uint64_t pc)
@@ -93,7 +88,7 @@ static int op_site(struct exporters *x, uint64_t pc)
 
 	if (x->op_sites[slot].pc != pc) {
 		x->op_sites[slot].pc = pc;
-		x->op_sites[slot].site = registry_site_for_pc(x->reg, pc);
+		x->op_sites[slot].site = registry_site_for_pc(x->src.reg, pc);
 	}
 	return x->op_sites[slot].site;
 }
@@ -125,13 +120,13 @@ static double own_cpu_seconds(void)
 static void fill_probes(struct exporters *x, const struct tracer_counters *c,
 			struct metrics_process *p)
 {
-	const struct probe_plan *plan = &x->bin->plan;
+	const struct probe_plan *plan = &x->src.bin->plan;
 	int i;
 
 	for (i = 0; i < plan->nsites && p->nprobes < METRICS_MAX_PROBES; i++) {
 		const struct probe_site *site = &plan->sites[i];
 
-		if (site->status != PROBE_OK || !(probe_site_attached(site, x->opt->exact) ||
+		if (site->status != PROBE_OK || !(probe_site_attached(site, x->src.opt->exact) ||
 						  probe_group_governed(site->spec->group)))
 			continue;
 		p->probe_func[p->nprobes] = site->spec->func;
@@ -144,19 +139,19 @@ static void fill_process(struct exporters *x, uint64_t events, struct metrics_pr
 {
 	struct tracer_counters c = { 0 };
 
-	tracer_read_counters(x->tracer, &c);
-	p->pid = (uint32_t)x->target->pid;
-	p->go_version = x->bin->buildinfo.version;
-	p->map_impl = go_map_impl_name(x->bin->layout.impl);
+	tracer_read_counters(x->src.tracer, &c);
+	p->pid = (uint32_t)x->src.target->pid;
+	p->go_version = x->src.bin->buildinfo.version;
+	p->map_impl = go_map_impl_name(x->src.bin->layout.impl);
 	p->events = events;
 	p->events_lost = c.lost;
 	p->ops_lost = c.ops_lost;
-	p->small_maps = x->reg->small_maps;
-	p->maps_dropped = x->reg->maps_dropped;
-	p->alerts = x->alerts->raised;
-	p->ops_probed = x->opt->exact;
+	p->small_maps = x->src.reg->small_maps;
+	p->maps_dropped = x->src.reg->maps_dropped;
+	p->alerts = x->src.alerts->raised;
+	p->ops_probed = x->src.opt->exact;
 	p->tracer_cpu_seconds = own_cpu_seconds();
-	if (target_cpu_seconds(x->target, &p->target_cpu_seconds))
+	if (target_cpu_seconds(x->src.target, &p->target_cpu_seconds))
 		p->target_cpu_seconds = 0;
 	fill_probes(x, &c, p);
 }
@@ -171,9 +166,9 @@ void exporters_tick(struct exporters *x, uint64_t events)
 	if (!x->serving)
 		return;
 	metrics_refresh(&x->metrics);
-	if (x->opt->exact) {
+	if (x->src.opt->exact) {
 		metrics_ops_begin(&x->metrics);
-		tracer_for_each_op(x->tracer, add_op, x);
+		tracer_for_each_op(x->src.tracer, add_op, x);
 		metrics_ops_end(&x->metrics);
 	}
 	fill_process(x, events, &p);
@@ -195,16 +190,16 @@ void exporters_write_profiles(struct exporters *x)
 
 	if (!x->profiling)
 		return;
-	if (x->opt->pprof_path) {
-		err = profile_write_pprof(&x->profile, x->opt->pprof_path);
+	if (x->src.opt->pprof_path) {
+		err = profile_write_pprof(&x->profile, x->src.opt->pprof_path);
 		if (err)
-			fprintf(stderr, "gomapleak: cannot write %s: %s\n", x->opt->pprof_path,
+			fprintf(stderr, "gomapleak: cannot write %s: %s\n", x->src.opt->pprof_path,
 				strerror(-err));
 	}
-	if (x->opt->folded_path) {
-		err = profile_write_folded_file(&x->profile, x->opt->folded_path);
+	if (x->src.opt->folded_path) {
+		err = profile_write_folded_file(&x->profile, x->src.opt->folded_path);
 		if (err)
-			fprintf(stderr, "gomapleak: cannot write %s: %s\n", x->opt->folded_path,
+			fprintf(stderr, "gomapleak: cannot write %s: %s\n", x->src.opt->folded_path,
 				strerror(-err));
 	}
 }
@@ -213,7 +208,7 @@ void exporters_stop(struct exporters *x)
 {
 	if (x->serving)
 		metrics_server_stop(&x->server);
-	if (x->opt && x->opt->prometheus)
+	if (x->src.opt && x->src.opt->prometheus)
 		metrics_free(&x->metrics);
 	if (x->profiling)
 		profile_free(&x->profile);

@@ -25,15 +25,20 @@
 /* Callers of map functions named by the op counters: their sites, cached by address. */
 #define EXPORTERS_OP_SITE_CACHE 1024
 
-struct exporters {
+/* What the exporters read: main's, for as long as they run. */
+struct exporters_sources {
 	const struct cli_options *opt;
 	const struct gobinary *bin;
 	const struct target *target;
 	const struct tracer *tracer;
-	struct registry *reg;
+	struct registry *reg; /* sites of op counters' callers are added to it */
 	const struct census *census;
 	const struct alert_printer *alerts;
 	uint64_t load_bias;
+};
+
+struct exporters {
+	struct exporters_sources src;
 	bool serving, profiling;
 	struct metrics metrics;
 	struct metrics_server server;
@@ -42,17 +47,6 @@ struct exporters {
 		uint64_t pc;
 		int site;
 	} op_sites[EXPORTERS_OP_SITE_CACHE];
-};
-
-struct exporters_sources {
-	const struct cli_options *opt;
-	const struct gobinary *bin;
-	const struct target *target;
-	const struct tracer *tracer;
-	struct registry *reg;
-	const struct census *census;
-	const struct alert_printer *alerts;
-	uint64_t load_bias;
 };
 
 /* Starts what the options ask for; on failure why says why. */
