@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: GPL-2.0
 """Throughput of a map-heavy Go program untraced, under gomapleak watch, under
-watch --exact, and under bpftrace probing the same runtime functions at their
-entry, side by side in one run. Usage: bench.py GOMAPLEAK BENCH_BINARY [SECONDS] [REPEATS]
+watch with every exporter on and /metrics scraped 10 times a second, under watch
+--exact, and under bpftrace probing the same runtime functions at their entry,
+side by side in one run. Usage: bench.py GOMAPLEAK BENCH_BINARY [SECONDS] [REPEATS]
 
 Each configuration runs REPEATS times, interleaved, so drift on a shared
 machine touches all of them; the median is reported.
@@ -12,7 +13,10 @@ import os
 import statistics
 import subprocess
 import sys
+import tempfile
+import threading
 import time
+import urllib.request
 
 GOMAPLEAK, BINARY = sys.argv[1], sys.argv[2]
 SECONDS = float(sys.argv[3]) if len(sys.argv) > 3 else 3
@@ -36,23 +40,63 @@ def wait_line(stream, pred, what):
     raise RuntimeError("no %s" % what)
 
 
-def start_tracer(kind, pid, program):
-    """Starts the tracer for pid; returns it once its probes are attached (or None)."""
+# Scrapes a second: Prometheus scrapes every 15 s or so; this is 150 times that.
+SCRAPE_RATE = 10
+
+
+class Scraper:
+    """Fetches a /metrics URL SCRAPE_RATE times a second on a thread, until the end or until
+    gomapleak exits (it does when the benchmark does)."""
+
+    def __init__(self, url):
+        self.url, self.count, self.stop = url, 0, threading.Event()
+        self.thread = threading.Thread(target=self.run, daemon=True)
+        self.thread.start()
+
+    def run(self):
+        while not self.stop.wait(1 / SCRAPE_RATE):
+            try:
+                with urllib.request.urlopen(self.url, timeout=10) as r:
+                    r.read()
+            except OSError:
+                return
+            self.count += 1
+
+    def end(self):
+        self.stop.set()
+        self.thread.join(30)
+        return self.count
+
+
+def exporter_args(tmp):
+    return ["--prometheus", "0", "--pprof", os.path.join(tmp, "growth.pb.gz"), "--folded",
+            os.path.join(tmp, "growth.folded")]
+
+
+def start_tracer(kind, pid, program, tmp):
+    """Starts the tracer for pid; returns (process, scraper) once its probes are attached."""
     if kind == "untraced":
-        return None
+        return None, None
     if kind == "bpftrace":
         argv, ready, stream = ["bpftrace", "-p", str(pid), "-e", program], "Attaching", "stdout"
     else:
         argv = [GOMAPLEAK, "watch", "-p", str(pid)] + (["--exact"] if kind == "exact" else [])
+        if kind == "exporters":
+            argv += exporter_args(tmp)
         ready, stream = "gomapleak: attached", "stderr"
     p = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     wait_line(getattr(p, stream), lambda l: ready in l, "attach line from " + argv[0])
     if kind == "bpftrace":
         time.sleep(1)  # bpftrace prints before its last probe is live
-    return p
+    if kind != "exporters":
+        return p, None
+    url = wait_line(p.stderr, lambda l: "metrics at" in l, "metrics URL").split()[-1]
+    return p, Scraper(url)
 
 
-def stop_tracer(p):
+def stop_tracer(p, scraper):
+    if scraper:
+        scraper.end()
     if p is None:
         return
     p.send_signal(2)
@@ -63,21 +107,23 @@ def stop_tracer(p):
         p.communicate()
 
 
-def run_once(kind, program):
+def run_once(kind, program, tmp, scrapes):
     """One run of the workload under one configuration: operations a second."""
     bench = subprocess.Popen([BINARY, "-mode", "mix", "-wait", "-d", "%gs" % SECONDS],
                              stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
-    tracer = None
+    tracer = scraper = None
     try:
         wait_line(bench.stdout, lambda l: l.startswith("ready"), "ready from the benchmark")
-        tracer = start_tracer(kind, bench.pid, program)
+        tracer, scraper = start_tracer(kind, bench.pid, program, tmp)
         bench.stdin.write("go\n")
         bench.stdin.flush()
         line = wait_line(bench.stdout, lambda l: l.startswith("ops "), "result")
         bench.wait(30)
+        if scraper:
+            scrapes.append(scraper.end())
         return float(line.split()[3])
     finally:
-        stop_tracer(tracer)
+        stop_tracer(tracer, scraper)
         if bench.poll() is None:
             bench.kill()
             bench.wait()
@@ -85,12 +131,14 @@ def run_once(kind, program):
 
 def main():
     program, nfuncs = bpftrace_program()
-    kinds = ["untraced", "watch", "exact", "bpftrace"]
+    kinds = ["untraced", "watch", "exporters", "exact", "bpftrace"]
     runs = {k: [] for k in kinds}
-    for r in range(REPEATS):
-        for k in kinds:
-            runs[k].append(run_once(k, program))
-            print("run %d %-9s %12.0f ops/s" % (r + 1, k, runs[k][-1]), flush=True)
+    scrapes = []
+    with tempfile.TemporaryDirectory(prefix="gomapleak-bench-") as tmp:
+        for r in range(REPEATS):
+            for k in kinds:
+                runs[k].append(run_once(k, program, tmp, scrapes))
+                print("run %d %-9s %12.0f ops/s" % (r + 1, k, runs[k][-1]), flush=True)
     base = statistics.median(runs["untraced"])
     print("\nworkload: %s -mode mix, %gs a run, median of %d; %d runtime functions probed"
           % (os.path.relpath(BINARY, os.environ.get("GOMAPLEAK_CACHE", "/")), SECONDS, REPEATS,
@@ -101,6 +149,8 @@ def main():
         cost[k] = base / med - 1  # extra time a unit of work takes, relative to untraced
         print("%-9s %12.0f ops/s  throughput %6.2f%% of untraced  cost %+8.1f%%"
               % (k, med, 100 * med / base, 100 * cost[k]))
+    print("exporters: watch %s, /metrics scraped %d times a second: %d scrapes a run (median)"
+          % (" ".join(exporter_args("DIR")), SCRAPE_RATE, statistics.median(scrapes)))
     if cost["exact"] > 0:
         print("bpftrace entry probes cost %.1fx what watch --exact costs"
               % (cost["bpftrace"] / cost["exact"]))
