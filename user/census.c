@@ -490,10 +490,8 @@ static void evaluate(struct census *c, struct tracked_map *m)
 	if (value != m->value)
 		m->changed = true;
 	m->value = value;
-	if (series_add(&m->series, c->cfg, value)) {
-		c->windows++;
+	if (series_add(&m->series, c->cfg, value))
 		close_window(c, m, nested);
-	}
 }
 
 static bool alerting(const struct tracked_map *m)

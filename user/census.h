@@ -48,7 +48,6 @@ struct census {
 	uint64_t *inner;
 	size_t ninner, inner_cap;
 	uint64_t rounds;
-	uint64_t windows; /* windows closed */
 };
 
 void census_init(struct census *c, pid_t pid, const struct golayout *layout,

@@ -242,11 +242,12 @@ static int add_growth(struct registry *r, const struct gml_event *e, const struc
 	const struct creation *c;
 	int site;
 
-	if (e->grow_kind == GML_GROW_SWISS_TO_SMALL) {
-		/* Its first group: 8 slots at most, like a classic map that never grows. */
-		r->small_maps++;
+	/*
+	 * Its first group: 8 slots at most, like a classic map that never grows.
+	 * watch counts these in BPF (GML_CFG_COUNT_SMALL_MAPS) into small_maps.
+	 */
+	if (e->grow_kind == GML_GROW_SWISS_TO_SMALL)
 		return REGISTRY_NO_SITE;
-	}
 	if (m && e->type && m->type != e->type)
 		map_reset(m, e->type); /* another map now lives at this address */
 	if (!m) {

@@ -106,7 +106,7 @@ struct registry {
 	uint64_t load_bias;
 	uint64_t maps_seen;    /* maps ever tracked */
 	uint64_t maps_dropped; /* not tracked: the registry was full */
-	uint64_t small_maps;   /* Swiss maps given their first group (growToSmall) */
+	uint64_t small_maps;   /* Swiss maps given their first group: set from the BPF counter */
 };
 
 int registry_init(struct registry *r, const struct detector_config *cfg, const struct pclntab *pt,
