@@ -64,11 +64,20 @@ int exporters_start(struct exporters *x, const struct exporters_sources *src, ch
 	if (err)
 		return err;
 	x->serving = true;
-	fprintf(stderr, "gomapleak: metrics at http://%s%s%s:%u/metrics\n",
-		strchr(opt->prometheus_host, ':') ? "[" : "", opt->prometheus_host,
-		strchr(opt->prometheus_host, ':') ? "]" : "", x->server.port);
-	exporters_tick(x, 0);
 	return 0;
+}
+
+void exporters_announce(struct exporters *x)
+{
+	const char *host = x->src.opt ? x->src.opt->prometheus_host : "";
+	bool v6 = strchr(host, ':') != NULL;
+
+	if (!x->serving)
+		return;
+	/* The first text: process metrics at once, map metrics from the first interval. */
+	exporters_tick(x, 0);
+	fprintf(stderr, "gomapleak: metrics at http://%s%s%s:%u/metrics\n", v6 ? "[" : "", host,
+		v6 ? "]" : "", x->server.port);
 }
 
 void exporters_on_event(struct exporters *x, const struct gml_event *e,

@@ -52,6 +52,8 @@ struct exporters {
 /* Starts what the options ask for; on failure why says why. */
 int exporters_start(struct exporters *x, const struct exporters_sources *src, char *why,
 		    size_t why_len);
+/* Once attached: the first /metrics text, and the URL on stderr. */
+void exporters_announce(struct exporters *x);
 /* One event; site is what the registry made of it. */
 void exporters_on_event(struct exporters *x, const struct gml_event *e,
 			const struct gml_stack *stack, int site);

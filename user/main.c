@@ -566,6 +566,9 @@ static int run_watch(struct gml_context *ctx, const sigset_t *stop_signals)
 		code = watch_open_target(ctx);
 	if (!code && ctx->opt.command != GML_CMD_TRACE)
 		code = watch_setup_detector(ctx);
+	/* A file or port that cannot be used fails before anything is attached. */
+	if (!code && ctx->opt.command != GML_CMD_TRACE)
+		code = watch_start_exporters(ctx);
 	if (!code)
 		code = watch_attach(ctx);
 	if (code)
@@ -585,12 +588,7 @@ static int run_watch(struct gml_context *ctx, const sigset_t *stop_signals)
 			   ctx->load_bias);
 	clock_gettime(CLOCK_MONOTONIC, &ctx->started);
 	watch_announce(ctx);
-	/* Events wait in the ring buffer until the loop: none is missed by starting here. */
-	if (ctx->opt.command != GML_CMD_TRACE) {
-		code = watch_start_exporters(ctx);
-		if (code)
-			return fail(ctx, code);
-	}
+	exporters_announce(&ctx->exporters);
 	watch_loop(ctx);
 	exporters_write_profiles(&ctx->exporters);
 	watch_summary(ctx);
