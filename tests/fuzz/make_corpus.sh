@@ -7,7 +7,7 @@ set -euo pipefail
 out=$1
 targets=${GOMAPLEAK_TARGETS:-/var/cache/gomapleak/targets}
 rm -rf "$out"
-mkdir -p "$out"/{goelf,buildinfo,pclntab,probe_choose,map_header}
+mkdir -p "$out"/{goelf,buildinfo,pclntab,probe_choose,map_header,label_value}
 
 for bin in "$targets"/go1.19/default/growonce "$targets"/go1.21/stripped-pie/growonce \
 	"$targets"/go1.24-noswiss/default/growonce "$targets"/go1.26/stripped-pie/growonce \
@@ -35,4 +35,7 @@ done
 printf '\x20\x03\0\0\0\0\0\0\0\x07\0\0\x2a\0\0\0\0\0\x10\0\xc0\0\0\0%48s' '' >"$out/map_header/classic"
 head -c 56 /dev/zero >"$out/map_header/zeros"
 printf '\xb8\x0b\0\0\0\0\0\0\x11\x22\x33\x44\0\0\0\0\0\0\x20\0\xc0\0\0\0\x04\0\0\0\0\0\0\0\x02\x3e%22s' '' >"$out/map_header/swiss"
+# Label values: a generic instantiation's name with a struct tag, and bytes no UTF-8 allows.
+printf 'main.fill[go.shape.struct { ID int "json:\\"id\\\\\\\"" }] main.go:198' >"$out/label_value/tagged"
+printf 'caf\xc3\xa9 \xff\xfe \xe2\x82 \xed\xa0\x80\nend' >"$out/label_value/bytes"
 date >"$2"
