@@ -95,8 +95,9 @@ static int op_site(struct exporters *x, uint64_t pc)
 {
 	uint32_t slot = (uint32_t)((pc * 0x9e3779b97f4a7c15ull) >> 54) % EXPORTERS_OP_SITE_CACHE;
 
-	if (x->op_sites[slot].pc != pc) {
-		x->op_sites[slot].pc = pc;
+	/* Keys are pc + 1: an empty slot (0) never matches, not even a caller of 0. */
+	if (x->op_sites[slot].pc != pc + 1) {
+		x->op_sites[slot].pc = pc + 1;
 		x->op_sites[slot].site = registry_site_for_pc(x->src.reg, pc);
 	}
 	return x->op_sites[slot].site;

@@ -44,7 +44,7 @@ struct exporters {
 	struct metrics_server server;
 	struct profile profile;
 	struct {
-		uint64_t pc;
+		uint64_t pc; /* the caller's address + 1; 0 empty */
 		int site;
 	} op_sites[EXPORTERS_OP_SITE_CACHE];
 };

@@ -333,6 +333,36 @@ class Exporters(gml.TargetTestCase):
         self.assertGreater(summary[0]["events"], 5000)
         self.assertEqual(summary[0]["events_lost"], 0)
 
+    def test_exact_counts_operations_by_site_and_never_backwards(self):
+        w, url = self.run_gomapleak("--exact", "--prometheus", "0", "-i", "0.25", "--", self.path,
+                                    "-modes", "churn")
+        site = "main.runChurn.func1 main.go:%d"
+        counts = []
+        for _ in range(2):
+            time.sleep(1.5)
+            samples, _, _ = parse_exposition(scrape(url)[2])
+            counts.append({
+                "inserts": sum(series(samples, "gomapleak_map_inserts_total",
+                                      site=site % line("churn-insert"))),
+                "deletes": sum(series(samples, "gomapleak_map_deletes_total",
+                                      site=site % line("churn-delete"))),
+                "overflow": sum(series(samples, "gomapleak_overflow_buckets_total",
+                                       site=site % line("churn-insert"))),
+                "lost": series(samples, "gomapleak_map_operations_lost_total")})
+        first, second = counts
+        self.assertGreater(first["inserts"], 1000, first)
+        self.assertGreater(first["deletes"], 1000, first)
+        for k in ("inserts", "deletes", "overflow"):
+            self.assertGreaterEqual(second[k], first[k], k)
+        self.assertGreater(second["inserts"], first["inserts"])
+        if gml.variant(VARIANT)["impl"] == "classic":
+            self.assertGreater(second["overflow"], 0, second)
+        else:
+            self.assertEqual(second["overflow"], 0)  # Swiss tables have no overflow buckets
+        self.assertEqual(second["lost"], [0])
+        w.signal(signal.SIGINT)
+        self.assertEqual(w.wait(), 0)
+
     def test_bad_exporter_options(self):
         for args, message in (
                 (["--prometheus", "localhost:80"], "invalid --prometheus"),

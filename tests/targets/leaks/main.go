@@ -123,7 +123,7 @@ func runChurn(ready *sync.WaitGroup, rate int) {
 	every(10*time.Millisecond, func(n int) {
 		for i := 0; i < rate/100; i++ {
 			live[next] = next // gomapleak:churn-insert
-			delete(live, next-size)
+			delete(live, next-size) // gomapleak:churn-delete
 			next++
 		}
 	})
