@@ -2,7 +2,9 @@
 # SPDX-License-Identifier: GPL-2.0
 """The docs: meson install puts the man page in man8, groff renders it without
 a warning, it documents every option the commands' -h lists; the alerting
-rules in docs/metrics.md pass promtool.
+rules in docs/metrics.md pass promtool; the DaemonSet in docs/kubernetes.md
+parses, asks for hostPID and exactly BPF, PERFMON and SYS_PTRACE, and uses
+only options gomapleak has.
 Usage: test_docs.py BUILD_DIR
 """
 import os
@@ -58,6 +60,36 @@ class MetricsDoc(unittest.TestCase):
                                text=True, timeout=60)
         self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
         self.assertIn("SUCCESS: 2 rules found", r.stdout)
+
+
+class KubernetesDoc(unittest.TestCase):
+    def test_the_daemonset_asks_for_what_the_doc_says_and_no_more(self):
+        import yaml
+
+        with open(os.path.join(SOURCE, "docs/kubernetes.md")) as f:
+            blocks = re.findall(r"```yaml\n(.*?)```", f.read(), re.S)
+        self.assertEqual(len(blocks), 1)
+        ds = yaml.safe_load(blocks[0])
+        self.assertEqual((ds["apiVersion"], ds["kind"]), ("apps/v1", "DaemonSet"))
+        pod = ds["spec"]["template"]["spec"]
+        self.assertIs(pod["hostPID"], True)
+        self.assertEqual(ds["spec"]["selector"]["matchLabels"],
+                         ds["spec"]["template"]["metadata"]["labels"])
+        container = pod["containers"][0]
+        sc = container["securityContext"]
+        self.assertEqual(sc["capabilities"], {"drop": ["ALL"],
+                                              "add": ["BPF", "PERFMON", "SYS_PTRACE"]})
+        self.assertNotIn("privileged", sc)
+        self.assertIs(sc["allowPrivilegeEscalation"], False)
+        script = container["args"][0]
+        self.assertIn("--prometheus 0.0.0.0:9464", script)
+        port = container["ports"][0]["containerPort"]
+        self.assertEqual(str(port), ds["spec"]["template"]["metadata"]["annotations"][
+            "prometheus.io/port"])
+        r = subprocess.run([os.environ["GOMAPLEAK"], "watch", "-h"], capture_output=True,
+                           text=True)
+        for option in re.findall(r"(--[a-z-]+)", script):
+            self.assertIn(option, r.stdout)
 
 
 if __name__ == "__main__":
