@@ -370,6 +370,7 @@ void alert_print_summary(struct alert_printer *p, FILE *out, const struct watch_
 		fprintf(out, "gomapleak:   %-8s %-6s %s map=0x%" PRIx64,
 			detector_state_name(m->rules[k].state), alert_kind_name(k), type, m->addr);
 		print_kind_fields(p, m, k);
+		print_site(p, "created", m->create_site);
 		print_site(p, "filled", fill_site_of(m, k));
 		fputc('\n', out);
 	}

@@ -198,6 +198,12 @@ class Alerts(gml.TargetTestCase):
         self.assertEqual(len(summary), 1, err)
         self.assertIn("(duration reached)", summary[0])
         self.assertRegex(summary[0], r"; [1-9]\d* LEAK alerts$")
+        # Every map still alerting is listed after it, with where it was made and filled.
+        listed = re.compile(r"^gomapleak:   LEAK +nested map\[int\]map\[int\]int map=0x[0-9a-f]+ "
+                            r".* created=main.runFanout main.go:%d "
+                            r"filled=main.runFanout.func1 main.go:%d$"
+                            % (line("make-fanout"), line("fill-fanout")))
+        self.assertTrue(any(listed.match(l) for l in err), err)
         self.assertFalse(any("\033[" in l for l in out))  # no colour into a pipe
 
     def test_creation_probes_are_detached_when_maps_are_made_fast(self):
