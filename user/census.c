@@ -83,11 +83,25 @@ static int scratch_reserve(struct census *c, size_t n)
 	return 0;
 }
 
-int census_map_type(const struct census *c, const struct tracked_map *m, struct go_map_type *mt)
+/*
+ * Every round asks each tracked map's type two or three times (sample,
+ * evaluate, keys), and a program has few map types: a small direct-mapped
+ * cache keeps the descriptor reads out of the per-map loop.
+ */
+int census_map_type(struct census *c, const struct tracked_map *m, struct go_map_type *mt)
 {
+	struct census_type *slot;
+
 	if (!m->type)
 		return -ENOENT;
-	return gotypes_map(c->types, c->layout->impl, m->type - c->load_bias, mt);
+	slot = &c->type_cache[(m->type >> 3) % CENSUS_TYPE_CACHE];
+	if (slot->type != m->type) {
+		slot->type = m->type;
+		slot->err =
+			gotypes_map(c->types, c->layout->impl, m->type - c->load_bias, &slot->mt);
+	}
+	*mt = slot->mt;
+	return slot->err;
 }
 
 bool census_type_is_nested(const struct census *c, uint64_t type)

@@ -26,6 +26,15 @@
 /* Inner maps one outer map may have before the walk gives up (addresses kept: 8 bytes each). */
 #define CENSUS_NESTED_MAX (16u << 20)
 
+/* Map types looked up from the binary, cached by descriptor address. */
+#define CENSUS_TYPE_CACHE 256
+
+struct census_type {
+	uint64_t type; /* descriptor address in the target; 0 empty */
+	int err;
+	struct go_map_type mt;
+};
+
 typedef void (*census_alert_fn)(void *ctx, const struct tracked_map *m, enum alert_kind kind,
 				enum detector_state before);
 
@@ -48,6 +57,7 @@ struct census {
 	uint64_t *inner;
 	size_t ninner, inner_cap;
 	uint64_t rounds;
+	struct census_type type_cache[CENSUS_TYPE_CACHE];
 };
 
 void census_init(struct census *c, pid_t pid, const struct golayout *layout,
@@ -60,6 +70,6 @@ bool census_type_is_nested(const struct census *c, uint64_t type);
 /* Bytes of storage one growth event allocated (estimated from its type and size). */
 uint64_t census_growth_bytes(const struct census *c, const struct gml_event *e);
 /* The map type of m, from the binary. */
-int census_map_type(const struct census *c, const struct tracked_map *m, struct go_map_type *mt);
+int census_map_type(struct census *c, const struct tracked_map *m, struct go_map_type *mt);
 
 #endif /* GOMAPLEAK_CENSUS_H */
