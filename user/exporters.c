@@ -7,7 +7,8 @@
 #include <string.h>
 #include <time.h>
 
-static void register_growth_probes(struct exporters *x)
+/* The profile's leaf frames: each probed function, by its index in the plan. */
+static void register_probed_functions(struct exporters *x)
 {
 	const struct probe_plan *plan = &x->src.bin->plan;
 	int i;
@@ -30,7 +31,7 @@ static int start_profile(struct exporters *x, char *why, size_t why_len)
 		return err;
 	}
 	x->profiling = true;
-	register_growth_probes(x);
+	register_probed_functions(x);
 	if (x->src.opt->pprof_path)
 		err = profile_write_pprof(&x->profile, x->src.opt->pprof_path);
 	if (!err && x->src.opt->folded_path) {
@@ -69,11 +70,13 @@ int exporters_start(struct exporters *x, const struct exporters_sources *src, ch
 
 void exporters_announce(struct exporters *x)
 {
-	const char *host = x->src.opt ? x->src.opt->prometheus_host : "";
-	bool v6 = strchr(host, ':') != NULL;
+	const char *host;
+	bool v6;
 
 	if (!x->serving)
 		return;
+	host = x->src.opt->prometheus_host;
+	v6 = strchr(host, ':') != NULL;
 	/* The first text: process metrics at once, map metrics from the first interval. */
 	exporters_tick(x, 0);
 	fprintf(stderr, "gomapleak: metrics at http://%s%s%s:%u/metrics\n", v6 ? "[" : "", host,
