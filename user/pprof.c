@@ -7,7 +7,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <unistd.h>
 #include <zlib.h>
 
 #include "profile.h"
@@ -337,8 +336,9 @@ static int encode(struct pprof_writer *w)
 	return w->out.failed || w->msg.failed || w->inner.failed ? -ENOMEM : 0;
 }
 
-static int write_gzip(const char *path, const struct pbuf *b)
+static int write_gzip(const char *path, void *ctx)
 {
+	const struct pbuf *b = ctx;
 	gzFile gz = gzopen(path, "wb");
 	int err = 0;
 
@@ -354,18 +354,10 @@ static int write_gzip(const char *path, const struct pbuf *b)
 int profile_write_pprof(const struct profile *p, const char *path)
 {
 	struct pprof_writer w = { .p = p };
-	char tmp[4096];
-	int err;
+	int err = encode(&w);
 
-	if (snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= (int)sizeof(tmp))
-		return -ENAMETOOLONG;
-	err = encode(&w);
 	if (!err)
-		err = write_gzip(tmp, &w.out);
-	if (!err && rename(tmp, path))
-		err = -errno;
-	if (err)
-		unlink(tmp);
+		err = profile_replace_file(path, write_gzip, &w.out);
 	free(w.out.data);
 	free(w.msg.data);
 	free(w.inner.data);

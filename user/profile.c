@@ -165,23 +165,35 @@ int profile_write_folded(const struct profile *p, FILE *out)
 	return ferror(out) ? -EIO : 0;
 }
 
-int profile_write_folded_file(const struct profile *p, const char *path)
+int profile_replace_file(const char *path, int (*write)(const char *tmp, void *ctx), void *ctx)
 {
 	char tmp[4096];
-	FILE *f;
 	int err;
 
 	if (snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= (int)sizeof(tmp))
 		return -ENAMETOOLONG;
-	f = fopen(tmp, "w");
-	if (!f)
-		return -errno;
-	err = profile_write_folded(p, f);
-	if (fclose(f) && !err)
-		err = -errno;
+	err = write(tmp, ctx);
 	if (!err && rename(tmp, path))
 		err = -errno;
 	if (err)
 		unlink(tmp);
 	return err;
+}
+
+static int write_folded(const char *path, void *ctx)
+{
+	FILE *f = fopen(path, "w");
+	int err;
+
+	if (!f)
+		return -errno;
+	err = profile_write_folded(ctx, f);
+	if (fclose(f) && !err)
+		err = -errno;
+	return err;
+}
+
+int profile_write_folded_file(const struct profile *p, const char *path)
+{
+	return profile_replace_file(path, write_folded, (void *)p);
 }

@@ -73,5 +73,10 @@ int profile_write_folded(const struct profile *p, FILE *out);
 /* gzip'd profile.proto to path (written aside, then renamed into place). */
 int profile_write_pprof(const struct profile *p, const char *path);
 int profile_write_folded_file(const struct profile *p, const char *path);
+/*
+ * Replaces path with what write puts in path.tmp, renamed into place only
+ * when complete: a reader never sees half a profile.
+ */
+int profile_replace_file(const char *path, int (*write)(const char *tmp, void *ctx), void *ctx);
 
 #endif /* GOMAPLEAK_PROFILE_H */
