@@ -70,6 +70,7 @@ int exporters_start(struct exporters *x, const struct exporters_sources *src, ch
 
 void exporters_announce(struct exporters *x)
 {
+	struct tracer_counters c = { 0 };
 	const char *host;
 	bool v6;
 
@@ -78,7 +79,8 @@ void exporters_announce(struct exporters *x)
 	host = x->src.opt->prometheus_host;
 	v6 = strchr(host, ':') != NULL;
 	/* The first text: process metrics at once, map metrics from the first interval. */
-	exporters_tick(x, 0);
+	tracer_read_counters(x->src.tracer, &c);
+	exporters_tick(x, 0, &c);
 	fprintf(stderr, "gomapleak: metrics at http://%s%s%s:%u/metrics\n", v6 ? "[" : "", host,
 		v6 ? "]" : "", x->server.port);
 }
@@ -148,17 +150,15 @@ static void fill_probes(struct exporters *x, const struct tracer_counters *c,
 	}
 }
 
-static void fill_process(struct exporters *x, uint64_t events, struct metrics_process *p)
+static void fill_process(struct exporters *x, uint64_t events, const struct tracer_counters *c,
+			 struct metrics_process *p)
 {
-	struct tracer_counters c = { 0 };
-
-	tracer_read_counters(x->src.tracer, &c);
 	p->pid = (uint32_t)x->src.target->pid;
 	p->go_version = x->src.bin->buildinfo.version;
 	p->map_impl = go_map_impl_name(x->src.bin->layout.impl);
 	p->events = events;
-	p->events_lost = c.lost;
-	p->ops_lost = c.ops_lost;
+	p->events_lost = c->lost;
+	p->ops_lost = c->ops_lost;
 	p->small_maps = x->src.reg->small_maps;
 	p->maps_dropped = x->src.reg->maps_dropped;
 	p->alerts = x->src.alerts->raised;
@@ -166,10 +166,10 @@ static void fill_process(struct exporters *x, uint64_t events, struct metrics_pr
 	p->tracer_cpu_seconds = own_cpu_seconds();
 	if (target_cpu_seconds(x->src.target, &p->target_cpu_seconds))
 		p->target_cpu_seconds = 0;
-	fill_probes(x, &c, p);
+	fill_probes(x, c, p);
 }
 
-void exporters_tick(struct exporters *x, uint64_t events)
+void exporters_tick(struct exporters *x, uint64_t events, const struct tracer_counters *c)
 {
 	struct metrics_process p = { 0 };
 	char *text = NULL;
@@ -184,7 +184,7 @@ void exporters_tick(struct exporters *x, uint64_t events)
 		tracer_for_each_op(x->src.tracer, add_op, x);
 		metrics_ops_end(&x->metrics);
 	}
-	fill_process(x, events, &p);
+	fill_process(x, events, c, &p);
 	out = open_memstream(&text, &len);
 	if (!out)
 		return;

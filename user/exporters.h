@@ -57,8 +57,8 @@ void exporters_announce(struct exporters *x);
 /* One event; site is what the registry made of it. */
 void exporters_on_event(struct exporters *x, const struct gml_event *e,
 			const struct gml_stack *stack, int site);
-/* Every interval, after the census: a fresh /metrics text. */
-void exporters_tick(struct exporters *x, uint64_t events);
+/* Every interval, after the census: a fresh /metrics text from the tick's counters. */
+void exporters_tick(struct exporters *x, uint64_t events, const struct tracer_counters *c);
 /* --pprof and --folded files, at exit and on SIGUSR1. */
 void exporters_write_profiles(struct exporters *x);
 void exporters_stop(struct exporters *x);

@@ -322,29 +322,31 @@ static const char *wakeup_stop_reason(struct gml_context *ctx, int fd)
 }
 
 /* Swiss maps given their first group: the growToSmall probe's hits. */
-static void count_small_maps(struct gml_context *ctx)
+static void count_small_maps(struct gml_context *ctx, const struct tracer_counters *c)
 {
-	struct tracer_counters c;
 	uint64_t small = 0;
 	int i;
 
-	if (tracer_read_counters(&ctx->tracer, &c))
-		return;
 	for (i = 0; i < ctx->bin.plan.nsites; i++)
 		if (ctx->bin.plan.sites[i].spec->handler == PROBE_SWISS_GROW_TO_SMALL)
-			small += c.hits[i];
+			small += c->hits[i];
 	ctx->registry.small_maps = small;
 }
 
 /* One interval: sample the maps, report what changed. */
 static void watch_tick(struct gml_context *ctx)
 {
+	struct tracer_counters c;
 	uint64_t expirations;
 	int err;
 
 	if (read(ctx->interval_fd, &expirations, sizeof(expirations)) != sizeof(expirations))
 		return;
-	count_small_maps(ctx);
+	/* Read once a tick: the registry's small maps and the metrics both use them. */
+	if (tracer_read_counters(&ctx->tracer, &c))
+		memset(&c, 0, sizeof(c));
+	else
+		count_small_maps(ctx, &c);
 	err = census_round(&ctx->census);
 	if (err == -ESRCH) {
 		ctx->stop_reason = "target exited";
@@ -356,7 +358,7 @@ static void watch_tick(struct gml_context *ctx)
 		alert_print_samples(&ctx->alerts);
 	else if (ctx->opt.top)
 		alert_print_top(&ctx->alerts, 20, isatty(STDOUT_FILENO));
-	exporters_tick(&ctx->exporters, ctx->events);
+	exporters_tick(&ctx->exporters, ctx->events, &c);
 }
 
 static void watch_loop(struct gml_context *ctx)
@@ -412,7 +414,7 @@ static void watch_summary(struct gml_context *ctx)
 	} else {
 		struct watch_totals t;
 
-		count_small_maps(ctx);
+		count_small_maps(ctx, &c);
 		t = (struct watch_totals){ .seconds = seconds_since(&ctx->started),
 					   .stop_reason = ctx->stop_reason,
 					   .events = ctx->events,
