@@ -13,7 +13,7 @@ DEB_PACKAGES=(
 )
 
 # Go release series the tests build targets with, and the Debian suite that
-# packages each one (../shared/GO-RUNTIME.md, section A).
+# packages each one (golang-1.N-go).
 GO_SERIES=(1.19 1.21 1.22 1.23 1.24 1.25 1.26 1.27)
 declare -A GO_SUITE=(
 	[1.19]=bookworm [1.21]=bookworm-backports [1.22]=bookworm-backports

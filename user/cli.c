@@ -9,7 +9,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define GOMAPLEAK_VERSION "0.1.0"
+#include "detector.h"
+#include "gml_version.h"
+
+/* A number macro as a string, for help texts that quote the defaults. */
+#define QUOTE_(x) #x
+#define QUOTE(x)  QUOTE_(x)
 
 static const char top_usage[] =
 	"Usage: gomapleak COMMAND [OPTIONS]\n"
@@ -51,12 +56,18 @@ enum {
 /* The options watch and run share: sampling, detector, output. */
 static const struct argp_option detector_options[] = {
 	{ "interval", 'i', "SEC", 0, "Sample the maps every SEC seconds (default 1)", 0 },
-	{ "window", OPT_WINDOW, "SEC", 0, "Judge growth over windows of SEC seconds (default 60)",
+	{ "window", OPT_WINDOW, "SEC", 0,
+	  "Judge growth over windows of SEC seconds (default " QUOTE(
+		  DETECTOR_DEFAULT_WINDOW_SECONDS) ")",
 	  0 },
 	{ "min-growth", OPT_MIN_GROWTH, "N", 0,
-	  "Entries a window must gain to count as growing (default 1000)", 0 },
+	  "Entries a window must gain to count as growing (default " QUOTE(
+		  DETECTOR_DEFAULT_MIN_GROWTH) ")",
+	  0 },
 	{ "confirm", OPT_CONFIRM, "N", 0,
-	  "Growing windows in a row before SUSPECT becomes LEAK (default 3)", 0 },
+	  "Growing windows in a row before SUSPECT becomes LEAK (default " QUOTE(
+		  DETECTOR_DEFAULT_CONFIRM) ")",
+	  0 },
 	{ "duration", OPT_DURATION, "SEC", 0, "Stop after SEC seconds", 0 },
 	{ "json", OPT_JSON, NULL, 0, "NDJSON: alert, sample and summary objects (docs/json.md)",
 	  0 },
@@ -401,9 +412,9 @@ int cli_parse(int argc, char **argv, struct cli_options *out)
 
 	memset(out, 0, sizeof(*out));
 	out->interval = 1;
-	out->window = 60;
-	out->min_growth = 1000;
-	out->confirm = 3;
+	out->window = DETECTOR_DEFAULT_WINDOW_SECONDS;
+	out->min_growth = DETECTOR_DEFAULT_MIN_GROWTH;
+	out->confirm = DETECTOR_DEFAULT_CONFIRM;
 	argp_err_exit_status = GML_EXIT_USAGE;
 	if (argc < 2) {
 		fputs(top_usage, stderr);

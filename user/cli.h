@@ -7,16 +7,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-/* Exit codes, documented in gomapleak -h and the README. */
-enum gml_exit {
-	GML_EXIT_OK = 0,
-	GML_EXIT_LEAK = 1, /* --fail-on-leak and a leak was found */
-	GML_EXIT_USAGE = 2,
-	GML_EXIT_NO_TARGET = 3,	  /* no such process, or it could not be read */
-	GML_EXIT_UNSUPPORTED = 4, /* not a Go binary, or a Go version not supported */
-	GML_EXIT_PERMISSION = 5,  /* missing privileges */
-	GML_EXIT_ATTACH = 6,	  /* BPF load or uprobe attach failed */
-};
+#include "exit_status.h"
 
 enum gml_command {
 	GML_CMD_WATCH,

@@ -6,11 +6,14 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/prctl.h>
 #include <sys/ptrace.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+
+#include "error.h"
 
 /* In the child: stop at exec for the parent; report exec's errno through the pipe. */
 static void child_exec(char *const argv[], int report_fd)
@@ -31,7 +34,7 @@ static void child_exec(char *const argv[], int report_fd)
 	_exit(127);
 }
 
-int launch_stopped(char *const argv[], pid_t *pid)
+static int start_stopped(char *const argv[], pid_t *pid)
 {
 	int fds[2], status, err = 0;
 	ssize_t got;
@@ -64,9 +67,20 @@ int launch_stopped(char *const argv[], pid_t *pid)
 	return 0;
 }
 
-int launch_resume(pid_t pid)
+int launch_stopped(char *const argv[], pid_t *pid, char *why, size_t len)
 {
-	return ptrace(PTRACE_DETACH, pid, NULL, NULL) ? -errno : 0;
+	int err = start_stopped(argv, pid);
+
+	if (err)
+		return error_set(why, len, err, "cannot run %s: %s", argv[0], strerror(-err));
+	return 0;
+}
+
+int launch_resume(pid_t pid, const char *name, char *why, size_t len)
+{
+	if (ptrace(PTRACE_DETACH, pid, NULL, NULL))
+		return error_set(why, len, -errno, "cannot resume %s: %s", name, strerror(errno));
+	return 0;
 }
 
 void launch_end(pid_t pid, int grace_ms)

@@ -19,8 +19,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "attach_policy.h"
 #include "census.h"
 #include "cli.h"
+#include "exit_status.h"
 #include "exporters.h"
 #include "gobinary.h"
 #include "launch.h"
@@ -31,23 +33,23 @@
 #include "report_plan.h"
 #include "target.h"
 #include "tracer.h"
+#include "error.h"
 
 struct gml_context {
 	struct cli_options opt;
+	struct attach_policy policy;
 	struct target target;
 	struct gobinary bin;
 	struct tracer tracer;
-	struct event_printer printer;
+	struct report_event_printer printer;
 	struct detector_config detector;
 	struct registry registry;
 	struct census census;
-	struct alert_printer alerts;
+	struct report_alert_printer alerts;
 	struct exporters exporters;
 	uint64_t load_bias;
 	uint64_t events;
-	double creation_tokens;	 /* governor: creations allowed before detaching */
-	uint64_t creations_last; /* the last creation event's time (event clock, ns) */
-	pid_t launched;		 /* run: the program gomapleak started */
+	pid_t launched; /* run: the program gomapleak started */
 	bool launched_exited;
 	int epoll_fd;
 	int signal_fd;
@@ -55,42 +57,23 @@ struct gml_context {
 	int interval_fd;
 	struct timespec started;
 	const char *stop_reason;
-	char why[512];
+	char why[512]; /* what failed: filled by the function that failed */
 };
 
-static int fail(struct gml_context *ctx, int code)
+/* A failure at stage with err: ctx->why says what failed; prints it, returns the exit status. */
+static int fail(struct gml_context *ctx, enum gml_stage stage, int err)
 {
-	fprintf(stderr, "gomapleak: %s\n", ctx->why);
+	int code = exit_status_for(stage, err);
+
+	exit_status_print_error(stderr, ctx->opt.json, code, ctx->why);
 	return code;
 }
 
-static int exit_code_for_open(int err)
+static int open_binary(struct gml_context *ctx, const char *path)
 {
-	if (err == -ESRCH || err == -ENOENT)
-		return GML_EXIT_NO_TARGET;
-	if (err == -EACCES || err == -EPERM)
-		return GML_EXIT_PERMISSION;
-	return GML_EXIT_UNSUPPORTED;
-}
+	int err = gobinary_open(&ctx->bin, path, ctx->why, sizeof(ctx->why));
 
-/* Opens the process -p names; on failure ctx->why says why and which privileges. */
-static int open_target(struct gml_context *ctx)
-{
-	int err = target_open(&ctx->target, ctx->opt.pid);
-
-	if (err == -EACCES || err == -EPERM) {
-		snprintf(ctx->why, sizeof(ctx->why),
-			 "cannot read process %d's executable: %s (needs root, or CAP_SYS_PTRACE "
-			 "to read another user's process, CAP_BPF and CAP_PERFMON to trace it)",
-			 ctx->opt.pid, strerror(-err));
-		return GML_EXIT_PERMISSION;
-	}
-	if (err) {
-		snprintf(ctx->why, sizeof(ctx->why), "cannot open process %d: %s", ctx->opt.pid,
-			 err == -ESRCH ? "no such process" : strerror(-err));
-		return exit_code_for_open(err);
-	}
-	return GML_EXIT_OK;
+	return err ? fail(ctx, GML_STAGE_BINARY, err) : GML_EXIT_OK;
 }
 
 static int run_inspect(struct gml_context *ctx)
@@ -99,14 +82,14 @@ static int run_inspect(struct gml_context *ctx)
 	int err;
 
 	if (ctx->opt.pid) {
-		err = open_target(ctx);
+		err = target_open(&ctx->target, ctx->opt.pid, ctx->why, sizeof(ctx->why));
 		if (err)
-			return fail(ctx, err);
+			return fail(ctx, GML_STAGE_TARGET, err);
 		path = ctx->target.exe_path;
 	}
-	err = gobinary_open(&ctx->bin, path, ctx->why, sizeof(ctx->why));
+	err = open_binary(ctx, path);
 	if (err)
-		return fail(ctx, exit_code_for_open(err));
+		return err;
 	if (ctx->opt.json)
 		report_plan_json(stdout, path, &ctx->bin);
 	else
@@ -115,42 +98,23 @@ static int run_inspect(struct gml_context *ctx)
 }
 
 /*
- * Creation probes name where maps are made, but each creation costs a
- * single-stepped RET (~10 us): watch keeps them while the target makes
- * fewer than GML_CREATION_BUDGET maps a second (about 1% of a core), and
- * detaches them past it. --exact keeps them whatever the cost.
+ * Whether to use a creation event: the attach policy's budget. The first
+ * creation over it detaches the creation probes; those still queued are
+ * dropped unread, so the backlog drains fast.
  */
-#define GML_CREATION_BUDGET 1000 /* maps a second, sustained */
-#define GML_CREATION_BURST  2000 /* maps at once (a program's start-up makes many) */
-
-/*
- * A token bucket over creation events: refilled at the budget, capped at
- * the burst; when it runs dry the creation probes are detached. Returns
- * whether this creation is to be used (always with --exact).
- */
-static bool govern_creation(struct gml_context *ctx, uint64_t ts_ns)
+static bool admit_creation(struct gml_context *ctx, uint64_t ts_ns)
 {
-	double elapsed;
+	bool attached = attach_policy_attached(&ctx->policy, PROBE_GROUP_CREATE);
 
-	if (ctx->opt.exact || ctx->opt.command == GML_CMD_TRACE)
+	if (attach_policy_admit_creation(&ctx->policy, ts_ns))
 		return true;
-	if (ctx->tracer.governed_first < 0)
+	if (!attached)
 		return false;
-	if (!ctx->creations_last)
-		ctx->creation_tokens = GML_CREATION_BURST;
-	elapsed = ctx->creations_last ? (double)(ts_ns - ctx->creations_last) / 1e9 : 0;
-	ctx->creations_last = ts_ns;
-	ctx->creation_tokens += elapsed * GML_CREATION_BUDGET;
-	if (ctx->creation_tokens > GML_CREATION_BURST)
-		ctx->creation_tokens = GML_CREATION_BURST;
-	ctx->creation_tokens -= 1;
-	if (ctx->creation_tokens >= 0)
-		return true;
-	tracer_detach_governed(&ctx->tracer);
+	tracer_detach_group(&ctx->tracer, PROBE_GROUP_CREATE);
 	fprintf(stderr,
 		"gomapleak: creation probes detached: more than %d maps made a second "
 		"(~%.0f%% of a core at ~10 us a map; --exact keeps them)\n",
-		GML_CREATION_BUDGET, GML_CREATION_BUDGET * 10e-6 * 100);
+		ATTACH_CREATION_BUDGET, ATTACH_CREATION_BUDGET * PROBE_STEPPED_HIT_SECONDS * 100);
 	return false;
 }
 
@@ -165,8 +129,7 @@ static int on_event(void *data, const struct gml_event *e)
 		return 0;
 	}
 	ctx->events++;
-	/* Past the budget, creations still queued are dropped unread: the backlog drains fast. */
-	if (e->kind == GML_EV_CREATE && !govern_creation(ctx, e->ts_ns))
+	if (e->kind == GML_EV_CREATE && !admit_creation(ctx, e->ts_ns))
 		return 0;
 	have_stack = !tracer_lookup_stack(&ctx->tracer, e->stack, &stack);
 	if (ctx->opt.command != GML_CMD_TRACE) {
@@ -177,44 +140,61 @@ static int on_event(void *data, const struct gml_event *e)
 		if (e->kind == GML_EV_CREATE && census_type_is_nested(&ctx->census, e->type))
 			registry_track(&ctx->registry, e->map, e->type);
 	} else if (ctx->opt.json)
-		event_print_json(&ctx->printer, e, have_stack ? &stack : NULL);
+		report_event_json(&ctx->printer, e, have_stack ? &stack : NULL);
 	else
-		event_print(&ctx->printer, e, have_stack ? &stack : NULL);
+		report_event(&ctx->printer, e, have_stack ? &stack : NULL);
 	return 0;
 }
 
 static int watch_open_target(struct gml_context *ctx)
 {
-	int err = open_target(ctx);
+	int err = target_open(&ctx->target, ctx->opt.pid, ctx->why, sizeof(ctx->why));
 
 	if (err)
-		return err;
-	err = gobinary_open(&ctx->bin, ctx->target.exe_path, ctx->why, sizeof(ctx->why));
+		return fail(ctx, GML_STAGE_TARGET, err);
+	err = open_binary(ctx, ctx->target.exe_path);
 	if (err)
-		return exit_code_for_open(err);
-	if (!probe_plan_attachable(&ctx->bin.plan, ctx->opt.exact)) {
+		return err;
+	if (!attach_policy_count_sites(&ctx->bin.plan, ctx->policy.mode, true)) {
 		snprintf(ctx->why, sizeof(ctx->why),
 			 "%s: no map function can be probed (see 'gomapleak inspect -p %d')",
 			 ctx->target.exe_name, ctx->opt.pid);
-		return GML_EXIT_UNSUPPORTED;
+		return fail(ctx, GML_STAGE_BINARY, -ENOTSUP);
 	}
-	err = target_load_bias(&ctx->target, &ctx->bin.elf, &ctx->load_bias);
-	if (err) {
-		snprintf(ctx->why, sizeof(ctx->why),
-			 "cannot find where %s is loaded in process %d: %s", ctx->target.exe_name,
-			 ctx->opt.pid, strerror(-err));
-		return GML_EXIT_NO_TARGET;
-	}
-	return GML_EXIT_OK;
+	err = target_load_bias(&ctx->target, &ctx->bin.elf, &ctx->load_bias, ctx->why,
+			       sizeof(ctx->why));
+	return err ? fail(ctx, GML_STAGE_MEMORY, err) : GML_EXIT_OK;
 }
 
-static void watch_attach_creation(struct gml_context *ctx)
+/*
+ * Every group the policy has attached. A governed group that cannot be
+ * attached costs only what it tells (creation sites): one line, and on.
+ */
+static int watch_attach_groups(struct gml_context *ctx)
 {
+	enum probe_group g;
 	char why[256];
+	int err;
 
-	if (tracer_attach_governed(&ctx->tracer, &ctx->bin.plan, PROBE_GROUP_CREATE, &ctx->bin.elf,
-				   ctx->target.exe_path, ctx->opt.pid, why, sizeof(why)))
-		fprintf(stderr, "gomapleak: creation sites unavailable: %s\n", why);
+	for (g = 0; g < PROBE_GROUPS; g++) {
+		if (!attach_policy_attached(&ctx->policy, g))
+			continue;
+		if (attach_policy_when(g, ctx->policy.mode) != ATTACH_GOVERNED) {
+			err = tracer_attach_group(&ctx->tracer, &ctx->bin.plan, g, &ctx->bin.elf,
+						  ctx->target.exe_path, ctx->opt.pid, ctx->why,
+						  sizeof(ctx->why));
+			if (err)
+				return fail(ctx, GML_STAGE_ATTACH, err);
+			continue;
+		}
+		if (tracer_attach_group(&ctx->tracer, &ctx->bin.plan, g, &ctx->bin.elf,
+					ctx->target.exe_path, ctx->opt.pid, why, sizeof(why))) {
+			attach_policy_detach(&ctx->policy, g);
+			fprintf(stderr, "gomapleak: %s probes unavailable: %s\n",
+				probe_group_name(g), why);
+		}
+	}
+	return GML_EXIT_OK;
 }
 
 static int watch_attach(struct gml_context *ctx)
@@ -226,26 +206,17 @@ static int watch_attach(struct gml_context *ctx)
 	if (ctx->opt.command != GML_CMD_TRACE)
 		cfg.flags |= GML_CFG_COUNT_SMALL_MAPS;
 	tracer_set_verbose(ctx->opt.verbose);
-	err = tracer_open(&ctx->tracer, &cfg);
-	if (err) {
-		snprintf(ctx->why, sizeof(ctx->why), "failed to load the BPF program: %s%s",
-			 strerror(-err),
-			 err == -EPERM ? " (needs CAP_BPF and CAP_PERFMON, or root)" : "");
-		return err == -EPERM ? GML_EXIT_PERMISSION : GML_EXIT_ATTACH;
-	}
-	err = tracer_attach(&ctx->tracer, &ctx->bin.plan, ctx->opt.exact, &ctx->bin.elf,
-			    ctx->target.exe_path, ctx->opt.pid, ctx->why, sizeof(ctx->why));
+	err = tracer_open(&ctx->tracer, &cfg, ctx->why, sizeof(ctx->why));
 	if (err)
-		return err == -EPERM || err == -EACCES ? GML_EXIT_PERMISSION : GML_EXIT_ATTACH;
-	if (ctx->opt.command != GML_CMD_TRACE && !ctx->opt.exact && !getenv("GML_NO_CREATE"))
-		watch_attach_creation(ctx);
-	err = tracer_start_events(&ctx->tracer, on_event, ctx);
-	if (err) {
-		snprintf(ctx->why, sizeof(ctx->why), "failed to open the ring buffer: %s",
-			 strerror(-err));
-		return GML_EXIT_ATTACH;
-	}
-	return GML_EXIT_OK;
+		return fail(ctx, GML_STAGE_LOAD, err);
+	err = tracer_watch_exec(&ctx->tracer, ctx->why, sizeof(ctx->why));
+	if (err)
+		return fail(ctx, GML_STAGE_ATTACH, err);
+	err = watch_attach_groups(ctx);
+	if (err)
+		return err;
+	err = tracer_start_events(&ctx->tracer, on_event, ctx, ctx->why, sizeof(ctx->why));
+	return err ? fail(ctx, GML_STAGE_ATTACH, err) : GML_EXIT_OK;
 }
 
 static int epoll_add(int epoll_fd, int fd)
@@ -355,9 +326,9 @@ static void watch_tick(struct gml_context *ctx)
 	if (err)
 		fprintf(stderr, "gomapleak: sampling failed: %s\n", strerror(-err));
 	if (ctx->opt.json)
-		alert_print_samples(&ctx->alerts);
+		report_alert_samples(&ctx->alerts);
 	else if (ctx->opt.top)
-		alert_print_top(&ctx->alerts, 20, isatty(STDOUT_FILENO));
+		report_alert_top(&ctx->alerts, 20, isatty(STDOUT_FILENO));
 	exporters_tick(&ctx->exporters, ctx->events, &c);
 }
 
@@ -412,15 +383,15 @@ static void watch_summary(struct gml_context *ctx)
 			" events lost\n",
 			seconds_since(&ctx->started), ctx->stop_reason, ctx->events, c.lost);
 	} else {
-		struct watch_totals t;
+		struct report_totals t;
 
 		count_small_maps(ctx, &c);
-		t = (struct watch_totals){ .seconds = seconds_since(&ctx->started),
-					   .stop_reason = ctx->stop_reason,
-					   .events = ctx->events,
-					   .events_lost = c.lost };
+		t = (struct report_totals){ .seconds = seconds_since(&ctx->started),
+					    .stop_reason = ctx->stop_reason,
+					    .events = ctx->events,
+					    .events_lost = c.lost };
 
-		alert_print_summary(&ctx->alerts, ctx->opt.json ? stdout : stderr, &t);
+		report_alert_summary(&ctx->alerts, ctx->opt.json ? stdout : stderr, &t);
 	}
 	if (c.ops_lost)
 		fprintf(stderr,
@@ -432,7 +403,8 @@ static void watch_summary(struct gml_context *ctx)
 	for (i = 0; i < ctx->bin.plan.nsites; i++) {
 		const struct probe_site *site = &ctx->bin.plan.sites[i];
 
-		if (probe_site_attached(site, ctx->opt.exact))
+		if (site->status == PROBE_OK &&
+		    attach_policy_probed(&ctx->policy, site->spec->group))
 			fprintf(stderr, "gomapleak:   %-45s %" PRIu64 " hits\n", site->spec->func,
 				c.hits[i]);
 	}
@@ -440,15 +412,15 @@ static void watch_summary(struct gml_context *ctx)
 
 static void collect_op(void *data, const struct gml_op_key *key, uint64_t count)
 {
-	struct op_table *t = data;
+	struct report_op_table *t = data;
 
-	op_table_add(t, key, count);
+	report_op_table_add(t, key, count);
 }
 
 /* With --exact: the operation counters, largest first. */
 static void watch_report_ops(struct gml_context *ctx)
 {
-	struct op_table table = { 0 };
+	struct report_op_table table = { 0 };
 
 	if (!ctx->opt.exact)
 		return;
@@ -456,18 +428,18 @@ static void watch_report_ops(struct gml_context *ctx)
 		fprintf(stderr, "gomapleak: cannot read operation counters\n");
 	else
 		report_ops(stderr, &table, &ctx->bin.pclntab, ctx->load_bias, 50);
-	op_table_free(&table);
+	report_op_table_free(&table);
 }
 
-/* Functions probed: the plan's for the mode, and the governed creation functions. */
+/* Functions probed now, by the attach policy. */
 static int functions_probed(const struct gml_context *ctx)
 {
 	const struct probe_plan *plan = &ctx->bin.plan;
-	int i, n = probe_plan_attachable(plan, ctx->opt.exact);
+	int i, n = 0;
 
-	for (i = 0; ctx->tracer.governed_first >= 0 && i < plan->nsites; i++)
+	for (i = 0; i < plan->nsites; i++)
 		n += plan->sites[i].status == PROBE_OK &&
-		     probe_group_governed(plan->sites[i].spec->group);
+		     attach_policy_attached(&ctx->policy, plan->sites[i].spec->group);
 	return n;
 }
 
@@ -487,7 +459,7 @@ static void on_alert(void *data, const struct tracked_map *m, enum alert_kind ki
 {
 	struct gml_context *ctx = data;
 
-	alert_print(&ctx->alerts, m, kind, before);
+	report_alert(&ctx->alerts, m, kind, before);
 }
 
 /* Colour on a terminal, unless NO_COLOR is set (https://no-color.org). */
@@ -510,9 +482,9 @@ static int watch_setup_detector(struct gml_context *ctx)
 	d->confirm = ctx->opt.confirm;
 	err = registry_init(&ctx->registry, d, &ctx->bin.pclntab, ctx->load_bias);
 	if (err) {
-		snprintf(ctx->why, sizeof(ctx->why), "cannot allocate the map registry: %s",
-			 strerror(-err));
-		return GML_EXIT_ATTACH;
+		error_set(ctx->why, sizeof(ctx->why), err, "cannot allocate the map registry: %s",
+			  strerror(-err));
+		return fail(ctx, GML_STAGE_RUNNING, err);
 	}
 	census_init(&ctx->census, ctx->opt.pid, &ctx->bin.layout, &ctx->bin.types, ctx->load_bias,
 		    &ctx->registry);
@@ -520,48 +492,56 @@ static int watch_setup_detector(struct gml_context *ctx)
 	ctx->census.sample_keys = !ctx->opt.no_keys;
 	ctx->census.on_alert = on_alert;
 	ctx->census.ctx = ctx;
-	alert_printer_init(&ctx->alerts, stdout, &ctx->census, ctx->opt.json, use_colour());
+	report_alert_printer_init(&ctx->alerts, stdout, &ctx->census, ctx->opt.json, use_colour());
 	return GML_EXIT_OK;
 }
 
 static int watch_start_exporters(struct gml_context *ctx)
 {
 	const struct exporters_sources src = {
-		.opt = &ctx->opt,
+		.opt = {
+			.prometheus = ctx->opt.prometheus,
+			.prometheus_host = ctx->opt.prometheus_host,
+			.prometheus_port = ctx->opt.prometheus_port,
+			.pprof_path = ctx->opt.pprof_path,
+			.folded_path = ctx->opt.folded_path,
+		},
+		.policy = &ctx->policy,
 		.bin = &ctx->bin,
 		.target = &ctx->target,
 		.tracer = &ctx->tracer,
 		.reg = &ctx->registry,
 		.census = &ctx->census,
-		.alerts = &ctx->alerts,
 		.load_bias = ctx->load_bias,
 	};
 	int err = exporters_start(&ctx->exporters, &src, ctx->why, sizeof(ctx->why));
 
-	if (err == -EADDRINUSE || err == -EACCES || err == -EADDRNOTAVAIL || err == -ENOENT ||
-	    err == -EISDIR || err == -EROFS || err == -ENOTDIR)
-		return GML_EXIT_USAGE;
-	return err ? GML_EXIT_ATTACH : GML_EXIT_OK;
+	return err ? fail(ctx, GML_STAGE_OUTPUT, err) : GML_EXIT_OK;
 }
 
 /* run: the program starts stopped after its exec; watch attaches, then it goes. */
 static int launch_target(struct gml_context *ctx)
 {
-	int err = launch_stopped(ctx->opt.run_argv, &ctx->launched);
+	int err = launch_stopped(ctx->opt.run_argv, &ctx->launched, ctx->why, sizeof(ctx->why));
 
-	if (err) {
-		snprintf(ctx->why, sizeof(ctx->why), "cannot run %s: %s", ctx->opt.run_argv[0],
-			 strerror(-err));
-		return err == -ENOENT || err == -EACCES ? GML_EXIT_NO_TARGET : GML_EXIT_ATTACH;
-	}
+	if (err)
+		return fail(ctx, GML_STAGE_LAUNCH, err);
 	ctx->opt.pid = ctx->launched;
 	return GML_EXIT_OK;
 }
 
+static enum attach_mode attach_mode_of(const struct cli_options *opt)
+{
+	if (opt->exact)
+		return ATTACH_MODE_EXACT;
+	return opt->command == GML_CMD_TRACE ? ATTACH_MODE_TRACE : ATTACH_MODE_WATCH;
+}
+
 static int run_watch(struct gml_context *ctx, const sigset_t *stop_signals)
 {
-	int code = GML_EXIT_OK;
+	int code = GML_EXIT_OK, err;
 
+	attach_policy_init(&ctx->policy, attach_mode_of(&ctx->opt));
 	if (ctx->opt.command == GML_CMD_RUN)
 		code = launch_target(ctx);
 	if (!code)
@@ -574,20 +554,18 @@ static int run_watch(struct gml_context *ctx, const sigset_t *stop_signals)
 	if (!code)
 		code = watch_attach(ctx);
 	if (code)
-		return fail(ctx, code);
-	if (ctx->launched && launch_resume(ctx->launched)) {
-		snprintf(ctx->why, sizeof(ctx->why), "cannot resume %s: %s", ctx->opt.run_argv[0],
-			 strerror(errno));
-		return fail(ctx, GML_EXIT_ATTACH);
+		return code;
+	if (ctx->launched &&
+	    (err = launch_resume(ctx->launched, ctx->opt.run_argv[0], ctx->why, sizeof(ctx->why))))
+		return fail(ctx, GML_STAGE_LAUNCH, err);
+	err = watch_setup_wakeups(ctx, stop_signals);
+	if (err) {
+		error_set(ctx->why, sizeof(ctx->why), err, "cannot set up event loop: %s",
+			  strerror(-err));
+		return fail(ctx, GML_STAGE_ATTACH, err);
 	}
-	code = watch_setup_wakeups(ctx, stop_signals);
-	if (code) {
-		snprintf(ctx->why, sizeof(ctx->why), "cannot set up event loop: %s",
-			 strerror(-code));
-		return fail(ctx, GML_EXIT_ATTACH);
-	}
-	event_printer_init(&ctx->printer, stdout, &ctx->bin.pclntab, &ctx->bin.types,
-			   ctx->load_bias);
+	report_event_printer_init(&ctx->printer, stdout, &ctx->bin.pclntab, &ctx->bin.types,
+				  ctx->load_bias);
 	clock_gettime(CLOCK_MONOTONIC, &ctx->started);
 	watch_announce(ctx);
 	exporters_announce(&ctx->exporters);
@@ -595,7 +573,7 @@ static int run_watch(struct gml_context *ctx, const sigset_t *stop_signals)
 	exporters_write_profiles(&ctx->exporters);
 	watch_summary(ctx);
 	watch_report_ops(ctx);
-	if (ctx->opt.fail_on_leak && ctx->alerts.leaks)
+	if (ctx->opt.fail_on_leak && ctx->census.stats.leaks)
 		return GML_EXIT_LEAK;
 	return GML_EXIT_OK;
 }

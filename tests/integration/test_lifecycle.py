@@ -96,6 +96,28 @@ class Lifecycle(gml.TargetTestCase):
         self.assertIn("not a Go binary", r.stderr)
         self.assertEqual(r.stderr.count("\n"), 1, r.stderr)
 
+    def test_with_json_an_error_is_one_json_object_on_stderr_with_the_exit_status(self):
+        pid = os.getpid()
+        while os.path.exists("/proc/%d" % pid):
+            pid += 7919
+        sleeper = gml.Process(["sleep", "30"], stdin=False)
+        self.procs.append(sleeper)
+        for argv, code, text in (
+                (["watch", "--json", "-p", str(pid)], EXIT_NO_TARGET, "no such process"),
+                (["trace", "--json", "-p", str(pid)], EXIT_NO_TARGET, "no such process"),
+                (["watch", "--json", "-p", str(sleeper.pid)], EXIT_UNSUPPORTED, "not a Go binary"),
+                (["inspect", "--json", "/bin/sh"], EXIT_UNSUPPORTED, "not a Go binary"),
+                (["run", "--json", "--", "/nonexistent/program"], EXIT_NO_TARGET, "cannot run")):
+            with self.subTest(argv=argv):
+                r = gml.run([gml.GOMAPLEAK] + argv)
+                self.assertEqual(r.returncode, code, r.stderr)
+                self.assertEqual(r.stdout, "")
+                self.assertEqual(r.stderr.count("\n"), 1, r.stderr)
+                error = json.loads(r.stderr)
+                self.assertEqual(error["event"], "error")
+                self.assertEqual(error["code"], code)
+                self.assertIn(text, error["message"])
+
     def test_trace_json_is_one_object_an_event_with_sites_and_stacks(self):
         t = self.target("-n", "100")
         tr = gml.Process([gml.GOMAPLEAK, "trace", "-p", str(t.pid), "--json", "--exact"],

@@ -46,9 +46,9 @@ static void check_names(const struct variant *v, const char *flavor)
 	variant_binary(path, sizeof(path), v, flavor, "typenames");
 	n = start_typenames(path, &r, types);
 	cr_assert_eq(n, 10, "%s printed %zu types", path, n);
-	cr_assert_eq(target_open(&t, r.pid), 0);
+	cr_assert_eq(target_open(&t, r.pid, NULL, 0), 0);
 	cr_assert_eq(gobinary_open(&gb, t.exe_path, why, sizeof(why)), 0, "%s: %s", path, why);
-	cr_assert_eq(target_load_bias(&t, &gb.elf, &bias), 0, "%s", path);
+	cr_assert_eq(target_load_bias(&t, &gb.elf, &bias, NULL, 0), 0, "%s", path);
 	for (i = 0; i < n; i++) {
 		struct go_map_type mt;
 		uint64_t typ = types[i].addr - bias;
@@ -94,9 +94,9 @@ Test(gotypes, reads_key_and_element_of_a_nested_map)
 		variant_binary(path, sizeof(path), &vs[i], "default", "typenames");
 		start_typenames(path, &r, types);
 		cr_assert_str_eq(types[2].name, "map[string]map[int]string");
-		cr_assert_eq(target_open(&t, r.pid), 0);
+		cr_assert_eq(target_open(&t, r.pid, NULL, 0), 0);
 		cr_assert_eq(gobinary_open(&gb, t.exe_path, why, sizeof(why)), 0, "%s", why);
-		cr_assert_eq(target_load_bias(&t, &gb.elf, &bias), 0);
+		cr_assert_eq(target_load_bias(&t, &gb.elf, &bias, NULL, 0), 0);
 		typ = types[2].addr - bias;
 		cr_assert_eq(gotypes_map(&gb.types, gb.layout.impl, typ, &mt), 0);
 		cr_assert_eq(mt.key_kind, GO_KIND_STRING);

@@ -13,7 +13,7 @@
 static struct detector_config cfg;
 static struct registry reg;
 static struct metrics metrics;
-static const uint64_t alerts[ALERT_KINDS][DETECTOR_RESOLVED + 1];
+static const struct detector_stats alerts;
 
 static void setup(void)
 {
@@ -33,7 +33,7 @@ TestSuite(metrics, .init = setup, .fini = teardown);
 /* A site named func, at file:line; returns its index. */
 static int add_site(const char *func, const char *file, int line)
 {
-	struct site *s = &reg.sites[reg.nsites];
+	struct registry_site *s = &reg.sites[reg.nsites];
 
 	memset(s, 0, sizeof(*s));
 	s->pos.func.name = func;
@@ -58,7 +58,7 @@ static char *render(bool ops)
 	struct metrics_process p = { .pid = 42,
 				     .go_version = "go1.26.1",
 				     .map_impl = "swiss",
-				     .alerts = alerts,
+				     .alerts = &alerts,
 				     .ops_probed = ops };
 	char *text = NULL;
 	size_t len = 0;

@@ -38,10 +38,10 @@ Test(registry, a_growth_tracks_the_map_and_its_peak)
 	grow(0xc000010000, 0x4a0000, GML_GROW_CLASSIC_DOUBLE, 14);
 	m = registry_find(&reg, 0xc000010000);
 	cr_assert_not_null(m);
-	cr_assert_eq(m->grows, 2);
-	cr_assert_eq(m->peak, 14);
-	cr_assert_eq(m->type, 0x4a0000);
-	cr_assert_eq(m->create_site, REGISTRY_NO_SITE);
+	cr_assert_eq(m->sample.grows, 2);
+	cr_assert_eq(m->sample.peak, 14);
+	cr_assert_eq(m->id.type, 0x4a0000);
+	cr_assert_eq(m->origin.create_site, REGISTRY_NO_SITE);
 	cr_assert_eq(reg.nmaps, 1);
 	cr_assert_eq(reg.maps_seen, 1);
 }
@@ -61,9 +61,9 @@ Test(registry, another_type_at_the_address_is_another_map)
 	grow(0xc000010000, 0x4a0000, GML_GROW_CLASSIC_DOUBLE, 800);
 	grow(0xc000010000, 0x4b0000, GML_GROW_CLASSIC_DOUBLE, 9);
 	m = registry_find(&reg, 0xc000010000);
-	cr_assert_eq(m->type, 0x4b0000);
-	cr_assert_eq(m->grows, 1);
-	cr_assert_eq(m->peak, 9);
+	cr_assert_eq(m->id.type, 0x4b0000);
+	cr_assert_eq(m->sample.grows, 1);
+	cr_assert_eq(m->sample.peak, 9);
 	cr_assert_eq(reg.nmaps, 1);
 }
 
@@ -71,13 +71,13 @@ Test(registry, same_size_grows_are_counted_for_the_churn_rule)
 {
 	grow(0xc000010000, 0x4a0000, GML_GROW_CLASSIC_SAME_SIZE, 6000);
 	grow(0xc000010000, 0x4a0000, GML_GROW_CLASSIC_SAME_SIZE, 6000);
-	cr_assert_eq(registry_find(&reg, 0xc000010000)->same_size_grows, 2);
+	cr_assert_eq(registry_find(&reg, 0xc000010000)->sample.same_size_grows, 2);
 }
 
 static bool drop_odd(const struct tracked_map *m, void *ctx)
 {
 	(void)ctx;
-	return (m->addr >> 4) & 1;
+	return (m->id.addr >> 4) & 1;
 }
 
 Test(registry, a_sweep_keeps_the_rest_findable)
@@ -111,8 +111,8 @@ Test(registry, a_map_made_where_a_tracked_one_lived_starts_over)
 	grow(0xc000010000, 0x4a0000, GML_GROW_CLASSIC_DOUBLE, 5000);
 	registry_add_event(&reg, &make, NULL);
 	m = registry_find(&reg, 0xc000010000);
-	cr_assert_eq(m->peak, 0);
-	cr_assert_eq(m->grows, 0);
+	cr_assert_eq(m->sample.peak, 0);
+	cr_assert_eq(m->sample.grows, 0);
 	cr_assert_not_null(registry_track(&reg, 0xc000020000, 0x4c0000));
 	cr_assert_eq(reg.nmaps, 2);
 }

@@ -196,9 +196,9 @@ static void check_nested(const struct variant *v, const char *users, const char 
 	spawn_read_line(&t, line, sizeof(line));
 	cr_assert_eq(sscanf(line, "nested %lx type %lx total %lu", &addr, &type, &total), 3, "%s",
 		     line);
-	cr_assert_eq(target_open(&tgt, t.pid), 0);
+	cr_assert_eq(target_open(&tgt, t.pid, NULL, 0), 0);
 	cr_assert_eq(gobinary_open(&gb, tgt.exe_path, why, sizeof(why)), 0, "%s", why);
-	cr_assert_eq(target_load_bias(&tgt, &gb.elf, &bias), 0);
+	cr_assert_eq(target_load_bias(&tgt, &gb.elf, &bias, NULL, 0), 0);
 	cr_assert_eq(gotypes_map(&gb.types, gb.layout.impl, type - bias, &mt), 0, "%s", path);
 	cr_assert_eq(sampler_read_headers(t.pid, &gb.layout, &addr, 1, &outer, &ok), 1, "%s", path);
 	sum.pid = t.pid;

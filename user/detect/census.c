@@ -1,0 +1,537 @@
+// SPDX-License-Identifier: GPL-2.0
+#include "census.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "keys.h"
+#include "walker.h"
+
+#define NESTED_MAX_DEPTH     3	/* map[a]map[b]map[c]T: the leaves are two walks down */
+#define CLASSIC_HMAP	     48 /* header bytes, without clearSeq */
+#define SWISS_TABLE	     48 /* maps.table */
+#define SWISS_TABLE_SLOTS    1024
+#define BAD_READS_TO_DROP    2 /* rounds in a row a header did not validate */
+#define IDLE_WINDOWS_TO_DROP 2
+
+struct addr_vec {
+	uint64_t *v;
+	size_t n, cap;
+};
+
+static int addr_vec_push(struct addr_vec *a, uint64_t addr)
+{
+	uint64_t *grown;
+
+	if (a->n == a->cap) {
+		if (a->cap >= CENSUS_NESTED_MAX)
+			return -E2BIG;
+		grown = realloc(a->v, (a->cap ? 2 * a->cap : 1024) * sizeof(*a->v));
+		if (!grown)
+			return -ENOMEM;
+		a->v = grown;
+		a->cap = a->cap ? 2 * a->cap : 1024;
+	}
+	a->v[a->n++] = addr;
+	return 0;
+}
+
+void census_init(struct census *c, pid_t pid, const struct golayout *layout,
+		 const struct gotypes *types, uint64_t load_bias, struct registry *reg)
+{
+	memset(c, 0, sizeof(*c));
+	c->pid = pid;
+	c->layout = layout;
+	c->types = types;
+	c->load_bias = load_bias;
+	c->reg = reg;
+	c->cfg = reg->cfg;
+	c->interval = 1.0;
+	c->sample_keys = true;
+}
+
+void census_free(struct census *c)
+{
+	free(c->addrs);
+	free(c->headers);
+	free(c->ok);
+	memset(c, 0, sizeof(*c));
+}
+
+static int scratch_reserve(struct census *c, size_t n)
+{
+	uint64_t *addrs;
+	struct map_header *headers;
+	bool *ok;
+
+	if (n <= c->cap)
+		return 0;
+	addrs = realloc(c->addrs, n * sizeof(*addrs));
+	if (addrs)
+		c->addrs = addrs;
+	headers = realloc(c->headers, n * sizeof(*headers));
+	if (headers)
+		c->headers = headers;
+	ok = realloc(c->ok, n * sizeof(*ok));
+	if (ok)
+		c->ok = ok;
+	if (!addrs || !headers || !ok)
+		return -ENOMEM;
+	c->cap = n;
+	return 0;
+}
+
+/*
+ * Every round asks each tracked map's type two or three times (sample,
+ * evaluate, keys), and a program has few map types: a small direct-mapped
+ * cache keeps the descriptor reads out of the per-map loop.
+ */
+int census_map_type(struct census *c, const struct tracked_map *m, struct go_map_type *mt)
+{
+	struct census_type *slot;
+
+	if (!m->id.type)
+		return -ENOENT;
+	slot = &c->type_cache[(m->id.type >> 3) % CENSUS_TYPE_CACHE];
+	if (slot->type != m->id.type) {
+		slot->type = m->id.type;
+		slot->err = gotypes_map(c->types, c->layout->impl, m->id.type - c->load_bias,
+					&slot->mt);
+	}
+	*mt = slot->mt;
+	return slot->err;
+}
+
+bool census_type_is_nested(const struct census *c, uint64_t type)
+{
+	struct go_map_type mt;
+
+	return type && !gotypes_map(c->types, c->layout->impl, type - c->load_bias, &mt) &&
+	       mt.elem_kind == GO_KIND_MAP;
+}
+
+/* Bytes a map's storage holds: buckets (old and overflow too) or groups and tables. */
+static uint64_t estimate_bytes(enum go_map_impl impl, const struct go_map_type *mt,
+			       const struct map_header *h)
+{
+	uint64_t groups, tables;
+
+	if (impl == GO_MAP_CLASSIC) {
+		uint64_t buckets = h->buckets ? 1ull << h->b : 0;
+
+		if (h->growing)
+			buckets += h->same_size_grow || !h->b ? 1ull << h->b : 1ull << (h->b - 1);
+		return CLASSIC_HMAP + (buckets + h->noverflow) * mt->storage_size;
+	}
+	groups = h->capacity / 8;
+	tables = h->dir_len ? (h->capacity + SWISS_TABLE_SLOTS - 1) / SWISS_TABLE_SLOTS : 0;
+	return CLASSIC_HMAP + groups * mt->storage_size + h->dir_len * 8 + tables * SWISS_TABLE;
+}
+
+uint64_t census_growth_bytes(const struct census *c, const struct gml_event *e)
+{
+	struct go_map_type mt;
+	uint64_t groups;
+
+	if (!e->type || gotypes_map(c->types, c->layout->impl, e->type - c->load_bias, &mt))
+		return 0;
+	switch (e->grow_kind) {
+	case GML_GROW_CLASSIC_DOUBLE:
+		return mt.storage_size << (e->size + 1);
+	case GML_GROW_CLASSIC_SAME_SIZE:
+		return mt.storage_size << e->size;
+	case GML_GROW_SWISS_TO_SMALL:
+		return mt.storage_size;
+	default:
+		/* Swiss: the new table's groups; a split makes two of the old capacity. */
+		groups = e->size / 8;
+		if (e->grow_kind == GML_GROW_SWISS_TABLE_SPLIT)
+			groups *= 2;
+		return groups * mt.storage_size + SWISS_TABLE;
+	}
+}
+
+/*
+ * Whether a changed seed is the same map rather than a new map at the
+ * address: Go re-seeds a map when delete empties it and on clear(m), keeping
+ * its storage (and bumping clearSeq where there is one); a new map brings
+ * its own.
+ */
+static bool same_map(const struct golayout *layout, const struct map_header *before,
+		     const struct map_header *now)
+{
+	if (layout->clear_seq_off >= 0 && now->clear_seq > before->clear_seq)
+		return true;
+	if (layout->impl == GO_MAP_CLASSIC)
+		return now->buckets && now->buckets == before->buckets && now->b == before->b;
+	return now->dir_ptr && now->dir_ptr == before->dir_ptr && now->dir_len == before->dir_len;
+}
+
+static void take_sample(struct census *c, struct tracked_map *m, struct map_header *h)
+{
+	struct go_map_type mt;
+
+	/*
+	 * A map that grew since the last sample has new storage: its growth
+	 * events, not its storage, say it is the same map (a fill then delete
+	 * all can fit between two samples).
+	 */
+	if (m->sample.sampled && h->seed != m->sample.hdr.seed &&
+	    m->sample.grows == m->sample.grows_at_sample && !same_map(c->layout, &m->sample.hdr, h))
+		registry_restart_verdict(m);
+	m->sample.grows_at_sample = m->sample.grows;
+	if (c->layout->impl == GO_MAP_SWISS && sampler_swiss_capacity(c->pid, h, &h->capacity))
+		h->capacity = m->sample.hdr.capacity; /* a table moved under us: keep the last */
+	if (!census_map_type(c, m, &mt))
+		m->sample.bytes = estimate_bytes(c->layout->impl, &mt, h);
+	m->sample.hdr = *h;
+	m->sample.sampled = true;
+	m->sample.bad_reads = 0;
+	if (h->count > m->sample.peak)
+		m->sample.peak = h->count;
+	if (h->count > m->sample.window_peak)
+		m->sample.window_peak = h->count;
+}
+
+static void push_inner(void *data, uint64_t inner)
+{
+	addr_vec_push(data, inner);
+}
+
+/* Reads headers of addrs[0..n), every stride-th only; ok says which validated. */
+static int read_subset(struct census *c, const struct addr_vec *maps, size_t stride, size_t *n)
+{
+	size_t i, k = 0;
+	int err;
+
+	err = scratch_reserve(c, (maps->n + stride - 1) / stride);
+	for (i = 0; !err && i < maps->n; i += stride)
+		c->addrs[k++] = maps->v[i];
+	if (err)
+		return err;
+	*n = k;
+	err = sampler_read_headers(c->pid, c->layout, c->addrs, k, c->headers, c->ok);
+	return err < 0 ? err : 0;
+}
+
+/*
+ * Whether outer is a stale copy of the map that owns child: a map that lived
+ * on a goroutine stack leaves its old header behind when the stack moves, and
+ * that copy still points at the same inner maps. The copy is the smaller.
+ */
+static bool is_shadow(struct census *c, const struct tracked_map *child,
+		      const struct tracked_map *outer)
+{
+	const struct tracked_map *owner;
+
+	if (!child->id.parent || child->id.parent == outer->id.addr)
+		return false;
+	owner = registry_find(c->reg, child->id.parent);
+	return owner && !owner->id.shadow && owner->sample.hdr.count >= outer->sample.hdr.count;
+}
+
+/* Inner maps the registry tracks (they grew) are the outer map's, not alerts of their own. */
+static void mark_children(struct census *c, const struct addr_vec *maps, uint64_t type,
+			  struct tracked_map *outer)
+{
+	struct tracked_map *child;
+	size_t i;
+
+	for (i = 0; i < maps->n && !outer->id.shadow; i++) {
+		child = registry_find(c->reg, maps->v[i]);
+		/*
+		 * A slot read while the target rewrote it can hold any pointer:
+		 * only a map of the element type is taken for an inner map.
+		 */
+		if (!child || (child->id.type && child->id.type - c->load_bias != type))
+			continue;
+		if (is_shadow(c, child, outer)) {
+			outer->id.shadow = true;
+			return;
+		}
+		child->id.parent = outer->id.addr;
+		if (child->origin.fill_site != REGISTRY_NO_SITE)
+			outer->origin.inner_fill_site = child->origin.fill_site;
+	}
+}
+
+/*
+ * The maps below a map of type mt with header h: the deepest level goes to
+ * leaves (whose type goes to leaf_mt), the levels between to middles.
+ */
+static int collect_leaves(struct census *c, const struct go_map_type *mt,
+			  const struct map_header *h, int depth, struct addr_vec *leaves,
+			  struct addr_vec *middles, struct go_map_type *leaf_mt,
+			  uint64_t *leaf_type)
+{
+	struct go_map_type inner_mt;
+	struct map_header *hs = NULL;
+	size_t i, first = middles->n, n;
+	bool *oks = NULL;
+	int err;
+
+	err = gotypes_map(c->types, c->layout->impl, mt->elem, &inner_mt);
+	if (err)
+		return err;
+	if (inner_mt.elem_kind != GO_KIND_MAP || depth + 1 >= NESTED_MAX_DEPTH) {
+		*leaf_mt = inner_mt;
+		*leaf_type = mt->elem;
+		return walker_inner_maps(c->pid, c->layout->impl, mt, h, push_inner, leaves);
+	}
+	err = walker_inner_maps(c->pid, c->layout->impl, mt, h, push_inner, middles);
+	n = middles->n - first;
+	if (!err) {
+		/* Read into private copies: the scratch arrays are reused one level down. */
+		hs = malloc(n * sizeof(*hs) + 1);
+		oks = malloc(n * sizeof(*oks) + 1);
+		err = hs && oks ? 0 : -ENOMEM;
+	}
+	if (!err && n) {
+		err = sampler_read_headers(c->pid, c->layout, middles->v + first, n, hs, oks);
+		err = err < 0 ? err : 0;
+	}
+	for (i = 0; !err && i < n; i++)
+		if (oks[i])
+			err = collect_leaves(c, &inner_mt, &hs[i], depth + 1, leaves, middles,
+					     leaf_mt, leaf_type);
+	free(hs);
+	free(oks);
+	return err;
+}
+
+static double now_seconds(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* Keeps every stride-th address read in this round as the sample for quick rounds. */
+static void keep_quick_sample(struct census *c, struct tracked_map *m, size_t n)
+{
+	size_t stride = n / CENSUS_QUICK_SAMPLE + 1, i, k = 0;
+
+	free(m->nested.quick.addrs);
+	m->nested.quick.n = 0;
+	m->nested.quick.addrs = malloc((n / stride + 1) * sizeof(*m->nested.quick.addrs));
+	if (!m->nested.quick.addrs)
+		return;
+	for (i = 0; i < n; i += stride)
+		m->nested.quick.addrs[k++] = c->addrs[i];
+	m->nested.quick.n = (uint32_t)k;
+}
+
+/*
+ * A round between full walks: the sample's mean entry count times the inner
+ * maps there are now, assumed in proportion to the outer map's count.
+ */
+static int estimate_nested(struct census *c, struct tracked_map *m)
+{
+	uint64_t entries = 0, ok = 0, maps;
+	uint32_t i;
+	int err;
+
+	err = scratch_reserve(c, m->nested.quick.n);
+	if (err)
+		return err;
+	err = sampler_read_headers(c->pid, c->layout, m->nested.quick.addrs, m->nested.quick.n,
+				   c->headers, c->ok);
+	if (err < 0)
+		return err;
+	for (i = 0; i < m->nested.quick.n; i++) {
+		if (c->ok[i]) {
+			entries += c->headers[i].count;
+			ok++;
+		}
+	}
+	if (!ok || !m->nested.quick.walk_count)
+		return -EAGAIN;
+	maps = m->nested.quick.walk_maps * m->sample.hdr.count / m->nested.quick.walk_count;
+	m->nested.totals.maps = maps;
+	m->nested.totals.sampled = ok;
+	m->nested.totals.entries = entries * maps / ok;
+	m->nested.totals.bytes = m->nested.quick.walk_maps ? m->nested.quick.walk_bytes * maps /
+								     m->nested.quick.walk_maps
+							   : 0;
+	return 0;
+}
+
+/*
+ * Walks of a map with a million inner maps copy tens of megabytes: they are
+ * spaced so that they take at most CENSUS_WALK_SHARE of the time.
+ */
+static void schedule_walks(struct census *c, struct tracked_map *m, double walk_seconds)
+{
+	double every = walk_seconds / (c->interval * CENSUS_WALK_SHARE);
+
+	m->nested.quick.walk_every = every < 1			     ? 1
+				     : every > CENSUS_MAX_WALK_EVERY ? CENSUS_MAX_WALK_EVERY
+								     : (unsigned int)every + 1;
+	m->nested.quick.rounds_left = m->nested.quick.walk_every - 1;
+	m->nested.quick.walk_maps = m->nested.totals.maps;
+	m->nested.quick.walk_count = m->sample.hdr.count;
+	m->nested.quick.walk_bytes = m->nested.totals.bytes;
+}
+
+/* Inner maps of m, all levels: how many, their entries and bytes (scaled past the sample). */
+static int measure_nested(struct census *c, struct tracked_map *m, const struct go_map_type *mt)
+{
+	struct addr_vec leaves = { 0 }, middles = { 0 };
+	struct go_map_type leaf_mt;
+	uint64_t leaf_type = 0;
+	double started;
+	size_t i, n = 0, stride;
+	int err;
+
+	if (m->nested.quick.rounds_left && m->nested.quick.n) {
+		m->nested.quick.rounds_left--;
+		if (!estimate_nested(c, m))
+			return 0;
+	}
+	started = now_seconds();
+	err = collect_leaves(c, mt, &m->sample.hdr, 0, &leaves, &middles, &leaf_mt, &leaf_type);
+	mark_children(c, &middles, mt->elem, m); /* one middle level at most */
+	mark_children(c, &leaves, leaf_type, m);
+	free(middles.v);
+	if (err && err != -EFAULT) {
+		free(leaves.v);
+		return err;
+	}
+	memset(&m->nested.totals, 0, sizeof(m->nested.totals));
+	m->nested.totals.maps = leaves.n;
+	stride = leaves.n / CENSUS_NESTED_SAMPLE + 1;
+	err = read_subset(c, &leaves, stride, &n);
+	for (i = 0; !err && i < n; i++) {
+		struct map_header *h = &c->headers[i];
+
+		if (!c->ok[i])
+			continue;
+		/* Small Swiss maps cost no read: their capacity is their one group. */
+		if (c->layout->impl == GO_MAP_SWISS &&
+		    sampler_swiss_capacity(c->pid, h, &h->capacity))
+			continue;
+		m->nested.totals.sampled++;
+		m->nested.totals.entries += h->count;
+		m->nested.totals.bytes += estimate_bytes(c->layout->impl, &leaf_mt, h);
+	}
+	if (m->nested.totals.sampled && m->nested.totals.sampled < leaves.n) {
+		m->nested.totals.entries =
+			m->nested.totals.entries * leaves.n / m->nested.totals.sampled;
+		m->nested.totals.bytes =
+			m->nested.totals.bytes * leaves.n / m->nested.totals.sampled;
+	}
+	free(leaves.v);
+	if (!err) {
+		keep_quick_sample(c, m, n);
+		schedule_walks(c, m, now_seconds() - started);
+	}
+	return err;
+}
+
+static void report(struct census *c, struct tracked_map *m, enum alert_kind kind,
+		   enum detector_state before)
+{
+	enum detector_state state = m->verdict.rules[kind].state;
+	struct go_map_type mt;
+
+	if (c->sample_keys && m->verdict.nkeys < 0 && state != DETECTOR_RESOLVED &&
+	    !census_map_type(c, m, &mt))
+		m->verdict.nkeys = keys_sample(c->pid, c->layout->impl, &mt, &m->sample.hdr,
+					       m->verdict.keys, REGISTRY_MAX_KEYS);
+	detector_stats_count(&c->stats, kind, state);
+	if (c->on_alert)
+		c->on_alert(c->ctx, m, kind, before);
+}
+
+static void close_window(struct census *c, struct tracked_map *m, bool nested)
+{
+	const struct detector_window *w = &m->verdict.series.last;
+	const struct map_header *h = &m->sample.hdr;
+	const struct detector_evidence ev = {
+		.nested = nested,
+		.classic = c->layout->impl == GO_MAP_CLASSIC,
+		.peak = m->sample.peak,
+		.window_peak = m->sample.window_peak,
+		.capacity = h->capacity,
+		.b = h->b,
+		.noverflow = h->noverflow,
+		.same_size_grows = m->sample.same_size_grows,
+	};
+	struct detector_changes changes;
+	enum alert_kind k;
+
+	m->verdict.windows++;
+	m->verdict.rate = ((double)w->last - (double)w->first) / (c->interval * c->cfg->window);
+	detector_close_window(c->cfg, w, &ev, m->verdict.rules, &changes);
+	for (k = 0; k < ALERT_KINDS; k++)
+		if (changes.changed & (1u << k))
+			report(c, m, k, changes.before[k]);
+	m->verdict.idle_windows = m->sample.changed ? 0 : m->verdict.idle_windows + 1;
+	m->sample.changed = false;
+	m->sample.same_size_grows = 0;
+	m->sample.window_peak = h->count;
+}
+
+static void evaluate(struct census *c, struct tracked_map *m)
+{
+	struct go_map_type mt;
+	bool nested;
+	uint64_t value = m->sample.hdr.count;
+
+	if (m->id.parent)
+		return; /* counted in its outer map's inner totals */
+	nested = !census_map_type(c, m, &mt) && mt.elem_kind == GO_KIND_MAP;
+	if (nested && !measure_nested(c, m, &mt))
+		value = m->nested.totals.entries;
+	if (m->id.shadow)
+		return;
+	if (value != m->sample.value)
+		m->sample.changed = true;
+	m->sample.value = value;
+	if (detector_series_add(&m->verdict.series, c->cfg, value))
+		close_window(c, m, nested);
+}
+
+/* Dropped: headers that stopped validating (freed, moved with a stack), stale copies, idle maps. */
+static bool should_drop(const struct tracked_map *m, void *ctx)
+{
+	(void)ctx;
+	if (m->sample.bad_reads >= BAD_READS_TO_DROP || m->id.shadow)
+		return true;
+	return m->verdict.idle_windows >= IDLE_WINDOWS_TO_DROP &&
+	       !detector_alerting(m->verdict.rules);
+}
+
+int census_round(struct census *c)
+{
+	struct registry *r = c->reg;
+	uint32_t i, n = r->nmaps;
+	int err;
+
+	if (!n)
+		return 0;
+	err = scratch_reserve(c, n);
+	if (err)
+		return err;
+	for (i = 0; i < n; i++)
+		c->addrs[i] = r->maps[i].id.addr;
+	err = sampler_read_headers(c->pid, c->layout, c->addrs, n, c->headers, c->ok);
+	if (err < 0)
+		return err;
+	for (i = 0; i < n; i++) {
+		if (c->ok[i])
+			take_sample(c, &r->maps[i], &c->headers[i]);
+		else
+			r->maps[i].sample.bad_reads++;
+	}
+	/* Walks reuse the scratch arrays: evaluate only once every sample is taken. */
+	for (i = 0; i < n; i++)
+		if (r->maps[i].sample.sampled && !r->maps[i].sample.bad_reads)
+			evaluate(c, &r->maps[i]);
+	registry_sweep(r, should_drop, c);
+	c->rounds++;
+	return 0;
+}

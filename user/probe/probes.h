@@ -1,0 +1,101 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The probe plan: which runtime functions to probe for the target's map
+ * implementation, and at which byte of each, chosen by disassembly.
+ */
+#ifndef GOMAPLEAK_PROBES_H
+#define GOMAPLEAK_PROBES_H
+
+#include <stdbool.h>
+
+#include "golayout.h"
+#include "gomapleak.h"
+#include "pclntab.h"
+
+/* What a probe tells; groups are attached as one (attach_policy.h). */
+enum probe_group {
+	PROBE_GROUP_CREATE,
+	PROBE_GROUP_GROWTH,
+	PROBE_GROUP_OVERFLOW,
+	PROBE_GROUP_INSERT,
+	PROBE_GROUP_DELETE,
+	PROBE_GROUP_CLEAR,
+	PROBE_GROUPS,
+};
+
+/* Which BPF program handles a probe: one per argument shape. */
+enum probe_handler {
+	PROBE_MAKEMAP, /* entry, and every RET for the result */
+	PROBE_MAKEMAP_SMALL,
+	PROBE_HASH_GROW,
+	PROBE_SWISS_GROW_TO_SMALL,
+	PROBE_SWISS_GROW_TO_TABLE,
+	PROBE_SWISS_TABLE_GROW,
+	PROBE_SWISS_TABLE_SPLIT,
+	PROBE_INSERT,
+	PROBE_DELETE,
+	PROBE_CLEAR,
+	PROBE_OVERFLOW,
+};
+
+/* Implementations a spec applies to: a mask of 1 << enum go_map_impl. */
+#define PROBE_CLASSIC (1u << GO_MAP_CLASSIC)
+#define PROBE_SWISS   (1u << GO_MAP_SWISS)
+#define PROBE_BOTH    (PROBE_CLASSIC | PROBE_SWISS)
+
+struct probe_spec {
+	const char *func;
+	unsigned int impls;
+	enum probe_group group;
+	enum probe_handler handler;
+	const char *if_absent; /* what a user loses when the function is not in the binary */
+};
+
+#define PROBE_MAX_RETS 32
+
+/* Where in a function a uprobe goes, and why that instruction. */
+struct probe_choice {
+	uint64_t vaddr;
+	char insn[200];		  /* e.g. "push rbp" */
+	bool at_stack_check_jump; /* hits on the morestack path must be dropped */
+	char reason[256];	  /* why no instruction fits, when none does */
+};
+
+enum probe_status {
+	PROBE_OK,
+	PROBE_ABSENT,  /* not in the binary (inlined or not linked in) */
+	PROBE_REFUSED, /* found, but no safe instruction to probe */
+};
+
+struct probe_site {
+	const struct probe_spec *spec;
+	enum probe_status status;
+	struct go_func func;
+	struct probe_choice choice;
+	uint64_t file_offset; /* of choice.vaddr, for the uprobe */
+	uint32_t frame_size;  /* bytes the prologue reserves below the saved frame pointer */
+	int nrets;	      /* RET instructions: results are read there, in RAX... */
+	uint64_t rets[PROBE_MAX_RETS];
+	bool rets_truncated;
+};
+
+struct probe_plan {
+	struct probe_site sites[GML_MAX_PROBES];
+	int nsites;
+};
+
+int probe_choose(const uint8_t *code, size_t len, uint64_t vaddr, struct probe_choice *out);
+int probe_plan_build(struct probe_plan *plan, const struct goelf *ge, const struct pclntab *pt,
+		     enum go_map_impl impl);
+bool probe_handler_reads_result(enum probe_handler handler);
+/*
+ * What one hit costs the target, measured here (docs/probes.md): a probe on
+ * an emulated instruction, plus a single-stepped RET for probes that read a
+ * result. For the overhead estimate in metrics.
+ */
+#define PROBE_EMULATED_HIT_SECONDS 0.7e-6
+#define PROBE_STEPPED_HIT_SECONDS  10e-6
+double probe_site_hit_seconds(const struct probe_site *site);
+const char *probe_group_name(enum probe_group group);
+
+#endif /* GOMAPLEAK_PROBES_H */

@@ -1,0 +1,64 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* The BPF side's lifecycle: load, attach the plan's uprobes, drain events, detach. */
+#ifndef GOMAPLEAK_TRACER_H
+#define GOMAPLEAK_TRACER_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "gomapleak.h"
+#include "probes.h"
+
+struct gomapleak_bpf;
+struct ring_buffer;
+struct bpf_link;
+
+typedef int (*tracer_event_fn)(void *ctx, const struct gml_event *event);
+
+/* Entry probes plus the RET probes of functions whose results are read. */
+#define GML_MAX_LINKS (4 * GML_MAX_PROBES)
+
+struct tracer {
+	struct gomapleak_bpf *skel;
+	struct ring_buffer *events;
+	struct bpf_link *links[GML_MAX_LINKS]; /* uprobes */
+	enum probe_group link_group[GML_MAX_LINKS];
+	int nlinks;
+	struct bpf_link *exec_link; /* raw tracepoint sched_process_exec */
+	tracer_event_fn on_event;
+	void *on_event_ctx;
+};
+
+struct tracer_counters {
+	uint64_t hits[GML_MAX_PROBES];
+	uint64_t lost;	   /* events the ring buffer had no room for */
+	uint64_t ops_lost; /* operations not counted: the counter table was full */
+};
+
+void tracer_set_verbose(int verbose);
+/* Opens and loads the BPF object with cfg; on failure why says why. */
+int tracer_open(struct tracer *tr, const struct gml_config *cfg, char *why, size_t why_len);
+/* The target's execve, reported as a GML_EV_EXEC event. */
+int tracer_watch_exec(struct tracer *tr, char *why, size_t why_len);
+/*
+ * Attaches the plan's sites of one group (the attach policy says which are
+ * attached); on failure none of the group stays attached and why says which
+ * function and offset failed.
+ */
+int tracer_attach_group(struct tracer *tr, const struct probe_plan *plan, enum probe_group group,
+			const struct goelf *ge, const char *binary, pid_t pid, char *why,
+			size_t why_len);
+/* Detaches one group's probes (the governor's call); the rest stay. */
+void tracer_detach_group(struct tracer *tr, enum probe_group group);
+int tracer_start_events(struct tracer *tr, tracer_event_fn fn, void *ctx, char *why,
+			size_t why_len);
+int tracer_events_fd(const struct tracer *tr);
+int tracer_consume(struct tracer *tr);
+int tracer_read_counters(const struct tracer *tr, struct tracer_counters *out);
+int tracer_lookup_stack(const struct tracer *tr, uint64_t hash, struct gml_stack *out);
+
+typedef void (*tracer_op_fn)(void *ctx, const struct gml_op_key *key, uint64_t count);
+int tracer_for_each_op(const struct tracer *tr, tracer_op_fn fn, void *ctx);
+void tracer_close(struct tracer *tr);
+
+#endif /* GOMAPLEAK_TRACER_H */

@@ -1,0 +1,44 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * What watch prints: alert lines (text, colour on a terminal), NDJSON
+ * alert / sample / summary objects, the --top table and the exit summary.
+ * Reads the registry and the census's alert counts, never changes them.
+ */
+#ifndef GOMAPLEAK_REPORT_ALERTS_H
+#define GOMAPLEAK_REPORT_ALERTS_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "census.h"
+#include "registry.h"
+
+struct report_alert_printer {
+	FILE *out;
+	const struct registry *reg;
+	const struct census *census;
+	const struct gotypes *types;
+	uint64_t load_bias;
+	bool json;
+	bool colour;
+};
+
+struct report_totals {
+	double seconds;
+	const char *stop_reason;
+	uint64_t events, events_lost;
+};
+
+void report_alert_printer_init(struct report_alert_printer *p, FILE *out,
+			       const struct census *census, bool json, bool colour);
+/* One alert: m's rule kind changed state (from before). */
+void report_alert(struct report_alert_printer *p, const struct tracked_map *m, enum alert_kind kind,
+		  enum detector_state before);
+/* --json: one sample object for each map in SUSPECT or LEAK, every round. */
+void report_alert_samples(struct report_alert_printer *p);
+/* --top: the biggest growers, redrawn in place on a terminal. */
+void report_alert_top(struct report_alert_printer *p, int rows, bool redraw);
+/* At exit: the totals and every map that alerted, with its final state. */
+void report_alert_summary(struct report_alert_printer *p, FILE *out, const struct report_totals *t);
+
+#endif /* GOMAPLEAK_REPORT_ALERTS_H */

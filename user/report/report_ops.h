@@ -1,0 +1,27 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* The --exact operation counters, by operation, map and site, as text. */
+#ifndef GOMAPLEAK_REPORT_OPS_H
+#define GOMAPLEAK_REPORT_OPS_H
+
+#include <stdio.h>
+
+#include "gomapleak.h"
+#include "pclntab.h"
+
+struct report_op_record {
+	struct gml_op_key key;
+	uint64_t count;
+};
+
+struct report_op_table {
+	struct report_op_record *records;
+	size_t n, cap;
+};
+
+int report_op_table_add(struct report_op_table *t, const struct gml_op_key *key, uint64_t count);
+void report_op_table_free(struct report_op_table *t);
+/* Prints the largest max counters, most first; symbolized through pt. */
+void report_ops(FILE *out, struct report_op_table *t, const struct pclntab *pt, uint64_t load_bias,
+		size_t max);
+
+#endif /* GOMAPLEAK_REPORT_OPS_H */
