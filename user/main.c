@@ -462,6 +462,14 @@ static void on_alert(void *data, const struct tracked_map *m, enum alert_kind ki
 	report_alert(&ctx->alerts, m, kind, before);
 }
 
+static void on_group_alert(void *data, const struct site_group *g, enum alert_kind kind,
+			   enum detector_state before)
+{
+	struct gml_context *ctx = data;
+
+	report_group_alert(&ctx->alerts, g, kind, before);
+}
+
 /* Colour on a terminal, unless NO_COLOR is set (https://no-color.org). */
 static bool use_colour(void)
 {
@@ -486,11 +494,17 @@ static int watch_setup_detector(struct gml_context *ctx)
 			  strerror(-err));
 		return fail(ctx, GML_STAGE_RUNNING, err);
 	}
-	census_init(&ctx->census, ctx->opt.pid, &ctx->bin.layout, &ctx->bin.types, ctx->load_bias,
-		    &ctx->registry);
+	err = census_init(&ctx->census, ctx->opt.pid, &ctx->bin.layout, &ctx->bin.types,
+			  ctx->load_bias, &ctx->registry);
+	if (err) {
+		error_set(ctx->why, sizeof(ctx->why), err, "cannot allocate the site groups: %s",
+			  strerror(-err));
+		return fail(ctx, GML_STAGE_RUNNING, err);
+	}
 	ctx->census.interval = ctx->opt.interval;
 	ctx->census.sample_keys = !ctx->opt.no_keys;
 	ctx->census.on_alert = on_alert;
+	ctx->census.on_group_alert = on_group_alert;
 	ctx->census.ctx = ctx;
 	report_alert_printer_init(&ctx->alerts, stdout, &ctx->census, ctx->opt.json, use_colour());
 	return GML_EXIT_OK;

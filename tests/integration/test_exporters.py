@@ -108,7 +108,7 @@ def go_env(tmp):
 def pprof(profile, *args):
     env = go_env(os.path.dirname(profile))
     r = subprocess.run([go_binary(), "tool", "pprof", *args, profile], capture_output=True,
-                       text=True, timeout=120, env=env)
+                       text=True, timeout=300, env=env)
     if r.returncode:
         raise AssertionError("go tool pprof %s: %s" % (" ".join(args), r.stderr))
     return r.stdout

@@ -343,6 +343,48 @@ Test(detector_bloat, a_bloated_map_refilled_is_resolved)
 	sim_free(&m);
 }
 
+/* Attached after the deletes: 100 entries left, the peak never seen. */
+static uint64_t emptied_before_the_attach(unsigned int t)
+{
+	(void)t;
+	return 100;
+}
+
+Test(detector_bloat, storage_sized_for_8_times_the_entries_is_bloat_from_the_header_alone)
+{
+	struct sim m;
+
+	sim_init(&m, false, true);
+	m.ev.capacity = 8u << 17;
+	m.ev.sized_for = 13u << 16; /* 6.5 x 2^17: grown for 851,968 entries */
+	sim_feed(&m, emptied_before_the_attach, 0, 11);
+	cr_assert_eq(m.ev.peak, 100, "the peak was never seen");
+	cr_assert_eq(m.rules[ALERT_BLOAT].state, DETECTOR_SUSPECT);
+	sim_feed(&m, emptied_before_the_attach, 11, 31);
+	cr_assert_eq(m.rules[ALERT_BLOAT].state, DETECTOR_LEAK);
+	sim_free(&m);
+}
+
+Test(detector_bloat, a_full_map_or_small_storage_is_not_bloat_from_the_header)
+{
+	struct sim m;
+
+	/* 600 entries in storage for 1024 (Swiss capacity): in use. */
+	sim_init(&m, false, false);
+	m.ev.capacity = 1024;
+	m.ev.sized_for = 1024;
+	sim_feed(&m, steady_size, 0, 60);
+	cr_assert_eq(m.worst[ALERT_BLOAT], DETECTOR_QUIET);
+	sim_free(&m);
+	/* 1 entry in storage for 64: bloated in proportion, but under min_growth. */
+	sim_init(&m, false, false);
+	m.ev.capacity = 64;
+	m.ev.sized_for = 64;
+	sim_feed(&m, small_filled_then_emptied, 10, 60);
+	cr_assert_eq(m.worst[ALERT_BLOAT], DETECTOR_QUIET);
+	sim_free(&m);
+}
+
 static void same_size_grow_each_window(struct detector_evidence *ev, unsigned int window)
 {
 	(void)window;

@@ -38,8 +38,8 @@ static int addr_vec_push(struct addr_vec *a, uint64_t addr)
 	return 0;
 }
 
-void census_init(struct census *c, pid_t pid, const struct golayout *layout,
-		 const struct gotypes *types, uint64_t load_bias, struct registry *reg)
+int census_init(struct census *c, pid_t pid, const struct golayout *layout,
+		const struct gotypes *types, uint64_t load_bias, struct registry *reg)
 {
 	memset(c, 0, sizeof(*c));
 	c->pid = pid;
@@ -50,6 +50,7 @@ void census_init(struct census *c, pid_t pid, const struct golayout *layout,
 	c->cfg = reg->cfg;
 	c->interval = 1.0;
 	c->sample_keys = true;
+	return groups_init(&c->groups, reg->cfg, c->interval);
 }
 
 void census_free(struct census *c)
@@ -57,6 +58,7 @@ void census_free(struct census *c)
 	free(c->addrs);
 	free(c->headers);
 	free(c->ok);
+	groups_free(&c->groups);
 	memset(c, 0, sizeof(*c));
 }
 
@@ -184,6 +186,8 @@ static void take_sample(struct census *c, struct tracked_map *m, struct map_head
 	m->sample.grows_at_sample = m->sample.grows;
 	if (c->layout->impl == GO_MAP_SWISS && sampler_swiss_capacity(c->pid, h, &h->capacity))
 		h->capacity = m->sample.hdr.capacity; /* a table moved under us: keep the last */
+	if (m->sample.sampled && h->capacity != m->sample.hdr.capacity)
+		m->sample.storage_moved = true;
 	if (!census_map_type(c, m, &mt))
 		m->sample.bytes = estimate_bytes(c->layout->impl, &mt, h);
 	m->sample.hdr = *h;
@@ -437,13 +441,21 @@ static void report(struct census *c, struct tracked_map *m, enum alert_kind kind
 	enum detector_state state = m->verdict.rules[kind].state;
 	struct go_map_type mt;
 
-	if (c->sample_keys && m->verdict.nkeys < 0 && state != DETECTOR_RESOLVED &&
-	    !census_map_type(c, m, &mt))
+	/* Read again at each alert: a map being emptied shows what it keeps. */
+	if (c->sample_keys && state != DETECTOR_RESOLVED && !census_map_type(c, m, &mt))
 		m->verdict.nkeys = keys_sample(c->pid, c->layout->impl, &mt, &m->sample.hdr,
 					       m->verdict.keys, REGISTRY_MAX_KEYS);
 	detector_stats_count(&c->stats, kind, state);
 	if (c->on_alert)
 		c->on_alert(c->ctx, m, kind, before);
+}
+
+/* Entries a map's storage was grown for: classic maps grow past 6.5 an average bucket. */
+static uint64_t sized_for(enum go_map_impl impl, const struct map_header *h)
+{
+	if (impl == GO_MAP_SWISS)
+		return h->capacity;
+	return h->b < 58 ? (13ull << h->b) / 2 : 0;
 }
 
 static void close_window(struct census *c, struct tracked_map *m, bool nested)
@@ -452,10 +464,12 @@ static void close_window(struct census *c, struct tracked_map *m, bool nested)
 	const struct map_header *h = &m->sample.hdr;
 	const struct detector_evidence ev = {
 		.nested = nested,
+		.grouped = !nested,
 		.classic = c->layout->impl == GO_MAP_CLASSIC,
 		.peak = m->sample.peak,
 		.window_peak = m->sample.window_peak,
 		.capacity = h->capacity,
+		.sized_for = m->sample.storage_moved ? 0 : sized_for(c->layout->impl, h),
 		.b = h->b,
 		.noverflow = h->noverflow,
 		.same_size_grows = m->sample.same_size_grows,
@@ -472,6 +486,7 @@ static void close_window(struct census *c, struct tracked_map *m, bool nested)
 	m->verdict.idle_windows = m->sample.changed ? 0 : m->verdict.idle_windows + 1;
 	m->sample.changed = false;
 	m->sample.same_size_grows = 0;
+	m->sample.storage_moved = false;
 	m->sample.window_peak = h->count;
 }
 
@@ -484,6 +499,7 @@ static void evaluate(struct census *c, struct tracked_map *m)
 	if (m->id.parent)
 		return; /* counted in its outer map's inner totals */
 	nested = !census_map_type(c, m, &mt) && mt.elem_kind == GO_KIND_MAP;
+	m->nested.is_outer = nested;
 	if (nested && !measure_nested(c, m, &mt))
 		value = m->nested.totals.entries;
 	if (m->id.shadow)
@@ -505,7 +521,49 @@ static bool should_drop(const struct tracked_map *m, void *ctx)
 	       !detector_alerting(m->verdict.rules);
 }
 
-int census_round(struct census *c)
+static void report_group(void *data, struct site_group *g, enum alert_kind kind,
+			 enum detector_state before)
+{
+	struct census *c = data;
+	enum detector_state state = g->rules[kind].state;
+	struct tracked_map *biggest = registry_find(c->reg, g->biggest[0]);
+	struct go_map_type mt;
+
+	if (c->sample_keys && state != DETECTOR_RESOLVED && biggest &&
+	    !census_map_type(c, biggest, &mt))
+		g->nkeys = keys_sample(c->pid, c->layout->impl, &mt, &biggest->sample.hdr, g->keys,
+				       REGISTRY_MAX_KEYS);
+	detector_stats_count(&c->stats, kind, state);
+	if (c->on_group_alert)
+		c->on_group_alert(c->ctx, g, kind, before);
+}
+
+/* Maps judged with their site group: every sampled plain map at the top level. */
+static bool in_a_group(const struct tracked_map *m)
+{
+	return m->sample.sampled && !m->sample.bad_reads && !m->id.parent && !m->id.shadow &&
+	       !m->nested.is_outer;
+}
+
+/* The groups' round, once every map has been sampled and judged on its own. */
+static void round_groups(struct census *c)
+{
+	struct registry *r = c->reg;
+	uint32_t i;
+
+	c->groups.interval = c->interval;
+	groups_begin_round(&c->groups);
+	for (i = 0; i < r->nmaps; i++)
+		if (in_a_group(&r->maps[i]))
+			groups_add_member(&c->groups, &r->maps[i]);
+	groups_end_round(&c->groups, report_group, c);
+	for (i = 0; i < r->nmaps; i++)
+		if (in_a_group(&r->maps[i]))
+			groups_rebase_member(&c->groups, &r->maps[i]);
+}
+
+/* Reads every tracked map's header; a map whose header does not validate counts a bad read. */
+static int sample_maps(struct census *c)
 {
 	struct registry *r = c->reg;
 	uint32_t i, n = r->nmaps;
@@ -527,10 +585,22 @@ int census_round(struct census *c)
 		else
 			r->maps[i].sample.bad_reads++;
 	}
+	return 0;
+}
+
+int census_round(struct census *c)
+{
+	struct registry *r = c->reg;
+	uint32_t i;
+	int err = sample_maps(c);
+
+	if (err)
+		return err;
 	/* Walks reuse the scratch arrays: evaluate only once every sample is taken. */
-	for (i = 0; i < n; i++)
+	for (i = 0; i < r->nmaps; i++)
 		if (r->maps[i].sample.sampled && !r->maps[i].sample.bad_reads)
 			evaluate(c, &r->maps[i]);
+	round_groups(c);
 	registry_sweep(r, should_drop, c);
 	c->rounds++;
 	return 0;

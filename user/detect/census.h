@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * One sampling round every interval: reads the tracked maps' headers,
- * measures maps of maps through their inner maps, estimates bytes, feeds
- * the detector and reports each rule's state changes. Never prints.
+ * measures maps of maps through their inner maps, estimates bytes, sums
+ * site groups, feeds the detector and reports each rule's state changes,
+ * for maps and for groups. Never prints.
  */
 #ifndef GOMAPLEAK_CENSUS_H
 #define GOMAPLEAK_CENSUS_H
@@ -14,6 +15,7 @@
 #include "detector.h"
 #include "golayout.h"
 #include "gotypes.h"
+#include "groups.h"
 #include "registry.h"
 
 /* Inner-map headers read per outer map a round; past it, a fixed subset is read and scaled. */
@@ -37,6 +39,8 @@ struct census_type {
 
 typedef void (*census_alert_fn)(void *ctx, const struct tracked_map *m, enum alert_kind kind,
 				enum detector_state before);
+typedef void (*census_group_alert_fn)(void *ctx, const struct site_group *g, enum alert_kind kind,
+				      enum detector_state before);
 
 struct census {
 	pid_t pid;
@@ -48,7 +52,9 @@ struct census {
 	double interval; /* seconds between rounds */
 	bool sample_keys;
 	census_alert_fn on_alert;
+	census_group_alert_fn on_group_alert;
 	void *ctx;
+	struct site_groups groups;
 	/* scratch, grown as needed and reused every round */
 	uint64_t *addrs;
 	struct map_header *headers;
@@ -59,8 +65,8 @@ struct census {
 	struct census_type type_cache[CENSUS_TYPE_CACHE];
 };
 
-void census_init(struct census *c, pid_t pid, const struct golayout *layout,
-		 const struct gotypes *types, uint64_t load_bias, struct registry *reg);
+int census_init(struct census *c, pid_t pid, const struct golayout *layout,
+		const struct gotypes *types, uint64_t load_bias, struct registry *reg);
 void census_free(struct census *c);
 /* One round. Returns 0, or -ESRCH when the target is gone. */
 int census_round(struct census *c);

@@ -85,12 +85,20 @@ bool detector_series_add(struct detector_series *s, const struct detector_config
 
 /*
  * bloat: the window's largest count is under 1/8 of the map's peak, the peak
- * was at least min_growth, and the storage sized for it is still there.
+ * was at least min_growth, and the storage sized for it is still there; or,
+ * read from the header alone when the peak was never seen (attached after
+ * the deletes), storage grown for at least min_growth entries and 8 times
+ * what the map held all window. Go maps never shrink, and only grow when
+ * full: storage 8 times too big means entries were deleted.
  */
 static bool bloat_holds(const struct detector_config *cfg, const struct detector_evidence *ev)
 {
-	return !ev->nested && ev->peak >= cfg->min_growth &&
-	       BLOAT_RATIO * ev->window_peak < ev->peak && ev->capacity >= ev->peak;
+	if (ev->nested)
+		return false;
+	if (ev->peak >= cfg->min_growth && BLOAT_RATIO * ev->window_peak < ev->peak &&
+	    ev->capacity >= ev->peak)
+		return true;
+	return ev->sized_for >= cfg->min_growth && BLOAT_RATIO * ev->window_peak <= ev->sized_for;
 }
 
 /*
@@ -131,7 +139,8 @@ void detector_close_window(const struct detector_config *cfg, const struct detec
 {
 	memset(out, 0, sizeof(*out));
 	/* A map of maps is judged by its inner entries, under its own rule name. */
-	close_rule(cfg, rules, ev->nested ? ALERT_NESTED : ALERT_GROWTH, w->growing, out);
+	if (!ev->grouped)
+		close_rule(cfg, rules, ev->nested ? ALERT_NESTED : ALERT_GROWTH, w->growing, out);
 	close_rule(cfg, rules, ALERT_BLOAT, bloat_holds(cfg, ev), out);
 	close_rule(cfg, rules, ALERT_CHURN, churn_holds(ev), out);
 }

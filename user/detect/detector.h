@@ -63,10 +63,13 @@ struct detector_series {
 /* What else a map showed over the window just closed: the other rules' evidence. */
 struct detector_evidence {
 	bool nested;		      /* a map of maps: the series counts its inner entries */
+	bool grouped;		      /* its growth is judged with its site group's (groups.h) */
 	bool classic;		      /* classic buckets (churn applies to them only) */
 	uint64_t peak;		      /* the largest count ever seen */
 	uint64_t window_peak;	      /* the largest count this window */
-	uint64_t capacity;	      /* entries its storage is sized for */
+	uint64_t capacity;	      /* slots its storage has */
+	uint64_t sized_for;	      /* entries that storage was grown for (classic 6.5 x 2^B); 0
+				       * when it changed in the window (a freed map's memory reused) */
 	unsigned int b;		      /* classic: log2 of its buckets */
 	unsigned int noverflow;	      /* classic: overflow buckets */
 	unsigned int same_size_grows; /* classic: same-size grows this window */

@@ -60,7 +60,7 @@ static uint32_t index_slot(const struct registry *r, uint64_t addr)
 	return i;
 }
 
-struct tracked_map *registry_find(struct registry *r, uint64_t addr)
+struct tracked_map *registry_find(const struct registry *r, uint64_t addr)
 {
 	int32_t at = r->index[index_slot(r, addr)];
 
@@ -179,6 +179,7 @@ void registry_restart_verdict(struct tracked_map *m)
 	m->verdict.nkeys = -1;
 	m->sample.peak = 0;
 	m->sample.window_peak = 0;
+	m->member.in_window = false; /* what it gained so far was another map's */
 }
 
 /* Another map now lives at m's address: forgets all that was learned of the old one. */

@@ -76,12 +76,14 @@ struct map_sample {
 	uint64_t grows;		      /* growth events */
 	uint64_t grows_at_sample;     /* grows when the last sample was taken */
 	unsigned int same_size_grows; /* classic same-size grows this window */
+	bool storage_moved;	      /* its capacity changed this window */
 	uint64_t value;		      /* the series' last sample */
 	bool changed;		      /* the value moved this window */
 };
 
 /* A map of maps: what is below it. */
 struct map_nested {
+	bool is_outer; /* a map of maps: judged by its inner maps */
 	struct map_nested_totals totals;
 	struct map_nested_sample quick;
 };
@@ -97,12 +99,20 @@ struct map_verdict {
 	int nkeys; /* -1: not sampled yet */
 };
 
+/* Its place in a site group (groups.h). */
+struct map_member {
+	uint32_t group; /* the group's id; 0 when not a member */
+	bool in_window; /* a member since its group's window started */
+	uint64_t base;	/* its count then */
+};
+
 struct tracked_map {
 	struct map_identity id;
 	struct map_origin origin;
 	struct map_sample sample;
 	struct map_nested nested;
 	struct map_verdict verdict;
+	struct map_member member;
 };
 
 struct registry_creation {
@@ -137,7 +147,8 @@ void registry_free(struct registry *r);
  */
 int registry_add_event(struct registry *r, const struct gml_event *e,
 		       const struct gml_stack *stack);
-struct tracked_map *registry_find(struct registry *r, uint64_t addr);
+/* The tracked map at addr, or NULL (strchr-like: the caller decides if it may change it). */
+struct tracked_map *registry_find(const struct registry *r, uint64_t addr);
 /* Tracks a map before it grows (a map of maps seen made); NULL when full. */
 struct tracked_map *registry_track(struct registry *r, uint64_t addr, uint64_t type);
 /* Removes the maps for which drop returns true (order changes). */

@@ -37,10 +37,9 @@ static const char *state_colour(enum detector_state s)
 	return COLOUR_GREEN;
 }
 
-static void type_name(const struct report_alert_printer *p, const struct tracked_map *m, char *buf,
-		      size_t len)
+static void type_name(const struct report_alert_printer *p, uint64_t type, char *buf, size_t len)
 {
-	if (!m->id.type || gotypes_name(p->types, m->id.type - p->load_bias, buf, len))
+	if (!type || gotypes_name(p->types, type - p->load_bias, buf, len))
 		snprintf(buf, len, "?");
 }
 
@@ -80,26 +79,98 @@ static void print_site(const struct report_alert_printer *p, const char *label, 
 		fputc('?', p->out);
 }
 
-/* Where a map was filled: for a map of maps, where its inner maps grew, if any did. */
-static int fill_site_of(const struct tracked_map *m, enum alert_kind kind)
+/*
+ * What an alert or a row is about: one map under one of its own rules, or a
+ * site group under the growth rule. A group of one map is shown as that map.
+ */
+struct alert_subject {
+	const struct tracked_map *m; /* the map; for a group its biggest member (or NULL) */
+	const struct site_group *g;  /* NULL for a map's own rule */
+	enum alert_kind kind;
+	enum detector_state state;
+	double rate;
+	unsigned int windows;
+	struct detector_window window;
+};
+
+static struct alert_subject map_subject(const struct tracked_map *m, enum alert_kind kind)
 {
-	if (kind == ALERT_NESTED && m->origin.inner_fill_site != REGISTRY_NO_SITE)
-		return m->origin.inner_fill_site;
-	return m->origin.fill_site;
+	return (struct alert_subject){ .m = m,
+				       .kind = kind,
+				       .state = m->verdict.rules[kind].state,
+				       .rate = m->verdict.rate,
+				       .windows = m->verdict.windows,
+				       .window = m->verdict.series.last };
 }
 
-static void print_kind_fields(const struct report_alert_printer *p, const struct tracked_map *m,
-			      enum alert_kind kind)
+static struct alert_subject group_subject(const struct report_alert_printer *p,
+					  const struct site_group *g, enum alert_kind kind)
 {
+	struct alert_subject s = { .m = registry_find(p->reg, g->biggest[0]),
+				   .g = g,
+				   .kind = kind,
+				   .state = g->rules[kind].state,
+				   .rate = g->rate,
+				   .windows = g->windows,
+				   .window = g->last };
+	uint64_t net = g->last.last > g->last.first ? g->last.last - g->last.first : 0;
+
+	/* The window in entries, as a map's: the members' total now, and that less their gain. */
+	s.window.last = g->entries;
+	s.window.first = g->entries > net ? g->entries - net : 0;
+	return s;
+}
+
+/* Shown as one map: a map's own rule, or a group of one whose member is known. */
+static bool as_one_map(const struct alert_subject *s)
+{
+	return s->m && (!s->g || s->g->members == 1);
+}
+
+static uint64_t subject_type(const struct alert_subject *s)
+{
+	return s->g ? s->g->key.type : s->m->id.type;
+}
+
+static int subject_created(const struct alert_subject *s)
+{
+	if (s->g && s->g->create_site != REGISTRY_NO_SITE)
+		return s->g->create_site;
+	return s->m ? s->m->origin.create_site : REGISTRY_NO_SITE;
+}
+
+/* Where it was filled: for a map of maps, where its inner maps grew, if any did. */
+static int subject_filled(const struct alert_subject *s)
+{
+	if (s->g)
+		return s->g->key.site;
+	if (s->kind == ALERT_NESTED && s->m->origin.inner_fill_site != REGISTRY_NO_SITE)
+		return s->m->origin.inner_fill_site;
+	return s->m->origin.fill_site;
+}
+
+static int subject_keys(const struct alert_subject *s, const char (**keys)[REGISTRY_KEY_LEN])
+{
+	if (s->g) {
+		*keys = s->g->keys;
+		return s->g->nkeys;
+	}
+	*keys = s->m->verdict.keys;
+	return s->m->verdict.nkeys;
+}
+
+static void print_map_fields(const struct report_alert_printer *p, const struct alert_subject *s)
+{
+	const struct tracked_map *m = s->m;
 	char bytes[32];
 
-	switch (kind) {
+	switch (s->kind) {
 	case ALERT_NESTED:
 		human_bytes(m->nested.totals.bytes, bytes, sizeof(bytes));
 		fprintf(p->out,
 			" inner_maps=%" PRIu64 " inner_entries=%" PRIu64 " (%+.0f/s) inner_bytes=%s"
 			" entries=%" PRIu64,
-			m->nested.totals.maps, m->nested.totals.entries, m->verdict.rate, bytes,
+			m->nested.totals.maps, m->nested.totals.entries, s->rate, bytes,
 			m->sample.hdr.count);
 		break;
 	case ALERT_BLOAT:
@@ -116,36 +187,71 @@ static void print_kind_fields(const struct report_alert_printer *p, const struct
 	default:
 		human_bytes(m->sample.bytes, bytes, sizeof(bytes));
 		fprintf(p->out, " entries=%" PRIu64 " (%+.0f/s) bytes=%s", m->sample.hdr.count,
-			m->verdict.rate, bytes);
+			s->rate, bytes);
 	}
 }
 
-static void print_keys_text(const struct report_alert_printer *p, const struct tracked_map *m)
+static void print_group_fields(const struct report_alert_printer *p, const struct alert_subject *s)
+{
+	const struct site_group *g = s->g;
+	char bytes[32];
+
+	human_bytes(g->bytes, bytes, sizeof(bytes));
+	fprintf(p->out, " maps=%" PRIu32 " entries=%" PRIu64 " (%+.0f/s) bytes=%s", g->members,
+		g->entries, s->rate, bytes);
+}
+
+/* The members with most entries, and that no tracked map of maps holds them. */
+static void print_group_members(const struct report_alert_printer *p, const struct alert_subject *s)
 {
 	int i;
 
-	if (m->verdict.nkeys <= 0)
-		return;
-	fputs(" keys=", p->out);
-	for (i = 0; i < m->verdict.nkeys; i++)
-		fprintf(p->out, "%s%s", i ? "," : "", m->verdict.keys[i]);
+	fputs(" outer=? biggest=", p->out);
+	for (i = 0; i < GROUPS_BIGGEST && s->g->biggest[i]; i++)
+		fprintf(p->out, "%s0x%" PRIx64, i ? "," : "", s->g->biggest[i]);
 }
 
-static void alert_print_text(struct report_alert_printer *p, const struct tracked_map *m,
-			     enum alert_kind kind)
+static void print_keys_text(const struct report_alert_printer *p, const struct alert_subject *s)
 {
-	enum detector_state state = m->verdict.rules[kind].state;
-	char when[16], type[TYPE_NAME_MAX];
+	const char(*keys)[REGISTRY_KEY_LEN];
+	int i, n = subject_keys(s, &keys);
+
+	if (n <= 0)
+		return;
+	fputs(" keys=", p->out);
+	for (i = 0; i < n; i++)
+		fprintf(p->out, "%s%s", i ? "," : "", keys[i]);
+}
+
+/* "TYPE map=0x... fields created= filled=", or a group's "TYPE maps=N ... outer=? biggest=". */
+static void print_subject(const struct report_alert_printer *p, const struct alert_subject *s)
+{
+	char type[TYPE_NAME_MAX];
+
+	type_name(p, subject_type(s), type, sizeof(type));
+	if (as_one_map(s)) {
+		fprintf(p->out, " %s map=0x%" PRIx64, type, s->m->id.addr);
+		print_map_fields(p, s);
+	} else {
+		fprintf(p->out, " %s", type);
+		print_group_fields(p, s);
+	}
+	print_site(p, "created", subject_created(s));
+	print_site(p, "filled", subject_filled(s));
+	if (!as_one_map(s))
+		print_group_members(p, s);
+}
+
+static void alert_print_text(struct report_alert_printer *p, const struct alert_subject *s)
+{
+	char when[16];
 
 	now_hms(when, sizeof(when));
-	type_name(p, m, type, sizeof(type));
-	fprintf(p->out, "%s %s%-8s%s %-6s %s map=0x%" PRIx64, when,
-		p->colour ? state_colour(state) : "", detector_state_name(state),
-		p->colour ? COLOUR_RESET : "", detector_kind_name(kind), type, m->id.addr);
-	print_kind_fields(p, m, kind);
-	print_site(p, "created", m->origin.create_site);
-	print_site(p, "filled", fill_site_of(m, kind));
-	print_keys_text(p, m);
+	fprintf(p->out, "%s %s%-8s%s %-6s", when, p->colour ? state_colour(s->state) : "",
+		detector_state_name(s->state), p->colour ? COLOUR_RESET : "",
+		detector_kind_name(s->kind));
+	print_subject(p, s);
+	print_keys_text(p, s);
 	fputc('\n', p->out);
 }
 
@@ -165,123 +271,239 @@ static void json_site(const struct report_alert_printer *p, const char *label, i
 	fprintf(p->out, ",\"line\":%d}", s->pos.line);
 }
 
-/* The fields alert and sample objects share. */
-static void json_map_fields(const struct report_alert_printer *p, const struct tracked_map *m,
-			    enum alert_kind kind)
+static void json_map_numbers(const struct report_alert_printer *p, const struct alert_subject *s)
 {
-	char type[TYPE_NAME_MAX];
-	int i;
+	const struct tracked_map *m = s->m;
 
-	type_name(p, m, type, sizeof(type));
-	fprintf(p->out,
-		",\"kind\":\"%s\",\"map\":\"0x%" PRIx64 "\",\"type\":", detector_kind_name(kind),
-		m->id.addr);
-	json_string(p->out, type);
 	fprintf(p->out,
 		",\"entries\":%" PRIu64 ",\"peak\":%" PRIu64 ",\"capacity\":%" PRIu64
 		",\"bytes\":%" PRIu64 ",\"rate\":%.1f,\"grows\":%" PRIu64,
 		m->sample.hdr.count, m->sample.peak, m->sample.hdr.capacity, m->sample.bytes,
-		m->verdict.rate, m->sample.grows);
+		s->rate, m->sample.grows);
 	if (p->census->layout->impl == GO_MAP_CLASSIC)
 		fprintf(p->out, ",\"B\":%u,\"overflow\":%u,\"same_size_grows\":%u", m->sample.hdr.b,
 			m->sample.hdr.noverflow, m->sample.same_size_grows);
-	if (kind == ALERT_NESTED)
+	if (s->kind == ALERT_NESTED)
 		fprintf(p->out,
 			",\"inner\":{\"maps\":%" PRIu64 ",\"sampled\":%" PRIu64
 			",\"entries\":%" PRIu64 ",\"bytes\":%" PRIu64 "}",
 			m->nested.totals.maps, m->nested.totals.sampled, m->nested.totals.entries,
 			m->nested.totals.bytes);
-	json_site(p, "created", m->origin.create_site);
-	json_site(p, "filled", fill_site_of(m, kind));
+}
+
+static void json_group(const struct report_alert_printer *p, const struct alert_subject *s)
+{
+	const struct site_group *g = s->g;
+	int i;
+
+	if (!as_one_map(s))
+		fprintf(p->out, ",\"entries\":%" PRIu64 ",\"bytes\":%" PRIu64 ",\"rate\":%.1f",
+			g->entries, g->bytes, s->rate);
+	fprintf(p->out, ",\"group\":{\"maps\":%" PRIu32 ",\"outer\":null,\"biggest\":[",
+		g->members);
+	for (i = 0; i < GROUPS_BIGGEST && g->biggest[i]; i++)
+		fprintf(p->out, "%s{\"map\":\"0x%" PRIx64 "\",\"entries\":%" PRIu64 "}",
+			i ? "," : "", g->biggest[i], g->biggest_entries[i]);
+	fputs("]}", p->out);
+}
+
+/* The fields alert and sample objects share. */
+static void json_subject_fields(const struct report_alert_printer *p, const struct alert_subject *s)
+{
+	const char(*keys)[REGISTRY_KEY_LEN];
+	char type[TYPE_NAME_MAX];
+	int i, n;
+
+	type_name(p, subject_type(s), type, sizeof(type));
+	fprintf(p->out,
+		",\"kind\":\"%s\",\"map\":\"0x%" PRIx64 "\",\"type\":", detector_kind_name(s->kind),
+		s->m ? s->m->id.addr : s->g->biggest[0]);
+	json_string(p->out, type);
+	if (as_one_map(s))
+		json_map_numbers(p, s);
+	if (s->g)
+		json_group(p, s);
+	json_site(p, "created", subject_created(s));
+	json_site(p, "filled", subject_filled(s));
 	fputs(",\"keys\":[", p->out);
-	for (i = 0; i < m->verdict.nkeys; i++) {
+	n = subject_keys(s, &keys);
+	for (i = 0; i < n; i++) {
 		if (i)
 			fputc(',', p->out);
-		json_string(p->out, m->verdict.keys[i]);
+		json_string(p->out, keys[i]);
 	}
 	fputc(']', p->out);
 }
 
-static void alert_print_json(struct report_alert_printer *p, const struct tracked_map *m,
-			     enum alert_kind kind, enum detector_state before)
+static void alert_print_json(struct report_alert_printer *p, const struct alert_subject *s,
+			     enum detector_state before)
 {
 	fprintf(p->out, "{\"event\":\"alert\",\"time\":%ld,\"state\":\"%s\",\"previous\":\"%s\"",
-		(long)time(NULL), detector_state_name(m->verdict.rules[kind].state),
-		detector_state_name(before));
-	json_map_fields(p, m, kind);
+		(long)time(NULL), detector_state_name(s->state), detector_state_name(before));
+	json_subject_fields(p, s);
 	fprintf(p->out,
 		",\"window\":%u,\"window_rises\":%u,\"window_first\":%" PRIu64
 		",\"window_last\":%" PRIu64 "}\n",
-		m->verdict.windows, m->verdict.series.last.rises, m->verdict.series.last.first,
-		m->verdict.series.last.last);
+		s->windows, s->window.rises, s->window.first, s->window.last);
+}
+
+static void alert_print(struct report_alert_printer *p, const struct alert_subject *s,
+			enum detector_state before)
+{
+	if (s->state == DETECTOR_QUIET)
+		return;
+	if (p->json)
+		alert_print_json(p, s, before);
+	else
+		alert_print_text(p, s);
 }
 
 void report_alert(struct report_alert_printer *p, const struct tracked_map *m, enum alert_kind kind,
 		  enum detector_state before)
 {
-	enum detector_state state = m->verdict.rules[kind].state;
+	struct alert_subject s = map_subject(m, kind);
 
-	if (state == DETECTOR_QUIET)
-		return;
-	if (p->json)
-		alert_print_json(p, m, kind, before);
-	else
-		alert_print_text(p, m, kind);
+	alert_print(p, &s, before);
 }
 
-/* The rule a map is shown under: its most alarming, or nested for a quiet map of maps. */
-static enum alert_kind worst_rule(const struct tracked_map *m)
+void report_group_alert(struct report_alert_printer *p, const struct site_group *g,
+			enum alert_kind kind, enum detector_state before)
+{
+	struct alert_subject s = group_subject(p, g, kind);
+
+	alert_print(p, &s, before);
+}
+
+static const int state_rank[] = {
+	[DETECTOR_QUIET] = 0, [DETECTOR_RESOLVED] = 1, [DETECTOR_SUSPECT] = 2, [DETECTOR_LEAK] = 3
+};
+
+/*
+ * A map as a row: under its most alarming rule, or nested for a quiet map of
+ * maps; a map that is its group's only member also under the group's rule.
+ */
+static struct alert_subject map_row(const struct report_alert_printer *p,
+				    const struct tracked_map *m)
 {
 	enum alert_kind worst = detector_worst_rule(m->verdict.rules);
+	const struct site_group *g = groups_get(&p->census->groups, m->member.group);
+	struct alert_subject s;
 
 	if (m->verdict.rules[worst].state == DETECTOR_QUIET && m->nested.totals.maps)
 		worst = ALERT_NESTED;
-	return worst;
+	s = map_subject(m, worst);
+	if (g && g->members == 1 && state_rank[g->rules[ALERT_GROWTH].state] >= state_rank[s.state])
+		s = group_subject(p, g, ALERT_GROWTH);
+	return s;
+}
+
+static bool in_a_bigger_group(const struct report_alert_printer *p, const struct tracked_map *m)
+{
+	const struct site_group *g = groups_get(&p->census->groups, m->member.group);
+
+	return g && g->members > 1;
+}
+
+/*
+ * What --top, the samples and the summary list: every map at the top level
+ * (a member of a bigger group only when a rule of its own alerts), and every
+ * group of more than one map.
+ */
+static struct alert_subject *list_rows(const struct report_alert_printer *p, uint32_t *n)
+{
+	const struct site_groups *gs = &p->census->groups;
+	struct alert_subject *rows = malloc((p->reg->nmaps + gs->high + 1) * sizeof(*rows));
+	const struct tracked_map *m;
+	uint32_t i;
+
+	*n = 0;
+	if (!rows)
+		return NULL;
+	for (i = 0; i < p->reg->nmaps; i++) {
+		m = &p->reg->maps[i];
+		if (m->id.parent || !m->sample.sampled)
+			continue;
+		rows[*n] = map_row(p, m);
+		if (!in_a_bigger_group(p, m) || rows[*n].state != DETECTOR_QUIET)
+			(*n)++;
+	}
+	for (i = 0; i < gs->high; i++)
+		if (gs->groups[i].used && gs->groups[i].members > 1)
+			rows[(*n)++] = group_subject(p, &gs->groups[i], ALERT_GROWTH);
+	return rows;
+}
+
+static bool alerting(const struct alert_subject *s)
+{
+	return s->state == DETECTOR_SUSPECT || s->state == DETECTOR_LEAK;
 }
 
 void report_alert_samples(struct report_alert_printer *p)
 {
-	const struct tracked_map *m;
-	enum alert_kind k;
-	uint32_t i;
+	struct alert_subject *rows;
+	uint32_t i, n;
 
-	for (i = 0; i < p->reg->nmaps; i++) {
-		m = &p->reg->maps[i];
-		k = worst_rule(m);
-		if (m->verdict.rules[k].state != DETECTOR_SUSPECT &&
-		    m->verdict.rules[k].state != DETECTOR_LEAK)
+	rows = list_rows(p, &n);
+	for (i = 0; rows && i < n; i++) {
+		if (!alerting(&rows[i]))
 			continue;
 		fprintf(p->out, "{\"event\":\"sample\",\"time\":%ld,\"state\":\"%s\"",
-			(long)time(NULL), detector_state_name(m->verdict.rules[k].state));
-		json_map_fields(p, m, k);
+			(long)time(NULL), detector_state_name(rows[i].state));
+		json_subject_fields(p, &rows[i]);
 		fputs("}\n", p->out);
 	}
+	free(rows);
 }
 
-static int by_value_desc(const void *a, const void *b)
+/* The value a row is ranked by after its rate: entries, inner entries for a map of maps. */
+static uint64_t row_value(const struct alert_subject *s)
 {
-	const struct tracked_map *x = *(const struct tracked_map *const *)a;
-	const struct tracked_map *y = *(const struct tracked_map *const *)b;
+	if (!as_one_map(s))
+		return s->g->entries;
+	return s->kind == ALERT_NESTED ? s->m->nested.totals.entries : s->m->sample.value;
+}
 
-	if (x->verdict.rate != y->verdict.rate)
-		return x->verdict.rate < y->verdict.rate ? 1 : -1;
-	return x->sample.value < y->sample.value ? 1 : x->sample.value > y->sample.value ? -1 : 0;
+static int by_rate_desc(const void *a, const void *b)
+{
+	const struct alert_subject *x = a, *y = b;
+	uint64_t vx = row_value(x), vy = row_value(y);
+
+	if (x->rate != y->rate)
+		return x->rate < y->rate ? 1 : -1;
+	return vx < vy ? 1 : vx > vy ? -1 : 0;
+}
+
+static void print_top_row(struct report_alert_printer *p, const struct alert_subject *s)
+{
+	char type[TYPE_NAME_MAX], label[TYPE_NAME_MAX + 16], bytes[32];
+	uint64_t b;
+
+	type_name(p, subject_type(s), type, sizeof(type));
+	if (as_one_map(s)) {
+		snprintf(label, sizeof(label), "%s", type);
+		b = s->kind == ALERT_NESTED ? s->m->nested.totals.bytes : s->m->sample.bytes;
+	} else {
+		snprintf(label, sizeof(label), "%" PRIu32 " x %s", s->g->members, type);
+		b = s->g->bytes;
+	}
+	human_bytes(b, bytes, sizeof(bytes));
+	fprintf(p->out, "%-8s %-6s %12" PRIu64 " %10.0f %10s  %-32.32s ",
+		detector_state_name(s->state), detector_kind_name(s->kind), row_value(s), s->rate,
+		bytes, label);
+	print_site(p, "at", subject_filled(s));
+	fputc('\n', p->out);
 }
 
 void report_alert_top(struct report_alert_printer *p, int rows, bool redraw)
 {
-	const struct tracked_map **order;
-	char type[TYPE_NAME_MAX], bytes[32], when[16];
-	uint32_t i, n = 0;
-	enum alert_kind k;
+	struct alert_subject *order;
+	char when[16];
+	uint32_t i, n;
 
-	order = malloc((p->reg->nmaps + 1) * sizeof(*order));
+	order = list_rows(p, &n);
 	if (!order)
 		return;
-	for (i = 0; i < p->reg->nmaps; i++)
-		if (!p->reg->maps[i].id.parent && p->reg->maps[i].sample.sampled)
-			order[n++] = &p->reg->maps[i];
-	qsort(order, n, sizeof(*order), by_value_desc);
+	qsort(order, n, sizeof(*order), by_rate_desc);
 	now_hms(when, sizeof(when));
 	if (redraw)
 		fputs("\033[H\033[2J", p->out);
@@ -289,19 +511,8 @@ void report_alert_top(struct report_alert_printer *p, int rows, bool redraw)
 		p->reg->nmaps, p->reg->small_maps);
 	fprintf(p->out, "%-8s %-6s %12s %10s %10s  %-32s %s\n", "STATE", "RULE", "ENTRIES",
 		"RATE/s", "BYTES", "TYPE", "FILLED AT");
-	for (i = 0; i < n && (int)i < rows; i++) {
-		const struct tracked_map *m = order[i];
-
-		k = worst_rule(m);
-		type_name(p, m, type, sizeof(type));
-		human_bytes(k == ALERT_NESTED ? m->nested.totals.bytes : m->sample.bytes, bytes,
-			    sizeof(bytes));
-		fprintf(p->out, "%-8s %-6s %12" PRIu64 " %10.0f %10s  %-32.32s ",
-			detector_state_name(m->verdict.rules[k].state), detector_kind_name(k),
-			m->sample.value, m->verdict.rate, bytes, type);
-		print_site(p, "at", fill_site_of(m, k));
-		fputc('\n', p->out);
-	}
+	for (i = 0; i < n && (int)i < rows; i++)
+		print_top_row(p, &order[i]);
 	if (!redraw)
 		fputc('\n', p->out);
 	free(order);
@@ -332,10 +543,9 @@ static void summary_json(struct report_alert_printer *p, FILE *out, const struct
 
 void report_alert_summary(struct report_alert_printer *p, FILE *out, const struct report_totals *t)
 {
-	char type[TYPE_NAME_MAX];
+	struct alert_subject *rows;
 	FILE *saved = p->out;
-	enum alert_kind k;
-	uint32_t i;
+	uint32_t i, n;
 
 	if (p->json) {
 		summary_json(p, out, t);
@@ -348,20 +558,15 @@ void report_alert_summary(struct report_alert_printer *p, FILE *out, const struc
 		t->seconds, t->stop_reason, t->events, t->events_lost, p->reg->maps_seen,
 		p->reg->small_maps, p->census->stats.leaks);
 	p->out = out;
-	for (i = 0; i < p->reg->nmaps; i++) {
-		const struct tracked_map *m = &p->reg->maps[i];
-
-		k = worst_rule(m);
-		if (m->verdict.rules[k].state == DETECTOR_QUIET || m->id.parent)
+	rows = list_rows(p, &n);
+	for (i = 0; rows && i < n; i++) {
+		if (rows[i].state == DETECTOR_QUIET)
 			continue;
-		type_name(p, m, type, sizeof(type));
-		fprintf(out, "gomapleak:   %-8s %-6s %s map=0x%" PRIx64,
-			detector_state_name(m->verdict.rules[k].state), detector_kind_name(k), type,
-			m->id.addr);
-		print_kind_fields(p, m, k);
-		print_site(p, "created", m->origin.create_site);
-		print_site(p, "filled", fill_site_of(m, k));
+		fprintf(out, "gomapleak:   %-8s %-6s", detector_state_name(rows[i].state),
+			detector_kind_name(rows[i].kind));
+		print_subject(p, &rows[i]);
 		fputc('\n', out);
 	}
+	free(rows);
 	p->out = saved;
 }

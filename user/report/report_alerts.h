@@ -34,11 +34,14 @@ void report_alert_printer_init(struct report_alert_printer *p, FILE *out,
 /* One alert: m's rule kind changed state (from before). */
 void report_alert(struct report_alert_printer *p, const struct tracked_map *m, enum alert_kind kind,
 		  enum detector_state before);
-/* --json: one sample object for each map in SUSPECT or LEAK, every round. */
+/* One alert: site group g's rule kind changed state (from before). */
+void report_group_alert(struct report_alert_printer *p, const struct site_group *g,
+			enum alert_kind kind, enum detector_state before);
+/* --json: one sample object for each map or group in SUSPECT or LEAK, every round. */
 void report_alert_samples(struct report_alert_printer *p);
-/* --top: the biggest growers, redrawn in place on a terminal. */
+/* --top: the biggest growers (maps and groups), redrawn in place on a terminal. */
 void report_alert_top(struct report_alert_printer *p, int rows, bool redraw);
-/* At exit: the totals and every map that alerted, with its final state. */
+/* At exit: the totals and every map and group that alerted, with its final state. */
 void report_alert_summary(struct report_alert_printer *p, FILE *out, const struct report_totals *t);
 
 #endif /* GOMAPLEAK_REPORT_ALERTS_H */

@@ -1,0 +1,3 @@
+module gomapleak.test/lateleaks
+
+go 1.19
