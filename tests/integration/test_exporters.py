@@ -234,6 +234,10 @@ class Exporters(gml.TargetTestCase):
         self.assertRegex(top, r"\n.* main\.runCache\.func1\n")
         total = int(re.search(r"of (\d+) total", top).group(1))
         self.assertIn("main.runCache.func1", pprof(pprof_path, "-sample_index=bytes", "-top"))
+        # What the tracked maps hold now, where they last grew: the cache, inner maps included.
+        live = pprof(pprof_path, "-sample_index=live_bytes", "-top")
+        self.assertIn("Type: live_bytes", live)
+        self.assertIn("main.runCache", live)
         stacks = parse_folded(folded_path)
         self.assertEqual(sum(v for _, v in stacks), total)
         for frames, _ in stacks:

@@ -134,6 +134,34 @@ Test(profile, a_full_table_still_counts_every_growth)
 	close_leaks();
 }
 
+/* The live bytes of the stack (probe 3, key). */
+static uint64_t live_at(uint64_t key)
+{
+	uint32_t i;
+
+	for (i = 0; i < 2 * PROFILE_MAX_STACKS; i++)
+		if (prof.stacks[i].used && prof.stacks[i].key == key && prof.stacks[i].probe == 3)
+			return prof.stacks[i].value[PROFILE_LIVE_BYTES];
+	return UINT64_MAX;
+}
+
+Test(profile, live_bytes_are_set_anew_at_the_stack_each_map_last_grew)
+{
+	struct gml_stack a = { 0 };
+
+	open_leaks("classic");
+	a.pcs[0] = filler.entry + 1;
+	profile_add(&prof, 3, 0xa, &a, 100, 4096);
+	profile_add_live(&prof, 3, 0xa, 5000);
+	profile_add_live(&prof, 3, 0xa, 3000);
+	cr_assert_eq(live_at(0xa), 8000);
+	profile_clear_live(&prof);
+	profile_add_live(&prof, 3, 0xa, 100);
+	cr_assert_eq(live_at(0xa), 100, "what a map held before is not kept");
+	cr_assert_eq(prof.nstacks, 1);
+	close_leaks();
+}
+
 static bool contains(const uint8_t *data, size_t len, const char *s)
 {
 	return memmem(data, len, s, strlen(s)) != NULL;
@@ -164,6 +192,7 @@ Test(profile, pprof_is_gzipd_profile_proto_naming_the_functions)
 	/* string_table entries: sample types, units, functions, the file */
 	cr_assert(contains(data, (size_t)n, "grows"));
 	cr_assert(contains(data, (size_t)n, "bytes"));
+	cr_assert(contains(data, (size_t)n, "live_bytes"));
 	cr_assert(contains(data, (size_t)n, "main.runCache.func1"));
 	cr_assert(contains(data, (size_t)n, grower.name));
 	cr_assert(contains(data, (size_t)n, "tests/targets/leaks/main.go"));

@@ -274,6 +274,10 @@ static int add_growth(struct registry *r, const struct gml_event *e, const struc
 	site = site_for_stack(r, stack);
 	if (site != REGISTRY_NO_SITE)
 		m->origin.fill_site = site;
+	if (stack) {
+		m->origin.fill_stack = e->stack;
+		m->origin.fill_probe = e->probe;
+	}
 	m->sample.grows++;
 	if (e->grow_kind == GML_GROW_CLASSIC_SAME_SIZE)
 		m->sample.same_size_grows++;

@@ -63,6 +63,8 @@ struct map_origin {
 	int create_site;
 	int fill_site;	     /* where it last grew */
 	int inner_fill_site; /* where its inner maps last grew (maps of maps) */
+	uint64_t fill_stack; /* the BPF stack hash of its last growth; 0 unknown */
+	int fill_probe;	     /* the probe of that growth (the plan's index) */
 };
 
 /* What the samples and growth events say of it. */

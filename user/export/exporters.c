@@ -204,12 +204,29 @@ void exporters_tick(struct exporters *x, uint64_t events, const struct tracer_co
 	metrics_server_publish(&x->server, text, len);
 }
 
+/* What each tracked map holds now, at the stack where it last grew. */
+static void refresh_live_bytes(struct exporters *x)
+{
+	const struct registry *r = x->src.reg;
+	const struct tracked_map *m;
+	uint32_t i;
+
+	profile_clear_live(&x->profile);
+	for (i = 0; i < r->nmaps; i++) {
+		m = &r->maps[i];
+		if (m->sample.sampled && !m->id.parent && !m->id.shadow && m->origin.fill_stack)
+			profile_add_live(&x->profile, m->origin.fill_probe, m->origin.fill_stack,
+					 m->sample.bytes + m->nested.totals.bytes);
+	}
+}
+
 void exporters_write_profiles(struct exporters *x)
 {
 	int err;
 
 	if (!x->profiling)
 		return;
+	refresh_live_bytes(x);
 	if (x->src.opt.pprof_path) {
 		err = profile_write_pprof(&x->profile, x->src.opt.pprof_path);
 		if (err)

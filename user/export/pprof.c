@@ -293,6 +293,7 @@ static void write_header(struct pprof_writer *w)
 	write_value_type(w, PROFILE_SAMPLE_TYPE, "grows", "count");
 	write_value_type(w, PROFILE_SAMPLE_TYPE, "entries", "count");
 	write_value_type(w, PROFILE_SAMPLE_TYPE, "bytes", "bytes");
+	write_value_type(w, PROFILE_SAMPLE_TYPE, "live_bytes", "bytes");
 	write_value_type(w, PROFILE_PERIOD_TYPE, "grows", "count");
 	pb_uint(&w->out, PROFILE_PERIOD, 1);
 	pb_uint(&w->out, PROFILE_TIME_NANOS, w->p->start_ns);

@@ -89,6 +89,29 @@ void profile_add(struct profile *p, int probe, uint64_t key, const struct gml_st
 	s->value[PROFILE_BYTES] += bytes;
 }
 
+void profile_clear_live(struct profile *p)
+{
+	uint32_t i;
+
+	for (i = 0; i < 2 * PROFILE_MAX_STACKS; i++)
+		p->stacks[i].value[PROFILE_LIVE_BYTES] = 0;
+}
+
+void profile_add_live(struct profile *p, int probe, uint64_t key, uint64_t bytes)
+{
+	struct profile_stack *s;
+	bool added;
+
+	if (probe < 0 || probe >= GML_MAX_PROBES)
+		return;
+	/* Its growth made the slot; a slot made now (table full then) has no frames. */
+	s = stack_slot(p, probe, key, &added);
+	if (!s)
+		s = stack_slot(p, probe, 0, &added);
+	if (s)
+		s->value[PROFILE_LIVE_BYTES] += bytes;
+}
+
 /* A return address's frame is the CALL before it: its line is at pc - 1. */
 static void frame_at(const struct profile *p, uint64_t pc, bool return_address,
 		     struct profile_frame *f)

@@ -3,7 +3,9 @@
  * Map growth by call stack, for --pprof (profile.proto, gzip) and --folded
  * (flame graph input). Each growth event adds to its stack: one grow, the
  * entries the map held, the bytes of storage the growth allocated. The leaf
- * frame is the runtime function that grew the map.
+ * frame is the runtime function that grew the map. Beside them, live_bytes:
+ * the bytes the tracked maps hold now, at the stack where each last grew,
+ * set anew before each write.
  */
 #ifndef GOMAPLEAK_PROFILE_H
 #define GOMAPLEAK_PROFILE_H
@@ -23,6 +25,7 @@ enum profile_value {
 	PROFILE_GROWS,
 	PROFILE_ENTRIES,
 	PROFILE_BYTES,
+	PROFILE_LIVE_BYTES, /* what the maps that last grew there hold now */
 	PROFILE_VALUES,
 };
 
@@ -65,6 +68,10 @@ void profile_set_probe(struct profile *p, int probe, const char *func, uint64_t 
 /* One growth; stack NULL when its call stack is unknown. */
 void profile_add(struct profile *p, int probe, uint64_t key, const struct gml_stack *stack,
 		 uint64_t entries, uint64_t bytes);
+/* Forgets the live bytes, before they are added anew. */
+void profile_clear_live(struct profile *p);
+/* A tracked map holding bytes now, which last grew at (probe, key). */
+void profile_add_live(struct profile *p, int probe, uint64_t key, uint64_t bytes);
 /* Frames of s, root first, the growth function last; returns how many. */
 int profile_frames(const struct profile *p, const struct profile_stack *s,
 		   struct profile_frame *out);
