@@ -3,6 +3,7 @@
 
 Every process a test starts is ended by the test, by PID, in a finally block.
 """
+import json
 import os
 import queue
 import re
@@ -272,3 +273,21 @@ def swiss_growths(n, hint=0):
             out.append(("table-grow", capacity))
         used += 1
     return out
+
+
+def wait_for_leaks(w, wanted, key_of, timeout=60.0):
+    """Reads watch --json output until each key_of(alert) in wanted has been LEAK."""
+    missing = set(wanted)
+
+    def progress(line):
+        if line.startswith("{"):
+            a = json.loads(line)
+            if a["event"] == "alert" and a["state"] == "LEAK":
+                missing.discard(key_of(a))
+        return not missing
+
+    try:
+        w.out.wait_for(progress, timeout)
+    except AssertionError:
+        raise AssertionError("no LEAK for %r; alerts: %r" % (
+            missing, [l for l in w.out.all if '"alert"' in l]))

@@ -73,21 +73,7 @@ class Alerts(gml.TargetTestCase):
         return p
 
     def wait_for_leaks(self, w, wanted, timeout=60.0):
-        """Reads alerts until each (kind, type, fill line) in wanted is LEAK."""
-        missing = set(wanted)
-
-        def progress(l):
-            if l.startswith("{"):
-                a = json.loads(l)
-                if a["event"] == "alert" and a["state"] == "LEAK":
-                    missing.discard(leak_key(a))
-            return not missing
-
-        try:
-            w.out.wait_for(progress, timeout)
-        except AssertionError:
-            raise AssertionError("no LEAK for %r; alerts: %r" % (
-                missing, [l for l in w.out.all if '"alert"' in l]))
+        gml.wait_for_leaks(w, wanted, leak_key, timeout)
 
     def assert_site(self, site, func, marker):
         self.assertIsNotNone(site, marker)
@@ -146,7 +132,7 @@ class Alerts(gml.TargetTestCase):
     def test_attached_after_the_leak_started(self):
         """Maps learned from their growth after the attach: an outer map that gains inner
         maps is followed; a stable outer map is not (it never grows again), so its inner
-        maps are judged one by one."""
+        maps, filled at one line, are one site group: one alert."""
         t = self.target("-modes", "fanout,cache,stable")
         time.sleep(3)
         w = self.gomapleak("watch", "-p", str(t.pid), "--json", "-i", "0.25", "--window", "2",
@@ -164,6 +150,10 @@ class Alerts(gml.TargetTestCase):
         self.assertIsNone(leak["created"])  # made before the attach
         self.assertEqual([a for a in alerts if (a.get("filled") or {}).get("line")
                           == line("fill-stable")], [])
+        cache = [a for a in alerts if leak_key(a) == inner]
+        self.assertEqual([a["state"] for a in cache], ["SUSPECT", "LEAK"], cache)
+        self.assertGreater(cache[1]["group"]["maps"], 1)
+        self.assertIsNone(cache[1]["group"]["outer"])
 
     def test_exact_keeps_creation_probes(self):
         w = self.gomapleak("run", "--json", "--exact", *FAST, "--", self.path, "-modes",

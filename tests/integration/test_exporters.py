@@ -248,9 +248,12 @@ class Exporters(gml.TargetTestCase):
     def check_pprof_http(self, pprof_path):
         port = free_port()
         env = go_env(self.tmp.name)
+        # go tool runs the pprof binary as its child: a session of their own lets the
+        # test end both, by process group, not only the go command.
         p = subprocess.Popen([go_binary(), "tool", "pprof", "-no_browser",
                               "-http=127.0.0.1:%d" % port, pprof_path],
-                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
+                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env,
+                             start_new_session=True)
         try:
             end = time.monotonic() + 60
             while True:
@@ -262,7 +265,7 @@ class Exporters(gml.TargetTestCase):
                     time.sleep(0.3)
             self.assertIn("main.runCache.func1", page)
         finally:
-            p.kill()
+            os.killpg(p.pid, signal.SIGKILL)
             p.wait(10)
 
     def test_metrics_prometheus_and_profiles_of_a_leaking_target(self):

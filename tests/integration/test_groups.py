@@ -54,22 +54,6 @@ class Groups(gml.TargetTestCase):
         super().setUp()
         self.path = gml.target_path(VARIANT, "stripped-pie", "lateleaks")
 
-    def wait_for_leaks(self, w, wanted, timeout=60.0):
-        missing = set(wanted)
-
-        def progress(l):
-            if l.startswith("{"):
-                a = json.loads(l)
-                if a["event"] == "alert" and a["state"] == "LEAK":
-                    missing.discard(key_of(a))
-            return not missing
-
-        try:
-            w.out.wait_for(progress, timeout)
-        except AssertionError:
-            raise AssertionError("no LEAK for %r; alerts: %r" % (
-                missing, [l for l in w.out.all if '"alert"' in l]))
-
     def assert_controls_silent(self, alerts):
         control_lines = {line(m) for m in CONTROLS}
         noisy = [a for a in alerts if key_of(a)[2] in control_lines]
@@ -80,7 +64,7 @@ class Groups(gml.TargetTestCase):
         time.sleep(1)
         w = self.watch(t.pid, "--json", *FAST, command="watch")
         wanted = {("growth", typ, line(m)) for typ, _, m, _, _ in GROUPS.values()}
-        self.wait_for_leaks(w, wanted)
+        gml.wait_for_leaks(w, wanted, key_of)
         time.sleep(CONTROL_SECONDS)
         w.signal(signal.SIGINT)
         self.assertEqual(w.wait(), 0)

@@ -56,14 +56,16 @@ func every(d time.Duration, f func(n int)) {
 // that the maps do not all grow at the same moment.
 func prefill(u int) int { return 100 + (u*37)%150 }
 
-func runUsers50(ready *sync.WaitGroup) {
-	const users, rate = 50, 3000
-	cache := make(map[string]map[int]string) // gomapleak:make-users50
-	keep("users50", cache)
+// runUsers keeps a per-user cache of users inner maps, made and partly filled
+// before "ready", then adds rate entries a second round-robin through fill:
+// each mode passes its own, so that each fills at a line of its own.
+func runUsers(ready *sync.WaitGroup, name string, users, rate int, fill func(map[int]string, int)) {
+	cache := make(map[string]map[int]string) // gomapleak:make-users
+	keep(name, cache)
 	next := make([]int, users)
 	for u := 0; u < users; u++ {
 		inner := make(map[int]string)
-		for next[u] = 0; next[u] < prefill(u); next[u]++ {
+		for next[u] = 0; next[u] < prefill(u)/(1+users/300); next[u]++ {
 			inner[next[u]] = "s"
 		}
 		cache["user:"+strconv.Itoa(u)] = inner
@@ -72,31 +74,21 @@ func runUsers50(ready *sync.WaitGroup) {
 	every(10*time.Millisecond, func(n int) {
 		for i := 0; i < rate/100; i++ {
 			u := (n*rate/100 + i) % users
-			cache["user:"+strconv.Itoa(u)][next[u]] = "session" // gomapleak:fill-users50
+			fill(cache["user:"+strconv.Itoa(u)], next[u])
 			next[u]++
 		}
 	})
 }
 
+func runUsers50(ready *sync.WaitGroup) {
+	runUsers(ready, "users50", 50, 3000, func(inner map[int]string, k int) {
+		inner[k] = "session" // gomapleak:fill-users50
+	})
+}
+
 func runUsers1000(ready *sync.WaitGroup) {
-	const users, rate = 1000, 4000
-	cache := make(map[string]map[int]string) // gomapleak:make-users1000
-	keep("users1000", cache)
-	next := make([]int, users)
-	for u := 0; u < users; u++ {
-		inner := make(map[int]string)
-		for next[u] = 0; next[u] < prefill(u)/4; next[u]++ {
-			inner[next[u]] = "s"
-		}
-		cache["user:"+strconv.Itoa(u)] = inner
-	}
-	ready.Done()
-	every(10*time.Millisecond, func(n int) {
-		for i := 0; i < rate/100; i++ {
-			u := (n*rate/100 + i) % users
-			cache["user:"+strconv.Itoa(u)][next[u]] = "session" // gomapleak:fill-users1000
-			next[u]++
-		}
+	runUsers(ready, "users1000", 1000, 4000, func(inner map[int]string, k int) {
+		inner[k] = "session" // gomapleak:fill-users1000
 	})
 }
 
