@@ -16,7 +16,7 @@ const volatile struct gml_config cfg = {};
 
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
-	__uint(max_entries, 1 << 20);
+	__uint(max_entries, GML_RINGBUF_BYTES);
 } events SEC(".maps");
 
 /* Call stacks by hash, stored once however many events share them. */
@@ -163,6 +163,17 @@ static __always_inline struct gml_event *event_reserve(int probe, __u8 kind, __u
 	return e;
 }
 
+/*
+ * Submits without waking the reader, who drains on a timer, unless the
+ * buffer is filling: then the reader is woken at once so nothing is lost.
+ */
+static __always_inline void event_submit(struct gml_event *e)
+{
+	__u64 unread = bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA);
+
+	bpf_ringbuf_submit(e, unread >= GML_WAKEUP_BYTES ? BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP);
+}
+
 static __always_inline void emit_grow(struct pt_regs *regs, int probe, __u64 map, __u64 type,
 				      __u64 count, __u64 size, __u8 grow_kind)
 {
@@ -174,7 +185,7 @@ static __always_inline void emit_grow(struct pt_regs *regs, int probe, __u64 map
 	e->count = count;
 	e->size = size;
 	e->grow_kind = grow_kind;
-	bpf_ringbuf_submit(e, 0);
+	event_submit(e);
 }
 
 /*
@@ -317,7 +328,7 @@ int make_map_return(struct pt_regs *regs)
 		e->caller_pc = pm->caller_pc;
 		e->stack = pm->stack;
 		e->size = pm->hint;
-		bpf_ringbuf_submit(e, 0);
+		event_submit(e);
 	}
 	bpf_map_delete_elem(&pending_makes, &g);
 	return 0;
@@ -396,7 +407,7 @@ int target_exec(struct bpf_raw_tracepoint_args *ctx)
 	if ((bpf_get_current_pid_tgid() >> 32) != cfg.target_tgid)
 		return 0;
 	e = event_reserve(0, GML_EV_EXEC, 0, 0);
-	if (e)
-		bpf_ringbuf_submit(e, 0);
+	if (e) /* rare, and it ends the session: told at once */
+		bpf_ringbuf_submit(e, BPF_RB_FORCE_WAKEUP);
 	return 0;
 }

@@ -19,6 +19,16 @@
 
 /* Frames kept per call stack: the return address at [RSP], then the frame-pointer chain. */
 #define GML_STACK_DEPTH 16
+/*
+ * The events ring buffer, and how full it may get before an event wakes the
+ * reader. Below the mark events are submitted without a wakeup (a wakeup is
+ * an IPI from the target's context, a VM exit on virtual machines); user
+ * space drains every GML_DRAIN_MS instead.
+ */
+#define GML_RINGBUF_BYTES (1u << 20)
+#define GML_WAKEUP_BYTES  (256u << 10)
+#define GML_DRAIN_MS	  50
+
 /* Distinct call stacks kept in the stacks map (an LRU: old ones make room). */
 #define GML_MAX_STACKS 16384
 

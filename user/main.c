@@ -55,6 +55,7 @@ struct gml_context {
 	int signal_fd;
 	int timer_fd;
 	int interval_fd;
+	int drain_fd; /* events are submitted without wakeups: drained on this timer */
 	struct timespec started;
 	const char *stop_reason;
 	char why[512]; /* what failed: filled by the function that failed */
@@ -260,6 +261,8 @@ static int watch_setup_wakeups(struct gml_context *ctx, const sigset_t *stop_sig
 		err = epoll_add(ctx->epoll_fd, ctx->target.pidfd);
 	if (!err)
 		err = epoll_add(ctx->epoll_fd, tracer_events_fd(&ctx->tracer));
+	if (!err)
+		err = start_timer(ctx->epoll_fd, &ctx->drain_fd, GML_DRAIN_MS / 1000.0, true);
 	if (!err && ctx->opt.command != GML_CMD_TRACE)
 		err = start_timer(ctx->epoll_fd, &ctx->interval_fd, ctx->opt.interval, true);
 	if (err || !ctx->opt.duration)
@@ -304,14 +307,21 @@ static void count_small_maps(struct gml_context *ctx, const struct tracer_counte
 	ctx->registry.small_maps = small;
 }
 
+/* Clears a periodic timer's expirations, so that epoll stops reporting it; false if none. */
+static bool timer_ack(int fd)
+{
+	uint64_t expirations;
+
+	return read(fd, &expirations, sizeof(expirations)) == sizeof(expirations);
+}
+
 /* One interval: sample the maps, report what changed. */
 static void watch_tick(struct gml_context *ctx)
 {
 	struct tracer_counters c;
-	uint64_t expirations;
 	int err;
 
-	if (read(ctx->interval_fd, &expirations, sizeof(expirations)) != sizeof(expirations))
+	if (!timer_ack(ctx->interval_fd))
 		return;
 	/* Read once a tick: the registry's small maps and the metrics both use them. */
 	if (tracer_read_counters(&ctx->tracer, &c))
@@ -332,13 +342,15 @@ static void watch_tick(struct gml_context *ctx)
 	exporters_tick(&ctx->exporters, ctx->events, &c);
 }
 
+#define WATCH_WAKEUPS 8 /* more than the fds on the epoll */
+
 static void watch_loop(struct gml_context *ctx)
 {
-	struct epoll_event ev[5];
+	struct epoll_event ev[WATCH_WAKEUPS];
 	int i, n;
 
 	while (!ctx->stop_reason) {
-		n = epoll_wait(ctx->epoll_fd, ev, 5, -1);
+		n = epoll_wait(ctx->epoll_fd, ev, WATCH_WAKEUPS, -1);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0) {
@@ -353,6 +365,8 @@ static void watch_loop(struct gml_context *ctx)
 				ctx->stop_reason = reason;
 			else if (ev[i].data.fd == ctx->interval_fd)
 				watch_tick(ctx);
+			else if (ev[i].data.fd == ctx->drain_fd)
+				timer_ack(ctx->drain_fd); /* the drain itself is above */
 		}
 		fflush(stdout);
 	}
@@ -607,6 +621,8 @@ static void context_cleanup(struct gml_context *ctx)
 		close(ctx->timer_fd);
 	if (ctx->interval_fd > 0)
 		close(ctx->interval_fd);
+	if (ctx->drain_fd > 0)
+		close(ctx->drain_fd);
 	if (ctx->signal_fd > 0)
 		close(ctx->signal_fd);
 	if (ctx->epoll_fd > 0)
@@ -616,7 +632,7 @@ static void context_cleanup(struct gml_context *ctx)
 int main(int argc, char **argv)
 {
 	struct gml_context ctx = {
-		.epoll_fd = -1, .signal_fd = -1, .timer_fd = -1, .interval_fd = -1
+		.epoll_fd = -1, .signal_fd = -1, .timer_fd = -1, .interval_fd = -1, .drain_fd = -1
 	};
 	sigset_t stop_signals;
 	int code;

@@ -450,11 +450,17 @@ static void report(struct census *c, struct tracked_map *m, enum alert_kind kind
 		c->on_alert(c->ctx, m, kind, before);
 }
 
-/* Entries a map's storage was grown for: classic maps grow past 6.5 an average bucket. */
+/*
+ * Entries a map's storage was grown for, from its header alone: classic maps
+ * grow past 6.5 an average bucket, and B is in the header. A Swiss map's
+ * capacity is read through its directory and tables, which a freed map's
+ * reused memory turns into garbage that looks just as steady as a bloated
+ * map no longer written: 0, the header rule does not apply.
+ */
 static uint64_t sized_for(enum go_map_impl impl, const struct map_header *h)
 {
 	if (impl == GO_MAP_SWISS)
-		return h->capacity;
+		return 0;
 	return h->b < 58 ? (13ull << h->b) / 2 : 0;
 }
 

@@ -159,9 +159,10 @@ static struct site_group *group_for(struct site_groups *gs, struct tracked_map *
 		return g;
 	slot = index_slot(gs, &key);
 	g = gs->index[slot] >= 0 ? &gs->groups[gs->index[slot]] : group_new(gs, &key, slot);
-	/* A new member counts from the next window its group starts. */
+	/* A new member counts once it has been one for a whole window. */
 	m->member.group = g ? group_id(gs, g) : 0;
 	m->member.in_window = false;
+	m->member.tenured = false;
 	return g;
 }
 
@@ -249,6 +250,7 @@ void groups_rebase_member(struct site_groups *gs, struct tracked_map *m)
 
 	if (!g || !g->rebase)
 		return;
-	m->member.in_window = true;
+	m->member.in_window = m->member.tenured;
+	m->member.tenured = true;
 	m->member.base = m->sample.hdr.count;
 }

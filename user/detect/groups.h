@@ -2,10 +2,12 @@
 /*
  * Site groups: the maps of one type filled at one site, judged together by
  * the growth rule. A window's growth is the sum, over the maps that were
- * members when it started and still are when it ends, of what each gained:
- * maps made and dropped within a window add nothing, dead maps with frozen
- * counts add nothing, and a slow leak spread over many long-lived maps adds
- * up to one alert. A map whose fill site is unknown is a group of its own.
+ * members when it started and still are when it ends, of what each gained,
+ * counting only maps that were already members a window before: maps made
+ * and dropped within a window add nothing, nor do requests in flight that
+ * fill their own map across a window's start and then die with a frozen
+ * count, while a slow leak spread over many long-lived maps adds up to one
+ * alert. A map whose fill site is unknown is a group of its own.
  * Maps of maps (judged by their inner maps) and inner maps of a tracked map
  * of maps (counted there) are not members.
  */

@@ -180,6 +180,7 @@ void registry_restart_verdict(struct tracked_map *m)
 	m->sample.peak = 0;
 	m->sample.window_peak = 0;
 	m->member.in_window = false; /* what it gained so far was another map's */
+	m->member.tenured = false;
 }
 
 /* Another map now lives at m's address: forgets all that was learned of the old one. */

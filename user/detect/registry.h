@@ -104,7 +104,8 @@ struct map_verdict {
 /* Its place in a site group (groups.h). */
 struct map_member {
 	uint32_t group; /* the group's id; 0 when not a member */
-	bool in_window; /* a member since its group's window started */
+	bool tenured;	/* a member when a window of its group started */
+	bool in_window; /* its growth this window counts: tenured when the window started */
 	uint64_t base;	/* its count then */
 };
 
