@@ -74,6 +74,22 @@ Test(registry, same_size_grows_are_counted_for_the_churn_rule)
 	cr_assert_eq(registry_find(&reg, 0xc000010000)->sample.same_size_grows, 2);
 }
 
+Test(registry, the_b_a_classic_map_grew_to_is_known_from_its_growth_events)
+{
+	struct gml_event e = { .kind = GML_EV_GROW, .map = 0xc000020000, .type = 0x4a0000 };
+
+	e.grow_kind = GML_GROW_CLASSIC_DOUBLE;
+	e.size = 9; /* hashGrow reports the B it grows from */
+	registry_add_event(&reg, &e, NULL);
+	cr_assert_eq(registry_find(&reg, e.map)->sample.grown_b, 10);
+	e.grow_kind = GML_GROW_CLASSIC_SAME_SIZE;
+	e.size = 10;
+	registry_add_event(&reg, &e, NULL);
+	cr_assert_eq(registry_find(&reg, e.map)->sample.grown_b, 10);
+	cr_assert_eq(registry_track(&reg, 0xc000030000, 0x4a0000)->sample.grown_b, -1,
+		     "a map seen made, never grown: unknown");
+}
+
 static bool drop_odd(const struct tracked_map *m, void *ctx)
 {
 	(void)ctx;

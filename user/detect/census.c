@@ -452,14 +452,18 @@ static void report(struct census *c, struct tracked_map *m, enum alert_kind kind
 
 /*
  * Entries a map's storage was grown for, from its header alone: classic maps
- * grow past 6.5 an average bucket, and B is in the header. A Swiss map's
- * capacity is read through its directory and tables, which a freed map's
- * reused memory turns into garbage that looks just as steady as a bloated
- * map no longer written: 0, the header rule does not apply.
+ * grow past 6.5 an average bucket. A freed map's reused memory can read as a
+ * valid header with any B, as steady as a bloated map no longer written, so
+ * B must be the one its own last growth event gave it. A Swiss map's capacity
+ * is read through its directory and tables, which no event pins: 0, the
+ * header rule does not apply.
  */
-static uint64_t sized_for(enum go_map_impl impl, const struct map_header *h)
+static uint64_t sized_for(enum go_map_impl impl, const struct tracked_map *m)
 {
-	if (impl == GO_MAP_SWISS)
+	const struct map_header *h = &m->sample.hdr;
+
+	if (impl == GO_MAP_SWISS || m->sample.grown_b < 0 ||
+	    h->b != (unsigned int)m->sample.grown_b)
 		return 0;
 	return h->b < 58 ? (13ull << h->b) / 2 : 0;
 }
@@ -475,7 +479,7 @@ static void close_window(struct census *c, struct tracked_map *m, bool nested)
 		.peak = m->sample.peak,
 		.window_peak = m->sample.window_peak,
 		.capacity = h->capacity,
-		.sized_for = m->sample.storage_moved ? 0 : sized_for(c->layout->impl, h),
+		.sized_for = m->sample.storage_moved ? 0 : sized_for(c->layout->impl, m),
 		.b = h->b,
 		.noverflow = h->noverflow,
 		.same_size_grows = m->sample.same_size_grows,

@@ -199,6 +199,7 @@ static void map_replace(struct tracked_map *m, uint64_t type)
 	m->origin.create_site = REGISTRY_NO_SITE;
 	m->origin.fill_site = REGISTRY_NO_SITE;
 	m->origin.inner_fill_site = REGISTRY_NO_SITE;
+	m->sample.grown_b = -1;
 }
 
 static struct tracked_map *map_add(struct registry *r, uint64_t addr, uint64_t type)
@@ -282,6 +283,9 @@ static int add_growth(struct registry *r, const struct gml_event *e, const struc
 	m->sample.grows++;
 	if (e->grow_kind == GML_GROW_CLASSIC_SAME_SIZE)
 		m->sample.same_size_grows++;
+	/* hashGrow reports the B it grows from: doubling adds one. */
+	if (e->grow_kind == GML_GROW_CLASSIC_DOUBLE || e->grow_kind == GML_GROW_CLASSIC_SAME_SIZE)
+		m->sample.grown_b = (int)e->size + (e->grow_kind == GML_GROW_CLASSIC_DOUBLE);
 	if (e->count > m->sample.peak)
 		m->sample.peak = e->count;
 	m->sample.changed = true;

@@ -79,6 +79,7 @@ struct map_sample {
 	uint64_t grows_at_sample;     /* grows when the last sample was taken */
 	unsigned int same_size_grows; /* classic same-size grows this window */
 	bool storage_moved;	      /* its capacity changed this window */
+	int grown_b;		      /* classic: B after its last growth event; -1 none seen */
 	uint64_t value;		      /* the series' last sample */
 	bool changed;		      /* the value moved this window */
 };
