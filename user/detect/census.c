@@ -183,6 +183,13 @@ static void take_sample(struct census *c, struct tracked_map *m, struct map_head
 	if (m->sample.sampled && h->seed != m->sample.hdr.seed &&
 	    m->sample.grows == m->sample.grows_at_sample && !same_map(c->layout, &m->sample.hdr, h))
 		registry_restart_verdict(m);
+	/*
+	 * Either way it was emptied or replaced: its group counts it afresh. A
+	 * leaking map keeps its seed; a request's map freed and made again at the
+	 * same address does not.
+	 */
+	if (m->sample.sampled && h->seed != m->sample.hdr.seed)
+		m->member.in_window = m->member.tenured = false;
 	m->sample.grows_at_sample = m->sample.grows;
 	if (c->layout->impl == GO_MAP_SWISS && sampler_swiss_capacity(c->pid, h, &h->capacity))
 		h->capacity = m->sample.hdr.capacity; /* a table moved under us: keep the last */
@@ -451,10 +458,19 @@ static void report(struct census *c, struct tracked_map *m, enum alert_kind kind
 }
 
 /*
+ * Whether a classic map's header B is the one its own last growth event gave
+ * it: a freed map's reused memory can read as a valid header with any B.
+ */
+static bool header_b_known(enum go_map_impl impl, const struct tracked_map *m)
+{
+	return impl == GO_MAP_CLASSIC && m->sample.grown_b >= 0 &&
+	       m->sample.hdr.b == (unsigned int)m->sample.grown_b;
+}
+
+/*
  * Entries a map's storage was grown for, from its header alone: classic maps
- * grow past 6.5 an average bucket. A freed map's reused memory can read as a
- * valid header with any B, as steady as a bloated map no longer written, so
- * B must be the one its own last growth event gave it. A Swiss map's capacity
+ * grow past 6.5 an average bucket, when B is known (a reused header's B is as
+ * steady as a bloated map's no longer written). A Swiss map's capacity
  * is read through its directory and tables, which no event pins: 0, the
  * header rule does not apply.
  */
@@ -462,8 +478,7 @@ static uint64_t sized_for(enum go_map_impl impl, const struct tracked_map *m)
 {
 	const struct map_header *h = &m->sample.hdr;
 
-	if (impl == GO_MAP_SWISS || m->sample.grown_b < 0 ||
-	    h->b != (unsigned int)m->sample.grown_b)
+	if (!header_b_known(impl, m))
 		return 0;
 	return h->b < 58 ? (13ull << h->b) / 2 : 0;
 }
@@ -481,7 +496,7 @@ static void close_window(struct census *c, struct tracked_map *m, bool nested)
 		.capacity = h->capacity,
 		.sized_for = m->sample.storage_moved ? 0 : sized_for(c->layout->impl, m),
 		.b = h->b,
-		.noverflow = h->noverflow,
+		.noverflow = header_b_known(c->layout->impl, m) ? h->noverflow : 0,
 		.same_size_grows = m->sample.same_size_grows,
 	};
 	struct detector_changes changes;
