@@ -14,6 +14,12 @@ char LICENSE[] SEC("license") = "GPL";
 
 const volatile struct gml_config cfg = {};
 
+/*
+ * gomapleak's own process while it measures what a hit costs (governor.h):
+ * its hits run the whole program, as the target's do. 0 otherwise.
+ */
+__u32 calibrating_tgid = 0;
+
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
 	__uint(max_entries, GML_RINGBUF_BYTES);
@@ -50,7 +56,7 @@ struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, GML_MAX_OP_COUNTERS);
 	__type(key, struct gml_op_key);
-	__type(value, __u64);
+	__type(value, struct gml_op_value);
 } op_counts SEC(".maps");
 
 /* Hits per probe index, whether or not an event could be emitted. */
@@ -95,7 +101,7 @@ static __always_inline int probe_enter(struct pt_regs *regs)
 	__u32 index = cookie & GML_COOKIE_INDEX_MASK;
 	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
 
-	if (cfg.target_tgid && tgid != cfg.target_tgid)
+	if (cfg.target_tgid && tgid != cfg.target_tgid && tgid != calibrating_tgid)
 		return -1;
 	if ((cookie & GML_COOKIE_AT_STACK_CHECK_JUMP) && GO_JBE_TAKEN(regs))
 		return -1;
@@ -339,47 +345,47 @@ int make_map_return(struct pt_regs *regs)
  * walk; one counter per (map, caller, operation). The caller of mapassign*
  * and mapdelete* is the code that fills or empties the map.
  */
-static __always_inline int count_op(struct pt_regs *regs, __u64 map, __u32 op, __u64 caller_pc)
+static __always_inline int count_op(__u64 type, __u64 map, __u32 op, __u64 caller_pc)
 {
 	struct gml_op_key key = { .map = map, .op = op, .caller_pc = caller_pc };
-	__u64 one = 1, *n;
+	struct gml_op_value first = { .count = 1, .type = type }, *v;
 
-	n = bpf_map_lookup_elem(&op_counts, &key);
-	if (n)
-		__sync_fetch_and_add(n, 1);
-	else if (bpf_map_update_elem(&op_counts, &key, &one, BPF_NOEXIST) &&
+	v = bpf_map_lookup_elem(&op_counts, &key);
+	if (v)
+		__sync_fetch_and_add(&v->count, 1);
+	else if (bpf_map_update_elem(&op_counts, &key, &first, BPF_NOEXIST) &&
 		 !bpf_map_lookup_elem(&op_counts, &key))
 		count_in(&ops_lost, 0); /* full (not a racing first insert by another CPU) */
 	return 0;
 }
 
 /* Called directly from the code that uses the map: the caller is [RSP]. */
-static __always_inline int count_direct_op(struct pt_regs *regs, __u64 map, __u32 op)
+static __always_inline int count_direct_op(struct pt_regs *regs, __u32 op)
 {
 	if (probe_enter(regs) < 0)
 		return 0;
-	return count_op(regs, map, op, read_user_u64(GO_SP(regs)));
+	return count_op(GO_ARG1(regs), GO_ARG2(regs), op, read_user_u64(GO_SP(regs)));
 }
 
-/* runtime.mapassign*(t, m, key): the map is the second argument. */
+/* runtime.mapassign*(t, m, key): the type first, the map second. */
 SEC("uprobe")
 int map_insert(struct pt_regs *regs)
 {
-	return count_direct_op(regs, GO_ARG2(regs), GML_OP_INSERT);
+	return count_direct_op(regs, GML_OP_INSERT);
 }
 
 /* runtime.mapdelete*(t, m, key) */
 SEC("uprobe")
 int map_delete(struct pt_regs *regs)
 {
-	return count_direct_op(regs, GO_ARG2(regs), GML_OP_DELETE);
+	return count_direct_op(regs, GML_OP_DELETE);
 }
 
 /* runtime.mapclear(t, m) */
 SEC("uprobe")
 int map_clear(struct pt_regs *regs)
 {
-	return count_direct_op(regs, GO_ARG2(regs), GML_OP_CLEAR);
+	return count_direct_op(regs, GML_OP_CLEAR);
 }
 
 /*
@@ -392,7 +398,8 @@ int map_overflow(struct pt_regs *regs)
 {
 	if (probe_enter(regs) < 0)
 		return 0;
-	return count_op(regs, GO_ARG1(regs), GML_OP_OVERFLOW, read_user_u64(GO_FP(regs) + 8));
+	return count_op(GO_ARG2(regs), GO_ARG1(regs), GML_OP_OVERFLOW,
+			read_user_u64(GO_FP(regs) + 8));
 }
 
 /*

@@ -85,6 +85,17 @@ struct gml_op_key {
 	__u32 pad;
 };
 
+struct gml_op_value {
+	__u64 count;
+	__u64 type; /* the map type descriptor: a map found by its writes can be tracked */
+};
+
+/*
+ * The plan's last probe index is never a site's: the governor's calibration
+ * attaches the op programs to gomapleak's own code under it.
+ */
+#define GML_CALIBRATION_PROBE (GML_MAX_PROBES - 1)
+
 struct gml_event {
 	__u64 ts_ns;	 /* CLOCK_MONOTONIC (bpf_ktime_get_ns) */
 	__u64 map;	 /* address of the map header (hmap / maps.Map) */
@@ -127,6 +138,7 @@ struct gml_config {
 static_assert(sizeof(struct gml_event) == 72, "gml_event layout is shared with BPF");
 static_assert(sizeof(struct gml_stack) == 8 * GML_STACK_DEPTH, "gml_stack is shared with BPF");
 static_assert(sizeof(struct gml_op_key) == 24, "gml_op_key is shared with BPF");
+static_assert(sizeof(struct gml_op_value) == 16, "gml_op_value is shared with BPF");
 static_assert(sizeof(struct gml_go_layout) == 24, "gml_go_layout layout is shared with BPF");
 static_assert(sizeof(struct gml_config) == 32, "gml_config layout is shared with BPF");
 #endif

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "detector.h"
+#include "governor.h"
 #include "gml_version.h"
 
 /* A number macro as a string, for help texts that quote the defaults. */
@@ -51,6 +52,7 @@ enum {
 	OPT_PROMETHEUS,
 	OPT_PPROF,
 	OPT_FOLDED,
+	OPT_BUDGET,
 };
 
 /* The options watch and run share: sampling, detector, output. */
@@ -75,9 +77,14 @@ static const struct argp_option detector_options[] = {
 	{ "no-keys", OPT_NO_KEYS, NULL, 0, "Never read keys from the target", 0 },
 	{ "fail-on-leak", OPT_FAIL_ON_LEAK, NULL, 0, "Exit with status 1 if any LEAK was raised",
 	  0 },
+	{ "budget", OPT_BUDGET, "PCT", 0,
+	  "Probe inserts, deletes, clears, overflow buckets and creations in bursts costing at "
+	  "most PCT% of the target's CPU time; 0: growth only (default " QUOTE(
+		  GOVERNOR_DEFAULT_BUDGET_PERCENT) ", docs/governor.md)",
+	  0 },
 	{ "exact", OPT_EXACT, NULL, 0,
-	  "Also probe map creation (creation sites), every insert, delete, clear and overflow "
-	  "bucket (costly: ~1 us an insert, ~10 us a map created)",
+	  "Probe every map creation, insert, delete, clear and overflow bucket, whatever it "
+	  "costs (~1 us an insert, ~10 us a map created)",
 	  0 },
 	{ "prometheus", OPT_PROMETHEUS, "[ADDR:]PORT", 0,
 	  "Serve Prometheus metrics on http://ADDR:PORT/metrics (ADDR 127.0.0.1 unless given; "
@@ -137,6 +144,19 @@ static int parse_seconds(const char *arg, double *out)
 	errno = 0;
 	v = strtod(arg, &end);
 	if (errno || *end || !(v > 0) || v > 1e9)
+		return -EINVAL;
+	*out = v;
+	return 0;
+}
+
+static int parse_percent(const char *arg, double *out)
+{
+	char *end;
+	double v;
+
+	errno = 0;
+	v = strtod(arg, &end);
+	if (errno || *end || end == arg || !(v >= 0) || v > 100)
 		return -EINVAL;
 	*out = v;
 	return 0;
@@ -245,6 +265,10 @@ static error_t parse_detector_opt(int key, char *arg, struct argp_state *state)
 	case OPT_FOLDED:
 		o->folded_path = arg;
 		break;
+	case OPT_BUDGET:
+		if (parse_percent(arg, &o->budget_percent))
+			argp_error(state, "invalid --budget '%s': a percentage, 0 to 100", arg);
+		break;
 	case OPT_DURATION:
 	case OPT_JSON:
 	case OPT_EXACT:
@@ -348,6 +372,7 @@ static const struct argp watch_argp = {
 	"Examples:\n"
 	"  gomapleak watch -p 4121\n"
 	"  gomapleak watch -p 4121 --top\n"
+	"  gomapleak watch -p 4121 --budget 5   # more bursts: 5% of its CPU\n"
 	"  gomapleak watch -p 4121 -i 0.5 --window 10 --min-growth 200\n"
 	"  gomapleak watch -p 4121 --json | jq 'select(.event == \"alert\")'\n"
 	"  gomapleak watch -p 4121 --duration 600 --fail-on-leak   # in a CI job\n"
@@ -413,6 +438,7 @@ int cli_parse(int argc, char **argv, struct cli_options *out)
 	memset(out, 0, sizeof(*out));
 	out->interval = 1;
 	out->window = DETECTOR_DEFAULT_WINDOW_SECONDS;
+	out->budget_percent = GOVERNOR_DEFAULT_BUDGET_PERCENT;
 	out->min_growth = DETECTOR_DEFAULT_MIN_GROWTH;
 	out->confirm = DETECTOR_DEFAULT_CONFIRM;
 	argp_err_exit_status = GML_EXIT_USAGE;

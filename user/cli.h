@@ -23,15 +23,16 @@ struct cli_options {
 	double duration;    /* seconds; 0 = until interrupted */
 	int verbose;
 	bool json;
-	bool exact;	      /* attach the hot probe groups too */
-	double interval;      /* -i: seconds between samples */
-	double window;	      /* --window: seconds a detector window spans */
-	uint64_t min_growth;  /* --min-growth: entries a growing window gains */
-	unsigned int confirm; /* --confirm: growing windows in a row for LEAK */
-	bool top;	      /* --top: a refreshing table instead of alert lines */
-	bool no_keys;	      /* --no-keys: never read keys from the target */
-	bool fail_on_leak;    /* --fail-on-leak: exit 1 when a LEAK was raised */
-	bool prometheus;      /* --prometheus: serve /metrics */
+	bool exact;	       /* attach the hot probe groups too */
+	double budget_percent; /* --budget: what the bursts may cost, % of the target's CPU */
+	double interval;       /* -i: seconds between samples */
+	double window;	       /* --window: seconds a detector window spans */
+	uint64_t min_growth;   /* --min-growth: entries a growing window gains */
+	unsigned int confirm;  /* --confirm: growing windows in a row for LEAK */
+	bool top;	       /* --top: a refreshing table instead of alert lines */
+	bool no_keys;	       /* --no-keys: never read keys from the target */
+	bool fail_on_leak;     /* --fail-on-leak: exit 1 when a LEAK was raised */
+	bool prometheus;       /* --prometheus: serve /metrics */
 	char prometheus_host[64];
 	uint16_t prometheus_port;
 	const char *pprof_path;	 /* --pprof: growth profile (profile.proto, gzip) */

@@ -19,7 +19,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "attach_policy.h"
+#include "governor.h"
+#include "bursts.h"
 #include "census.h"
 #include "cli.h"
 #include "exit_status.h"
@@ -37,7 +38,9 @@
 
 struct gml_context {
 	struct cli_options opt;
-	struct attach_policy policy;
+	struct governor governor;
+	struct bursts bursts;
+	struct op_estimates estimates;
 	struct target target;
 	struct gobinary bin;
 	struct tracer tracer;
@@ -99,23 +102,23 @@ static int run_inspect(struct gml_context *ctx)
 }
 
 /*
- * Whether to use a creation event: the attach policy's budget. The first
- * creation over it detaches the creation probes; those still queued are
- * dropped unread, so the backlog drains fast.
+ * Whether to use a creation event: the governor's creation budget. The first
+ * creation over it hands the creation probes over to bursts; those still
+ * queued are dropped unread, so the backlog drains fast.
  */
 static bool admit_creation(struct gml_context *ctx, uint64_t ts_ns)
 {
-	bool attached = attach_policy_attached(&ctx->policy, PROBE_GROUP_CREATE);
+	bool governed = ctx->governor.groups[PROBE_GROUP_CREATE].when == ATTACH_GOVERNED;
 
-	if (attach_policy_admit_creation(&ctx->policy, ts_ns))
+	if (governor_admit_creation(&ctx->governor, ts_ns))
 		return true;
-	if (!attached)
+	if (!governed)
 		return false;
-	tracer_detach_group(&ctx->tracer, PROBE_GROUP_CREATE);
+	bursts_take_over(&ctx->bursts, PROBE_GROUP_CREATE);
 	fprintf(stderr,
-		"gomapleak: creation probes detached: more than %d maps made a second "
-		"(~%.0f%% of a core at ~10 us a map; --exact keeps them)\n",
-		ATTACH_CREATION_BUDGET, ATTACH_CREATION_BUDGET * PROBE_STEPPED_HIT_SECONDS * 100);
+		"gomapleak: creation probes in bursts from now: more than %d maps made a "
+		"second\n",
+		ATTACH_CREATION_BUDGET);
 	return false;
 }
 
@@ -156,7 +159,7 @@ static int watch_open_target(struct gml_context *ctx)
 	err = open_binary(ctx, ctx->target.exe_path);
 	if (err)
 		return err;
-	if (!attach_policy_count_sites(&ctx->bin.plan, ctx->policy.mode, true)) {
+	if (!governor_count_sites(&ctx->bin.plan, ctx->governor.mode, true)) {
 		snprintf(ctx->why, sizeof(ctx->why),
 			 "%s: no map function can be probed (see 'gomapleak inspect -p %d')",
 			 ctx->target.exe_name, ctx->opt.pid);
@@ -167,8 +170,16 @@ static int watch_open_target(struct gml_context *ctx)
 	return err ? fail(ctx, GML_STAGE_MEMORY, err) : GML_EXIT_OK;
 }
 
+static double monotonic_seconds(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
 /*
- * Every group the policy has attached. A governed group that cannot be
+ * Every group the governor has attached. A governed group that cannot be
  * attached costs only what it tells (creation sites): one line, and on.
  */
 static int watch_attach_groups(struct gml_context *ctx)
@@ -178,9 +189,9 @@ static int watch_attach_groups(struct gml_context *ctx)
 	int err;
 
 	for (g = 0; g < PROBE_GROUPS; g++) {
-		if (!attach_policy_attached(&ctx->policy, g))
+		if (!governor_attached(&ctx->governor, g))
 			continue;
-		if (attach_policy_when(g, ctx->policy.mode) != ATTACH_GOVERNED) {
+		if (governor_plan(g, ctx->governor.mode) != ATTACH_GOVERNED) {
 			err = tracer_attach_group(&ctx->tracer, &ctx->bin.plan, g, &ctx->bin.elf,
 						  ctx->target.exe_path, ctx->opt.pid, ctx->why,
 						  sizeof(ctx->why));
@@ -190,12 +201,31 @@ static int watch_attach_groups(struct gml_context *ctx)
 		}
 		if (tracer_attach_group(&ctx->tracer, &ctx->bin.plan, g, &ctx->bin.elf,
 					ctx->target.exe_path, ctx->opt.pid, why, sizeof(why))) {
-			attach_policy_detach(&ctx->policy, g);
+			governor_detach(&ctx->governor, g);
 			fprintf(stderr, "gomapleak: %s probes unavailable: %s\n",
 				probe_group_name(g), why);
-		}
+		} else
+			governor_attached_at(&ctx->governor, g, monotonic_seconds(), 0);
 	}
 	return GML_EXIT_OK;
+}
+
+/* The bursts' parts: what they need from main's context, and what a hit costs. */
+static void watch_setup_bursts(struct gml_context *ctx)
+{
+	ctx->bursts = (struct bursts){
+		.gov = &ctx->governor,
+		.tr = &ctx->tracer,
+		.plan = &ctx->bin.plan,
+		.elf = &ctx->bin.elf,
+		.binary = ctx->target.exe_path,
+		.target = &ctx->target,
+		.reg = &ctx->registry,
+		.est = &ctx->estimates,
+		.timer_fd = -1,
+	};
+	if (ctx->governor.mode == ATTACH_MODE_WATCH)
+		bursts_calibrate(&ctx->bursts);
 }
 
 static int watch_attach(struct gml_context *ctx)
@@ -213,6 +243,7 @@ static int watch_attach(struct gml_context *ctx)
 	err = tracer_watch_exec(&ctx->tracer, ctx->why, sizeof(ctx->why));
 	if (err)
 		return fail(ctx, GML_STAGE_ATTACH, err);
+	watch_setup_bursts(ctx);
 	err = watch_attach_groups(ctx);
 	if (err)
 		return err;
@@ -265,6 +296,8 @@ static int watch_setup_wakeups(struct gml_context *ctx, const sigset_t *stop_sig
 		err = start_timer(ctx->epoll_fd, &ctx->drain_fd, GML_DRAIN_MS / 1000.0, true);
 	if (!err && ctx->opt.command != GML_CMD_TRACE)
 		err = start_timer(ctx->epoll_fd, &ctx->interval_fd, ctx->opt.interval, true);
+	if (!err && ctx->governor.mode == ATTACH_MODE_WATCH)
+		err = bursts_start_timer(&ctx->bursts, ctx->epoll_fd, ctx->why, sizeof(ctx->why));
 	if (err || !ctx->opt.duration)
 		return err;
 	return start_timer(ctx->epoll_fd, &ctx->timer_fd, ctx->opt.duration, false);
@@ -328,6 +361,8 @@ static void watch_tick(struct gml_context *ctx)
 		memset(&c, 0, sizeof(c));
 	else
 		count_small_maps(ctx, &c);
+	if (ctx->governor.mode == ATTACH_MODE_WATCH)
+		bursts_tick(&ctx->bursts);
 	err = census_round(&ctx->census);
 	if (err == -ESRCH) {
 		ctx->stop_reason = "target exited";
@@ -367,10 +402,14 @@ static void watch_loop(struct gml_context *ctx)
 				watch_tick(ctx);
 			else if (ev[i].data.fd == ctx->drain_fd)
 				timer_ack(ctx->drain_fd); /* the drain itself is above */
+			else if (ev[i].data.fd == ctx->bursts.timer_fd)
+				bursts_on_timer(&ctx->bursts);
 		}
 		fflush(stdout);
 	}
 	tracer_consume(&ctx->tracer);
+	if (ctx->governor.mode == ATTACH_MODE_WATCH)
+		bursts_end_all(&ctx->bursts);
 	fflush(stdout);
 }
 
@@ -417,25 +456,46 @@ static void watch_summary(struct gml_context *ctx)
 	for (i = 0; i < ctx->bin.plan.nsites; i++) {
 		const struct probe_site *site = &ctx->bin.plan.sites[i];
 
-		if (site->status == PROBE_OK &&
-		    attach_policy_probed(&ctx->policy, site->spec->group))
+		if (site->status == PROBE_OK && governor_probed(&ctx->governor, site->spec->group))
 			fprintf(stderr, "gomapleak:   %-45s %" PRIu64 " hits\n", site->spec->func,
 				c.hits[i]);
 	}
 }
 
-static void collect_op(void *data, const struct gml_op_key *key, uint64_t count)
+static void collect_op(void *data, const struct gml_op_key *key, const struct gml_op_value *value)
 {
 	struct report_op_table *t = data;
 
-	report_op_table_add(t, key, count);
+	report_op_table_add(t, key, value->count);
 }
 
-/* With --exact: the operation counters, largest first. */
+/* What the bursts cost against the budget, and the operations they saw. */
+static void watch_report_bursts(struct gml_context *ctx)
+{
+	const struct governor *g = &ctx->governor;
+	double spent = governor_spent(g);
+	uint64_t bursts = 0;
+	enum probe_group group;
+
+	for (group = 0; group < PROBE_GROUPS; group++)
+		bursts += g->groups[group].bursts;
+	fprintf(stderr,
+		"gomapleak: overhead budget %g%% of the target's %.2fs CPU: bursts and creations "
+		"cost ~%.3fs (%.2f%%) in %" PRIu64 " bursts%s\n",
+		ctx->opt.budget_percent, g->target_cpu, spent,
+		g->target_cpu > 0 ? 100 * spent / g->target_cpu : 0, bursts,
+		ctx->bursts.calibrated ? "" : " (hit costs not measured: defaults)");
+	report_op_estimates(stderr, &ctx->estimates, &ctx->registry, seconds_since(&ctx->started),
+			    50);
+}
+
+/* With --exact: the operation counters, largest first; else the bursts' estimates. */
 static void watch_report_ops(struct gml_context *ctx)
 {
 	struct report_op_table table = { 0 };
 
+	if (ctx->governor.mode == ATTACH_MODE_WATCH && ctx->opt.command != GML_CMD_TRACE)
+		watch_report_bursts(ctx);
 	if (!ctx->opt.exact)
 		return;
 	if (tracer_for_each_op(&ctx->tracer, collect_op, &table))
@@ -445,7 +505,7 @@ static void watch_report_ops(struct gml_context *ctx)
 	report_op_table_free(&table);
 }
 
-/* Functions probed now, by the attach policy. */
+/* Functions probed now, by the governor. */
 static int functions_probed(const struct gml_context *ctx)
 {
 	const struct probe_plan *plan = &ctx->bin.plan;
@@ -453,7 +513,7 @@ static int functions_probed(const struct gml_context *ctx)
 
 	for (i = 0; i < plan->nsites; i++)
 		n += plan->sites[i].status == PROBE_OK &&
-		     attach_policy_attached(&ctx->policy, plan->sites[i].spec->group);
+		     governor_attached(&ctx->governor, plan->sites[i].spec->group);
 	return n;
 }
 
@@ -461,9 +521,23 @@ static void watch_announce(struct gml_context *ctx)
 {
 	const struct gobinary *b = &ctx->bin;
 
-	fprintf(stderr, "gomapleak: attached to %d (%s, %s, %s maps, %d functions, %d uprobes)\n",
+	fprintf(stderr, "gomapleak: attached to %d (%s, %s, %s maps, %d functions, %d uprobes",
 		ctx->opt.pid, ctx->target.exe_name, b->buildinfo.version,
-		go_map_impl_name(b->layout.impl), functions_probed(ctx), ctx->tracer.nlinks);
+		go_map_impl_name(b->layout.impl), functions_probed(ctx),
+		tracer_uprobes(&ctx->tracer));
+	if (ctx->governor.mode == ATTACH_MODE_WATCH)
+		fprintf(stderr, ", overhead budget %g%%", ctx->opt.budget_percent);
+	fputs(")\n", stderr);
+	if (ctx->opt.verbose && ctx->bursts.calibrated)
+		fprintf(stderr,
+			"gomapleak: a probe hit costs, measured here: %.2f us an operation, "
+			"%.2f us an overflow bucket, %.2f us a creation (%.2f us its RET)\n",
+			ctx->bursts.calibration.op_hit * 1e6,
+			ctx->bursts.calibration.overflow_hit * 1e6,
+			(ctx->bursts.calibration.create_entry +
+			 ctx->bursts.calibration.create_ret) *
+				1e6,
+			ctx->bursts.calibration.create_ret * 1e6);
 	if (ctx->opt.verbose)
 		report_plan(stderr, ctx->target.exe_name, b, ctx->opt.verbose > 1);
 }
@@ -508,6 +582,12 @@ static int watch_setup_detector(struct gml_context *ctx)
 			  strerror(-err));
 		return fail(ctx, GML_STAGE_RUNNING, err);
 	}
+	err = op_estimates_init(&ctx->estimates);
+	if (err) {
+		error_set(ctx->why, sizeof(ctx->why), err, "cannot allocate the estimates: %s",
+			  strerror(-err));
+		return fail(ctx, GML_STAGE_RUNNING, err);
+	}
 	err = census_init(&ctx->census, ctx->opt.pid, &ctx->bin.layout, &ctx->bin.types,
 			  ctx->load_bias, &ctx->registry);
 	if (err) {
@@ -516,6 +596,7 @@ static int watch_setup_detector(struct gml_context *ctx)
 		return fail(ctx, GML_STAGE_RUNNING, err);
 	}
 	ctx->census.interval = ctx->opt.interval;
+	ctx->census.estimates = &ctx->estimates;
 	ctx->census.sample_keys = !ctx->opt.no_keys;
 	ctx->census.on_alert = on_alert;
 	ctx->census.on_group_alert = on_group_alert;
@@ -534,7 +615,7 @@ static int watch_start_exporters(struct gml_context *ctx)
 			.pprof_path = ctx->opt.pprof_path,
 			.folded_path = ctx->opt.folded_path,
 		},
-		.policy = &ctx->policy,
+		.governor = &ctx->governor,
 		.bin = &ctx->bin,
 		.target = &ctx->target,
 		.tracer = &ctx->tracer,
@@ -569,7 +650,8 @@ static int run_watch(struct gml_context *ctx, const sigset_t *stop_signals)
 {
 	int code = GML_EXIT_OK, err;
 
-	attach_policy_init(&ctx->policy, attach_mode_of(&ctx->opt));
+	governor_init(&ctx->governor, attach_mode_of(&ctx->opt), ctx->opt.budget_percent / 100,
+		      ctx->opt.interval, ctx->opt.window);
 	if (ctx->opt.command == GML_CMD_RUN)
 		code = launch_target(ctx);
 	if (!code)
@@ -612,7 +694,9 @@ static void context_cleanup(struct gml_context *ctx)
 	if (ctx->launched)
 		launch_end(ctx->launched, 2000);
 	exporters_stop(&ctx->exporters);
+	bursts_close(&ctx->bursts);
 	tracer_close(&ctx->tracer);
+	op_estimates_free(&ctx->estimates);
 	census_free(&ctx->census);
 	registry_free(&ctx->registry);
 	gobinary_close(&ctx->bin);
@@ -632,7 +716,12 @@ static void context_cleanup(struct gml_context *ctx)
 int main(int argc, char **argv)
 {
 	struct gml_context ctx = {
-		.epoll_fd = -1, .signal_fd = -1, .timer_fd = -1, .interval_fd = -1, .drain_fd = -1
+		.epoll_fd = -1,
+		.signal_fd = -1,
+		.timer_fd = -1,
+		.interval_fd = -1,
+		.drain_fd = -1,
+		.bursts = { .timer_fd = -1 },
 	};
 	sigset_t stop_signals;
 	int code;

@@ -3,7 +3,7 @@
 #include <errno.h>
 #include <string.h>
 
-#include "attach_policy.h"
+#include "governor.h"
 #include "golayout.h"
 #include "gobinary.h"
 #include "probes.h"
@@ -114,8 +114,8 @@ Test(probe_plan, growth_probes_are_placed_in_every_test_binary)
 				cr_assert_gt(site->nrets, 0, "%s: %s", path, site->spec->func);
 			}
 			cr_assert_eq(growth, want, "%s", path);
-			cr_assert_eq(attach_policy_count_sites(&gb.plan, ATTACH_MODE_WATCH, false),
-				     want, "%s", path);
+			cr_assert_eq(governor_count_sites(&gb.plan, ATTACH_MODE_WATCH, false), want,
+				     "%s", path);
 			gobinary_close(&gb);
 		}
 	}

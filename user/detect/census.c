@@ -468,16 +468,22 @@ static bool header_b_known(enum go_map_impl impl, const struct tracked_map *m)
 }
 
 /*
- * Entries a map's storage was grown for, from its header alone: classic maps
- * grow past 6.5 an average bucket, when B is known (a reused header's B is as
- * steady as a bloated map's no longer written). A Swiss map's capacity
- * is read through its directory and tables, which no event pins: 0, the
- * header rule does not apply.
+ * Entries a map's storage was grown for, from its header alone, when the
+ * header is known to be the live map's: a freed map's reused memory can
+ * read as a valid header, as steady as a bloated map no longer written.
+ * Classic maps grow past 6.5 an average bucket, when B is the one the map's
+ * own last growth event (or a burst's write) gave it; Swiss tables past 7/8
+ * of their slots, when the capacity is the one read as a burst saw the map
+ * written. Otherwise 0: the header rule does not apply.
  */
 static uint64_t sized_for(enum go_map_impl impl, const struct tracked_map *m)
 {
 	const struct map_header *h = &m->sample.hdr;
 
+	if (impl == GO_MAP_SWISS)
+		return m->sample.pinned_capacity && h->capacity == m->sample.pinned_capacity
+			       ? h->capacity / 8 * 7
+			       : 0;
 	if (!header_b_known(impl, m))
 		return 0;
 	return h->b < 58 ? (13ull << h->b) / 2 : 0;
@@ -504,6 +510,8 @@ static void close_window(struct census *c, struct tracked_map *m, bool nested)
 
 	m->verdict.windows++;
 	m->verdict.rate = ((double)w->last - (double)w->first) / (c->interval * c->cfg->window);
+	if (c->estimates)
+		op_estimates_close_window(c->estimates, &m->ops);
 	detector_close_window(c->cfg, w, &ev, m->verdict.rules, &changes);
 	for (k = 0; k < ALERT_KINDS; k++)
 		if (changes.changed & (1u << k))
@@ -613,12 +621,79 @@ static int sample_maps(struct census *c)
 	return 0;
 }
 
+/*
+ * Whether a map found written in a burst is worth tracking (CENSUS_DISCOVER_*).
+ * A Swiss map's capacity costs a read of its directory: only for maps with
+ * enough directory entries to hold that many slots (a table holds 1024).
+ */
+static bool worth_tracking(struct census *c, struct map_header *h)
+{
+	uint64_t slots = (uint64_t)CENSUS_DISCOVER_ENTRIES << 3;
+
+	if (h->count >= CENSUS_DISCOVER_ENTRIES)
+		return true;
+	if (c->layout->impl == GO_MAP_CLASSIC)
+		return h->b >= CENSUS_DISCOVER_B;
+	if (h->dir_len < slots / 1024 || sampler_swiss_capacity(c->pid, h, &h->capacity))
+		return false;
+	return h->capacity >= slots;
+}
+
+static void track_discovered(struct census *c, const struct op_candidate *cand,
+			     struct map_header *h)
+{
+	struct tracked_map *m;
+
+	if (registry_find(c->reg, cand->map) || !worth_tracking(c, h))
+		return;
+	m = registry_track(c->reg, cand->map, cand->type);
+	if (!m)
+		return;
+	c->discovered++;
+	if (cand->op == GML_OP_INSERT)
+		m->origin.fill_site = cand->site;
+	/* Written in the burst just gone: the header is the live map's, its size included. */
+	if (c->layout->impl == GO_MAP_CLASSIC)
+		m->sample.grown_b = h->b;
+	else if (h->capacity || !sampler_swiss_capacity(c->pid, h, &h->capacity))
+		m->sample.pinned_capacity = h->capacity;
+	/* Its operations so far were counted before it was tracked: from its next window on. */
+	if (c->estimates)
+		op_estimates_close_window(c->estimates, &m->ops);
+}
+
+/* Maps the bursts saw written that are not tracked yet: read, and the big ones tracked. */
+static int discover_maps(struct census *c)
+{
+	struct op_estimates *e = c->estimates;
+	uint32_t i, n = e ? e->ncandidates : 0;
+	int err;
+
+	if (!n)
+		return 0;
+	err = scratch_reserve(c, n);
+	if (err)
+		return err;
+	for (i = 0; i < n; i++)
+		c->addrs[i] = e->candidates[i].map;
+	err = sampler_read_headers(c->pid, c->layout, c->addrs, n, c->headers, c->ok);
+	e->ncandidates = 0;
+	if (err < 0)
+		return err;
+	for (i = 0; i < n; i++)
+		if (c->ok[i])
+			track_discovered(c, &e->candidates[i], &c->headers[i]);
+	return 0;
+}
+
 int census_round(struct census *c)
 {
 	struct registry *r = c->reg;
 	uint32_t i;
-	int err = sample_maps(c);
+	int err = discover_maps(c);
 
+	if (!err)
+		err = sample_maps(c);
 	if (err)
 		return err;
 	/* Walks reuse the scratch arrays: evaluate only once every sample is taken. */

@@ -16,6 +16,7 @@
 #include "golayout.h"
 #include "gotypes.h"
 #include "groups.h"
+#include "op_estimates.h"
 #include "registry.h"
 
 /* Inner-map headers read per outer map a round; past it, a fixed subset is read and scaled. */
@@ -27,6 +28,15 @@
 #define CENSUS_MAX_WALK_EVERY 30
 /* Inner maps one outer map may have before the walk gives up (addresses kept: 8 bytes each). */
 #define CENSUS_NESTED_MAX (16u << 20)
+
+/*
+ * A map written in a burst is tracked from then on if it holds at least
+ * this many entries, or (classic) has at least 2^CENSUS_DISCOVER_B buckets
+ * (a bloated map): big enough to go long without a growth event. Smaller
+ * ones grow soon, or are a request's, made and dropped.
+ */
+#define CENSUS_DISCOVER_ENTRIES 512
+#define CENSUS_DISCOVER_B	9
 
 /* Map types looked up from the binary, cached by descriptor address. */
 #define CENSUS_TYPE_CACHE 256
@@ -54,6 +64,7 @@ struct census {
 	census_alert_fn on_alert;
 	census_group_alert_fn on_group_alert;
 	void *ctx;
+	struct op_estimates *estimates; /* operations seen in bursts; NULL: none */
 	struct site_groups groups;
 	/* scratch, grown as needed and reused every round */
 	uint64_t *addrs;
@@ -61,6 +72,7 @@ struct census {
 	bool *ok;
 	size_t cap;
 	uint64_t rounds;
+	uint64_t discovered;	     /* maps tracked because a burst saw them written */
 	struct detector_stats stats; /* alerts raised: reporters and exporters read them */
 	struct census_type type_cache[CENSUS_TYPE_CACHE];
 };

@@ -200,6 +200,8 @@ static void map_replace(struct tracked_map *m, uint64_t type)
 	m->origin.fill_site = REGISTRY_NO_SITE;
 	m->origin.inner_fill_site = REGISTRY_NO_SITE;
 	m->sample.grown_b = -1;
+	for (int i = 0; i < REGISTRY_OP_SLOTS; i++)
+		m->ops.slots[i].site = REGISTRY_NO_SITE;
 }
 
 static struct tracked_map *map_add(struct registry *r, uint64_t addr, uint64_t type)

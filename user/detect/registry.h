@@ -80,6 +80,7 @@ struct map_sample {
 	unsigned int same_size_grows; /* classic same-size grows this window */
 	bool storage_moved;	      /* its capacity changed this window */
 	int grown_b;		      /* classic: B after its last growth event; -1 none seen */
+	uint64_t pinned_capacity;     /* Swiss: capacity when a burst saw it written; 0 none */
 	uint64_t value;		      /* the series' last sample */
 	bool changed;		      /* the value moved this window */
 };
@@ -102,6 +103,27 @@ struct map_verdict {
 	int nkeys; /* -1: not sampled yet */
 };
 
+/*
+ * Operations seen on it in the governor's bursts, by the site that did them
+ * (op_estimates.h): the few busiest (site, operation) pairs.
+ */
+#define REGISTRY_OP_SLOTS 4
+#define REGISTRY_OP_KINDS (GML_OP_OVERFLOW + 1) /* indexed by enum gml_op */
+
+struct map_op_slot {
+	int site;	    /* REGISTRY_NO_SITE: an empty slot */
+	uint32_t op;	    /* enum gml_op */
+	uint64_t seen;	    /* hits counted in bursts, in all */
+	uint64_t seen_then; /* seen when its map's window started */
+	double rate;	    /* estimated a second over the last window; < 0 unknown */
+	double error;	    /* its bound (about two standard deviations), a second */
+};
+
+struct map_ops {
+	struct map_op_slot slots[REGISTRY_OP_SLOTS];
+	double exposure_then[REGISTRY_OP_KINDS]; /* the probes' time attached, window start */
+};
+
 /* Its place in a site group (groups.h). */
 struct map_member {
 	uint32_t group; /* the group's id; 0 when not a member */
@@ -117,6 +139,7 @@ struct tracked_map {
 	struct map_nested nested;
 	struct map_verdict verdict;
 	struct map_member member;
+	struct map_ops ops;
 };
 
 struct registry_creation {

@@ -108,7 +108,7 @@ static int op_site(struct exporters *x, uint64_t pc)
 	return x->op_sites[slot].site;
 }
 
-static void add_op(void *data, const struct gml_op_key *key, uint64_t count)
+static void add_op(void *data, const struct gml_op_key *key, const struct gml_op_value *value)
 {
 	static const int metric_of[] = {
 		[GML_OP_INSERT] = METRIC_INSERTS,
@@ -119,13 +119,14 @@ static void add_op(void *data, const struct gml_op_key *key, uint64_t count)
 	struct exporters *x = data;
 
 	if (key->op >= GML_OP_INSERT && key->op <= GML_OP_OVERFLOW)
-		metrics_ops_add(&x->metrics, metric_of[key->op], op_site(x, key->caller_pc), count);
+		metrics_ops_add(&x->metrics, metric_of[key->op], op_site(x, key->caller_pc),
+				value->count);
 }
 
-/* Whether inserts and deletes are counted by site (--exact). */
+/* Whether inserts and deletes are counted exactly, by site (--exact). */
 static bool ops_probed(const struct exporters *x)
 {
-	return attach_policy_probed(x->src.policy, PROBE_GROUP_INSERT);
+	return governor_plan(PROBE_GROUP_INSERT, x->src.governor->mode) == ATTACH_ALWAYS;
 }
 
 static double own_cpu_seconds(void)
@@ -137,8 +138,7 @@ static double own_cpu_seconds(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-/* Hits of every probe the policy attaches (now or until the governor detached it), and their cost.
- */
+/* Hits of every probe the governor attaches (always, or in bursts), and their cost. */
 static void fill_probes(struct exporters *x, const struct tracer_counters *c,
 			struct metrics_process *p)
 {
@@ -149,11 +149,12 @@ static void fill_probes(struct exporters *x, const struct tracer_counters *c,
 		const struct probe_site *site = &plan->sites[i];
 
 		if (site->status != PROBE_OK ||
-		    !attach_policy_probed(x->src.policy, site->spec->group))
+		    !governor_probed(x->src.governor, site->spec->group))
 			continue;
 		p->probe_func[p->nprobes] = site->spec->func;
 		p->probe_hits[p->nprobes++] = c->hits[i];
-		p->probe_overhead_seconds += (double)c->hits[i] * probe_site_hit_seconds(site);
+		p->probe_overhead_seconds +=
+			(double)c->hits[i] * x->src.governor->groups[site->spec->group].hit_seconds;
 	}
 }
 

@@ -11,7 +11,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "attach_policy.h"
+#include "governor.h"
 #include "census.h"
 #include "gobinary.h"
 #include "metrics.h"
@@ -36,7 +36,7 @@ struct exporters_options {
 /* What the exporters read: main's, for as long as they run. */
 struct exporters_sources {
 	struct exporters_options opt;
-	const struct attach_policy *policy; /* which probe groups are probed */
+	const struct governor *governor; /* which probe groups are probed */
 	const struct gobinary *bin;
 	const struct target *target;
 	const struct tracer *tracer;

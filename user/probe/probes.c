@@ -79,6 +79,12 @@ double probe_site_hit_seconds(const struct probe_site *site)
 	       (probe_handler_reads_result(site->spec->handler) ? PROBE_STEPPED_HIT_SECONDS : 0);
 }
 
+double probe_group_default_hit_seconds(enum probe_group group)
+{
+	return PROBE_EMULATED_HIT_SECONDS +
+	       (group == PROBE_GROUP_CREATE ? PROBE_STEPPED_HIT_SECONDS : 0);
+}
+
 const char *probe_group_name(enum probe_group group)
 {
 	static const char *const names[] = {

@@ -12,7 +12,7 @@
 #include "gomapleak.h"
 #include "pclntab.h"
 
-/* What a probe tells; groups are attached as one (attach_policy.h). */
+/* What a probe tells; groups are attached as one (governor.h). */
 enum probe_group {
 	PROBE_GROUP_CREATE,
 	PROBE_GROUP_GROWTH,
@@ -89,13 +89,16 @@ int probe_plan_build(struct probe_plan *plan, const struct goelf *ge, const stru
 		     enum go_map_impl impl);
 bool probe_handler_reads_result(enum probe_handler handler);
 /*
- * What one hit costs the target, measured here (docs/probes.md): a probe on
- * an emulated instruction, plus a single-stepped RET for probes that read a
- * result. For the overhead estimate in metrics.
+ * What one hit costs the target, measured on the machine docs/probes.md
+ * names: a probe on an emulated instruction, plus a single-stepped RET for
+ * probes that read a result. Only until the governor's calibration has
+ * measured this machine (calibrate.h).
  */
 #define PROBE_EMULATED_HIT_SECONDS 0.7e-6
 #define PROBE_STEPPED_HIT_SECONDS  10e-6
 double probe_site_hit_seconds(const struct probe_site *site);
+/* The same for a group's hit (a creation: its entry and one RET). */
+double probe_group_default_hit_seconds(enum probe_group group);
 const char *probe_group_name(enum probe_group group);
 
 #endif /* GOMAPLEAK_PROBES_H */

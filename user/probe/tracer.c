@@ -4,10 +4,13 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <errno.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "error.h"
@@ -37,6 +40,61 @@ static int load_failed(int err, char *why, size_t why_len)
 			 err == -EPERM ? " (needs CAP_BPF and CAP_PERFMON, or root)" : "");
 }
 
+/*
+ * The operation counters' programs are attached as uprobe_multi links: one
+ * link a group, attached and detached with one call each. Detaching a
+ * perf-event uprobe waits for an RCU grace period (~60 ms here) under the
+ * kernel's event_mutex, one probe after another, so a burst of five
+ * mapassign probes would take 300 ms to end, and every attach meanwhile
+ * would wait. A uprobe_multi link takes all its breakpoints out at once,
+ * then waits once, under no global lock.
+ */
+static bool multi_group(enum probe_group group)
+{
+	return group == PROBE_GROUP_INSERT || group == PROBE_GROUP_DELETE ||
+	       group == PROBE_GROUP_CLEAR || group == PROBE_GROUP_OVERFLOW;
+}
+
+static void set_multi_programs(struct tracer *tr)
+{
+	struct bpf_program *progs[] = { tr->skel->progs.map_insert, tr->skel->progs.map_delete,
+					tr->skel->progs.map_clear, tr->skel->progs.map_overflow };
+	size_t i;
+
+	for (i = 0; i < sizeof(progs) / sizeof(progs[0]); i++)
+		bpf_program__set_expected_attach_type(progs[i], GML_BPF_TRACE_UPROBE_MULTI);
+}
+
+/*
+ * BPF_LINK_CREATE for a uprobe_multi link (Linux 6.6), by hand: libbpf 1.1
+ * (Debian 12's) predates it. The layout is the kernel's union bpf_attr
+ * link_create, whose uprobe_multi member starts at byte 16.
+ */
+struct uprobe_multi_attr {
+	uint32_t prog_fd, target_fd, attach_type, flags;
+	uint64_t path, offsets, ref_ctr_offsets, cookies;
+	uint32_t cnt, multi_flags, pid;
+	uint8_t tail[68]; /* zero: the rest of union bpf_attr */
+};
+
+static int uprobe_multi_attach(int prog_fd, const char *path, const uint64_t *offsets,
+			       const uint64_t *cookies, uint32_t cnt, pid_t pid)
+{
+	struct uprobe_multi_attr attr;
+	int fd;
+
+	memset(&attr, 0, sizeof(attr));
+	attr.prog_fd = (uint32_t)prog_fd;
+	attr.attach_type = GML_BPF_TRACE_UPROBE_MULTI;
+	attr.path = (uint64_t)(uintptr_t)path;
+	attr.offsets = (uint64_t)(uintptr_t)offsets;
+	attr.cookies = (uint64_t)(uintptr_t)cookies;
+	attr.cnt = cnt;
+	attr.pid = (uint32_t)pid;
+	fd = (int)syscall(__NR_bpf, BPF_LINK_CREATE, &attr, sizeof(attr));
+	return fd < 0 ? -errno : fd;
+}
+
 int tracer_open(struct tracer *tr, const struct gml_config *cfg, char *why, size_t why_len)
 {
 	int err;
@@ -46,6 +104,7 @@ int tracer_open(struct tracer *tr, const struct gml_config *cfg, char *why, size
 	if (!tr->skel)
 		return load_failed(errno ? -errno : -ENOMEM, why, why_len);
 	tr->skel->rodata->cfg = *cfg;
+	set_multi_programs(tr);
 	err = gomapleak_bpf__load(tr->skel);
 	if (err) {
 		gomapleak_bpf__destroy(tr->skel);
@@ -159,6 +218,41 @@ int tracer_watch_exec(struct tracer *tr, char *why, size_t why_len)
 	return attach_exec_watch(tr, why, why_len);
 }
 
+/* One uprobe_multi link for the group's sites: their entries, with their cookies. */
+static int attach_multi_group(struct tracer *tr, const struct probe_plan *plan,
+			      enum probe_group group, const struct goelf *ge, const char *binary,
+			      pid_t pid, char *why, size_t why_len)
+{
+	uint64_t offsets[GML_MAX_PROBES], cookies[GML_MAX_PROBES];
+	struct bpf_program *prog = NULL;
+	uint32_t n = 0;
+	int i, fd;
+
+	for (i = 0; i < plan->nsites; i++) {
+		const struct probe_site *site = &plan->sites[i];
+
+		if (site->status != PROBE_OK || site->spec->group != group)
+			continue;
+		if (goelf_vaddr_to_offset(ge, site->choice.vaddr, &offsets[n]))
+			return error_set(why, why_len, -EINVAL, "%s: no file offset for 0x%llx",
+					 site->spec->func, (unsigned long long)site->choice.vaddr);
+		cookies[n++] =
+			(uint64_t)i |
+			(site->choice.at_stack_check_jump ? GML_COOKIE_AT_STACK_CHECK_JUMP : 0);
+		prog = handler_program(tr, site->spec->handler);
+	}
+	if (!n)
+		return 0;
+	fd = uprobe_multi_attach(bpf_program__fd(prog), binary, offsets, cookies, n, pid);
+	if (fd < 0)
+		return error_set(why, why_len, fd,
+				 "failed to attach the %s probes (uprobe_multi) in %s: %s",
+				 probe_group_name(group), binary, strerror(-fd));
+	tr->multi_fd[group] = fd;
+	tr->multi_sites[group] = (int)n;
+	return 0;
+}
+
 int tracer_attach_group(struct tracer *tr, const struct probe_plan *plan, enum probe_group group,
 			const struct goelf *ge, const char *binary, pid_t pid, char *why,
 			size_t why_len)
@@ -166,6 +260,8 @@ int tracer_attach_group(struct tracer *tr, const struct probe_plan *plan, enum p
 	const struct probe_site *site;
 	int i, err;
 
+	if (multi_group(group))
+		return attach_multi_group(tr, plan, group, ge, binary, pid, why, why_len);
 	for (i = 0; i < plan->nsites; i++) {
 		site = &plan->sites[i];
 		if (site->status != PROBE_OK || site->spec->group != group)
@@ -179,13 +275,74 @@ int tracer_attach_group(struct tracer *tr, const struct probe_plan *plan, enum p
 	return 0;
 }
 
+/* A link to destroy: a libbpf one, or a uprobe_multi link's fd. */
+struct link_retirement {
+	struct bpf_link *link;
+	int fd;
+	atomic_int *retiring;
+};
+
+static void retirement_finish(struct link_retirement *r)
+{
+	if (r->link)
+		bpf_link__destroy(r->link);
+	else
+		close(r->fd);
+}
+
+static void *destroy_link(void *arg)
+{
+	struct link_retirement *r = arg;
+
+	retirement_finish(r);
+	atomic_fetch_sub(r->retiring, 1);
+	free(r);
+	return NULL;
+}
+
+/*
+ * Destroys a link on a thread of its own. Removing a uprobe takes its
+ * breakpoint out at once, then waits for an RCU grace period (~60 ms here):
+ * one link after another, a group's last breakpoint would stay for hundreds
+ * of milliseconds after its burst "ended". In parallel every breakpoint
+ * goes within a fraction of a millisecond, and the event loop never waits.
+ */
+static void retire(struct tracer *tr, struct bpf_link *link, int fd)
+{
+	struct link_retirement *r = malloc(sizeof(*r));
+	pthread_attr_t attr;
+	pthread_t thread;
+	int err = -1;
+
+	if (r && !pthread_attr_init(&attr)) {
+		*r = (struct link_retirement){ .link = link, .fd = fd, .retiring = &tr->retiring };
+		atomic_fetch_add(&tr->retiring, 1);
+		pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+		err = pthread_create(&thread, &attr, destroy_link, r);
+		pthread_attr_destroy(&attr);
+		if (err)
+			atomic_fetch_sub(&tr->retiring, 1);
+	}
+	if (err) {
+		struct link_retirement now = { .link = link, .fd = fd };
+
+		free(r);
+		retirement_finish(&now);
+	}
+}
+
 void tracer_detach_group(struct tracer *tr, enum probe_group group)
 {
 	int i, kept = 0;
 
+	if (tr->multi_fd[group] > 0) {
+		retire(tr, NULL, tr->multi_fd[group]);
+		tr->multi_fd[group] = 0;
+		tr->multi_sites[group] = 0;
+	}
 	for (i = 0; i < tr->nlinks; i++) {
 		if (tr->link_group[i] == group) {
-			bpf_link__destroy(tr->links[i]);
+			retire(tr, tr->links[i], -1);
 			continue;
 		}
 		tr->links[kept] = tr->links[i];
@@ -212,6 +369,15 @@ int tracer_start_events(struct tracer *tr, tracer_event_fn fn, void *ctx, char *
 		return error_set(why, why_len, -errno, "failed to open the ring buffer: %s",
 				 strerror(errno));
 	return 0;
+}
+
+int tracer_uprobes(const struct tracer *tr)
+{
+	int i, n = tr->nlinks;
+
+	for (i = 0; i < PROBE_GROUPS; i++)
+		n += tr->multi_sites[i];
+	return n;
 }
 
 int tracer_events_fd(const struct tracer *tr)
@@ -273,15 +439,80 @@ int tracer_for_each_op(const struct tracer *tr, tracer_op_fn fn, void *ctx)
 	int fd = bpf_map__fd(tr->skel->maps.op_counts);
 	struct gml_op_key key, next;
 	struct gml_op_key *prev = NULL;
-	uint64_t count;
+	struct gml_op_value value;
 
 	while (!bpf_map_get_next_key(fd, prev, &next)) {
-		if (!bpf_map_lookup_elem(fd, &next, &count))
-			fn(ctx, &next, count);
+		if (!bpf_map_lookup_elem(fd, &next, &value))
+			fn(ctx, &next, &value);
 		key = next;
 		prev = &key;
 	}
 	return errno == ENOENT ? 0 : -errno;
+}
+
+/*
+ * Reads and removes the counters of the operations in op_mask (1 << op). A
+ * counter may gain a hit between its read and its removal when its probe is
+ * still attached: the governor drains a group's operations once its burst
+ * has ended, so none is.
+ */
+int tracer_drain_ops(struct tracer *tr, unsigned int op_mask, tracer_op_fn fn, void *ctx)
+{
+	int fd = bpf_map__fd(tr->skel->maps.op_counts);
+	struct gml_op_key key, next;
+	struct gml_op_key *prev = NULL;
+	struct gml_op_value value;
+	bool drained;
+
+	while (!bpf_map_get_next_key(fd, prev, &next)) {
+		drained = false;
+		if ((op_mask & (1u << next.op)) && !bpf_map_lookup_elem(fd, &next, &value)) {
+			fn(ctx, &next, &value);
+			drained = !bpf_map_delete_elem(fd, &next);
+		}
+		/* After a removal the next key is found from the start's view of it. */
+		if (!drained) {
+			key = next;
+			prev = &key;
+		}
+	}
+	return errno == ENOENT ? 0 : -errno;
+}
+
+int tracer_attach_self(struct tracer *tr, enum probe_handler handler, bool at_return,
+		       const char *self_path, uint64_t file_offset, struct tracer_self_probe *out)
+{
+	LIBBPF_OPTS(bpf_uprobe_opts, opts);
+	struct bpf_program *prog =
+		at_return ? tr->skel->progs.make_map_return : handler_program(tr, handler);
+	uint64_t cookie = GML_CALIBRATION_PROBE | (at_return ? GML_COOKIE_AT_RETURN : 0);
+
+	memset(out, 0, sizeof(*out));
+	if (bpf_program__expected_attach_type(prog) == GML_BPF_TRACE_UPROBE_MULTI) {
+		out->fd = uprobe_multi_attach(bpf_program__fd(prog), self_path, &file_offset,
+					      &cookie, 1, getpid());
+		return out->fd < 0 ? out->fd : 0;
+	}
+	opts.bpf_cookie = cookie;
+	out->link = bpf_program__attach_uprobe_opts(prog, getpid(), self_path, file_offset, &opts);
+	return out->link ? 0 : -errno;
+}
+
+void tracer_detach_self(struct tracer *tr, struct tracer_self_probe *probe)
+{
+	retire(tr, probe->link, probe->link ? -1 : probe->fd);
+	memset(probe, 0, sizeof(*probe));
+}
+
+void tracer_wait_detached(struct tracer *tr)
+{
+	while (atomic_load(&tr->retiring))
+		usleep(1000);
+}
+
+void tracer_set_calibrating(struct tracer *tr, bool on)
+{
+	tr->skel->bss->calibrating_tgid = on ? (uint32_t)getpid() : 0;
 }
 
 void tracer_close(struct tracer *tr)
@@ -290,7 +521,11 @@ void tracer_close(struct tracer *tr)
 
 	ring_buffer__free(tr->events);
 	for (i = 0; i < tr->nlinks; i++)
-		bpf_link__destroy(tr->links[i]);
+		retire(tr, tr->links[i], -1);
+	for (i = 0; i < PROBE_GROUPS; i++)
+		if (tr->multi_fd[i] > 0)
+			retire(tr, NULL, tr->multi_fd[i]);
+	tracer_wait_detached(tr);
 	bpf_link__destroy(tr->exec_link);
 	gomapleak_bpf__destroy(tr->skel);
 	memset(tr, 0, sizeof(*tr));

@@ -3,6 +3,8 @@
 #ifndef GOMAPLEAK_TRACER_H
 #define GOMAPLEAK_TRACER_H
 
+#include <stdatomic.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <sys/types.h>
 
@@ -15,6 +17,9 @@ struct bpf_link;
 
 typedef int (*tracer_event_fn)(void *ctx, const struct gml_event *event);
 
+/* enum bpf_attach_type's BPF_TRACE_UPROBE_MULTI (Linux 6.6; newer than Debian 12's headers). */
+#define GML_BPF_TRACE_UPROBE_MULTI 48
+
 /* Entry probes plus the RET probes of functions whose results are read. */
 #define GML_MAX_LINKS (4 * GML_MAX_PROBES)
 
@@ -24,7 +29,10 @@ struct tracer {
 	struct bpf_link *links[GML_MAX_LINKS]; /* uprobes */
 	enum probe_group link_group[GML_MAX_LINKS];
 	int nlinks;
-	struct bpf_link *exec_link; /* raw tracepoint sched_process_exec */
+	struct bpf_link *exec_link;    /* raw tracepoint sched_process_exec */
+	int multi_fd[PROBE_GROUPS];    /* uprobe_multi links of the operation groups; 0 none */
+	int multi_sites[PROBE_GROUPS]; /* the sites each holds */
+	atomic_int retiring;	       /* links being destroyed on threads of their own */
 	tracer_event_fn on_event;
 	void *on_event_ctx;
 };
@@ -48,17 +56,44 @@ int tracer_watch_exec(struct tracer *tr, char *why, size_t why_len);
 int tracer_attach_group(struct tracer *tr, const struct probe_plan *plan, enum probe_group group,
 			const struct goelf *ge, const char *binary, pid_t pid, char *why,
 			size_t why_len);
-/* Detaches one group's probes (the governor's call); the rest stay. */
+/*
+ * Detaches one group's probes (the governor's call); the rest stay. Their
+ * breakpoints are gone when it returns; the links finish closing on
+ * threads of their own (tracer_close waits for them).
+ */
 void tracer_detach_group(struct tracer *tr, enum probe_group group);
 int tracer_start_events(struct tracer *tr, tracer_event_fn fn, void *ctx, char *why,
 			size_t why_len);
 int tracer_events_fd(const struct tracer *tr);
+/* Uprobes attached now: entries and RETs, perf-event and uprobe_multi alike. */
+int tracer_uprobes(const struct tracer *tr);
 int tracer_consume(struct tracer *tr);
 int tracer_read_counters(const struct tracer *tr, struct tracer_counters *out);
 int tracer_lookup_stack(const struct tracer *tr, uint64_t hash, struct gml_stack *out);
 
-typedef void (*tracer_op_fn)(void *ctx, const struct gml_op_key *key, uint64_t count);
+typedef void (*tracer_op_fn)(void *ctx, const struct gml_op_key *key,
+			     const struct gml_op_value *value);
 int tracer_for_each_op(const struct tracer *tr, tracer_op_fn fn, void *ctx);
+/* Reads and removes the counters of the operations in op_mask (bits 1 << enum gml_op). */
+int tracer_drain_ops(struct tracer *tr, unsigned int op_mask, tracer_op_fn fn, void *ctx);
+/*
+ * The calibration's probes, on gomapleak's own code (calibrate.h): handler's
+ * program at file_offset of self_path, or with at_return the program every
+ * RET of makemap gets, under GML_CALIBRATION_PROBE.
+ */
+struct tracer_self_probe {
+	struct bpf_link *link; /* a perf-event uprobe, or */
+	int fd;		       /* a uprobe_multi link */
+};
+
+int tracer_attach_self(struct tracer *tr, enum probe_handler handler, bool at_return,
+		       const char *self_path, uint64_t file_offset, struct tracer_self_probe *out);
+/* Detaches a calibration probe: its breakpoint is gone when this returns. */
+void tracer_detach_self(struct tracer *tr, struct tracer_self_probe *probe);
+/* Waits until every link detached so far is gone for good. */
+void tracer_wait_detached(struct tracer *tr);
+/* While on, gomapleak's own hits run the whole programs, as the target's do. */
+void tracer_set_calibrating(struct tracer *tr, bool on);
 void tracer_close(struct tracer *tr);
 
 #endif /* GOMAPLEAK_TRACER_H */

@@ -223,6 +223,31 @@ static void print_keys_text(const struct report_alert_printer *p, const struct a
 		fprintf(p->out, "%s%s", i ? "," : "", keys[i]);
 }
 
+/*
+ * The busiest inserting and deleting sites, estimated from the governor's
+ * bursts over the map's last window: "inserts=+2010/s at SITE".
+ */
+static void print_ops_text(const struct report_alert_printer *p, const struct tracked_map *m)
+{
+	static const struct {
+		uint32_t op;
+		const char *label;
+		char sign;
+	} shown[] = { { GML_OP_INSERT, "inserts", '+' }, { GML_OP_DELETE, "deletes", '-' } };
+	const struct registry_site *site;
+	const struct map_op_slot *slot;
+	size_t i;
+
+	for (i = 0; i < sizeof(shown) / sizeof(shown[0]); i++) {
+		slot = op_estimates_busiest(&m->ops, shown[i].op);
+		site = slot ? registry_site(p->reg, slot->site) : NULL;
+		if (!site)
+			continue;
+		fprintf(p->out, " %s=%c%.0f/s at ", shown[i].label, shown[i].sign, slot->rate);
+		symbolize_print_short(p->out, &site->pos);
+	}
+}
+
 /* "TYPE map=0x... fields created= filled=", or a group's "TYPE maps=N ... outer=? biggest=". */
 static void print_subject(const struct report_alert_printer *p, const struct alert_subject *s)
 {
@@ -238,7 +263,9 @@ static void print_subject(const struct report_alert_printer *p, const struct ale
 	}
 	print_site(p, "created", subject_created(s));
 	print_site(p, "filled", subject_filled(s));
-	if (!as_one_map(s))
+	if (as_one_map(s))
+		print_ops_text(p, s->m);
+	else
 		print_group_members(p, s);
 }
 
@@ -291,6 +318,34 @@ static void json_map_numbers(const struct report_alert_printer *p, const struct 
 			m->nested.totals.bytes);
 }
 
+/* Every (site, operation) with an estimated rate: "ops":[{"op":"insert","rate":...}]. */
+static void json_ops(const struct report_alert_printer *p, const struct tracked_map *m)
+{
+	static const char *const names[REGISTRY_OP_KINDS] = {
+		[GML_OP_INSERT] = "insert",
+		[GML_OP_DELETE] = "delete",
+		[GML_OP_CLEAR] = "clear",
+		[GML_OP_OVERFLOW] = "overflow",
+	};
+	bool first = true;
+	int i;
+
+	fputs(",\"ops\":[", p->out);
+	for (i = 0; i < REGISTRY_OP_SLOTS; i++) {
+		const struct map_op_slot *slot = &m->ops.slots[i];
+
+		if (slot->site == REGISTRY_NO_SITE || slot->rate < 0 || !names[slot->op])
+			continue;
+		fprintf(p->out, "%s{\"op\":\"%s\",\"rate\":%.1f,\"error\":%.1f,\"estimated\":%s",
+			first ? "" : ",", names[slot->op], slot->rate, slot->error,
+			p->census->estimates ? "true" : "false");
+		json_site(p, "site", slot->site);
+		fputc('}', p->out);
+		first = false;
+	}
+	fputc(']', p->out);
+}
+
 static void json_group(const struct report_alert_printer *p, const struct alert_subject *s)
 {
 	const struct site_group *g = s->g;
@@ -319,8 +374,10 @@ static void json_subject_fields(const struct report_alert_printer *p, const stru
 		",\"kind\":\"%s\",\"map\":\"0x%" PRIx64 "\",\"type\":", detector_kind_name(s->kind),
 		s->m ? s->m->id.addr : s->g->biggest[0]);
 	json_string(p->out, type);
-	if (as_one_map(s))
+	if (as_one_map(s)) {
 		json_map_numbers(p, s);
+		json_ops(p, s->m);
+	}
 	if (s->g)
 		json_group(p, s);
 	json_site(p, "created", subject_created(s));

@@ -3,7 +3,7 @@
 
 #include <inttypes.h>
 
-#include "attach_policy.h"
+#include "governor.h"
 #include "json_writer.h"
 
 static const char *or_dash(const char *s)
@@ -24,11 +24,13 @@ static void report_site_detail(FILE *out, const struct probe_site *site)
 /* How watch attaches a group, when not always. */
 static const char *watch_note(enum probe_group group)
 {
-	switch (attach_policy_when(group, ATTACH_MODE_WATCH)) {
+	switch (governor_plan(group, ATTACH_MODE_WATCH)) {
 	case ATTACH_ALWAYS:
 		return "";
 	case ATTACH_GOVERNED:
 		return "  [watch: governed; --exact]";
+	case ATTACH_BURSTS:
+		return "  [watch: bursts; --exact]";
 	default:
 		return "  [--exact]";
 	}
@@ -72,10 +74,12 @@ void report_plan(FILE *out, const char *path, const struct gobinary *bin, int ve
 	fprintf(out, "functions:   %" PRIu64 " (pclntab at 0x%" PRIx64 ", text at 0x%" PRIx64 ")\n",
 		bin->pclntab.nfunc, bin->pclntab.vaddr, bin->pclntab.text_start);
 	fprintf(out,
-		"probe plan:  %d functions traced by watch, %d with --exact; each function, "
-		"probe address and instruction:\n",
-		attach_policy_count_sites(&bin->plan, ATTACH_MODE_WATCH, false),
-		attach_policy_count_sites(&bin->plan, ATTACH_MODE_EXACT, false));
+		"probe plan:  %d functions traced by watch (%d more in bursts), %d with --exact; "
+		"each function, probe address and instruction:\n",
+		governor_count_sites(&bin->plan, ATTACH_MODE_WATCH, false),
+		governor_count_sites(&bin->plan, ATTACH_MODE_WATCH, true) -
+			governor_count_sites(&bin->plan, ATTACH_MODE_WATCH, false),
+		governor_count_sites(&bin->plan, ATTACH_MODE_EXACT, false));
 	for (i = 0; i < bin->plan.nsites; i++)
 		report_site(out, &bin->plan.sites[i], verbose);
 }
@@ -87,7 +91,7 @@ static const char *status_name(enum probe_status status)
 
 static void json_site(FILE *out, const struct probe_site *site)
 {
-	enum attach_when when = attach_policy_when(site->spec->group, ATTACH_MODE_WATCH);
+	enum attach_when when = governor_plan(site->spec->group, ATTACH_MODE_WATCH);
 	const struct probe_choice *c = &site->choice;
 	int i;
 
@@ -95,11 +99,12 @@ static void json_site(FILE *out, const struct probe_site *site)
 	json_string(out, site->spec->func);
 	fprintf(out,
 		",\"group\":\"%s\",\"status\":\"%s\",\"traced\":%s,\"exact_only\":%s,"
-		"\"governed\":%s",
+		"\"governed\":%s,\"bursts\":%s",
 		probe_group_name(site->spec->group), status_name(site->status),
 		site->status == PROBE_OK && when == ATTACH_ALWAYS ? "true" : "false",
 		when == ATTACH_ALWAYS ? "false" : "true",
-		when == ATTACH_GOVERNED ? "true" : "false");
+		when == ATTACH_GOVERNED ? "true" : "false",
+		when == ATTACH_BURSTS ? "true" : "false");
 	if (site->status == PROBE_ABSENT) {
 		fputs(",\"reason\":", out);
 		json_string(out, site->spec->if_absent);

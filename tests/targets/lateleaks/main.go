@@ -21,6 +21,17 @@
 //	stopped    200 long-lived maps at one site, filled before "ready", then
 //	           only updated in place
 //
+// and, not in the default set, maps that never grow while watched:
+//
+//	bigmap     a plain map filled to 900,000 entries before "ready", then
+//	           gaining 4000 a second: classic maps next grow at 1,703,936
+//	steadyops  2000 inserts and 1500 deletes a second at two lines, into one
+//	           map; prints its own counts every second ("steady inserts=N
+//	           deletes=M")
+//	bloated    a map filled to 200,000 entries, emptied to 100 before
+//	           "ready", then written 1000 times a second (as many deletes):
+//	           it keeps its storage
+//
 // Every leak's rate is fixed, so a test knows what each group gains. Runs
 // until killed.
 package main
@@ -32,6 +43,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -242,6 +254,68 @@ func runStopped(ready *sync.WaitGroup) {
 	})
 }
 
+func runBigMap(ready *sync.WaitGroup) {
+	const size, rate = 900000, 4000
+	big := make(map[int64]int64) // gomapleak:make-bigmap
+	keep("bigmap", big)
+	next := int64(0)
+	for ; next < size; next++ {
+		big[next] = next // gomapleak:prefill-bigmap
+	}
+	ready.Done()
+	every(time.Millisecond, func(n int) {
+		for i := 0; i < rate/1000; i++ {
+			big[next] = next // gomapleak:fill-bigmap
+			next++
+		}
+	})
+}
+
+func runSteadyOps(ready *sync.WaitGroup) {
+	var inserts, deletes atomic.Int64
+	m := make(map[int]int) // gomapleak:make-steady
+	keep("steadyops", m)
+	next, oldest := 0, 0
+	ready.Done()
+	go every(time.Second, func(n int) {
+		fmt.Printf("steady inserts=%d deletes=%d\n", inserts.Load(), deletes.Load())
+	})
+	every(2*time.Millisecond, func(n int) {
+		for i := 0; i < 4; i++ {
+			m[next] = next // gomapleak:insert-steady
+			next++
+		}
+		inserts.Add(4)
+		for i := 0; i < 3; i++ {
+			delete(m, oldest) // gomapleak:delete-steady
+			oldest++
+		}
+		deletes.Add(3)
+	})
+}
+
+func runBloated(ready *sync.WaitGroup) {
+	const size, kept = 200000, 100
+	m := make(map[int]int) // gomapleak:make-bloated
+	keep("bloated", m)
+	for i := 0; i < size; i++ {
+		m[i] = i // gomapleak:prefill-bloated
+	}
+	for i := 0; i < size-kept; i++ {
+		delete(m, i)
+	}
+	next, oldest := size, size-kept
+	ready.Done()
+	every(10*time.Millisecond, func(n int) {
+		for i := 0; i < 10; i++ {
+			m[next] = next // gomapleak:churn-bloated
+			next++
+			delete(m, oldest)
+			oldest++
+		}
+	})
+}
+
 func main() {
 	modes := flag.String("modes", "users50,users1000,tenants,deep3,perreq,inflight,lru,emptied,stable,stopped",
 		"comma-separated modes to run")
@@ -257,6 +331,9 @@ func main() {
 		"emptied":   runEmptied,
 		"stable":    runStable,
 		"stopped":   runStopped,
+		"bigmap":    runBigMap,
+		"steadyops": runSteadyOps,
+		"bloated":   runBloated,
 	}
 	var ready sync.WaitGroup
 	for _, m := range strings.Split(*modes, ",") {

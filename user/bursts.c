@@ -1,0 +1,205 @@
+// SPDX-License-Identifier: GPL-2.0
+#include "bursts.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/timerfd.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "error.h"
+
+static double monotonic_seconds(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* The operations a group's probes count (bits 1 << enum gml_op); 0 for the others. */
+static unsigned int group_ops(enum probe_group group)
+{
+	switch (group) {
+	case PROBE_GROUP_INSERT:
+		return 1u << GML_OP_INSERT;
+	case PROBE_GROUP_DELETE:
+		return 1u << GML_OP_DELETE;
+	case PROBE_GROUP_CLEAR:
+		return 1u << GML_OP_CLEAR;
+	case PROBE_GROUP_OVERFLOW:
+		return 1u << GML_OP_OVERFLOW;
+	default:
+		return 0;
+	}
+}
+
+/* The group's hit counter: its sites' hits summed. */
+static uint64_t group_hits(const struct bursts *b, enum probe_group group)
+{
+	struct tracer_counters c;
+	uint64_t hits = 0;
+	int i;
+
+	if (tracer_read_counters(b->tr, &c))
+		return 0;
+	for (i = 0; i < b->plan->nsites; i++)
+		if (b->plan->sites[i].spec->group == group)
+			hits += c.hits[i];
+	return hits;
+}
+
+static void set_costs(struct bursts *b)
+{
+	const struct calibration *c = &b->calibration;
+	struct governor *g = b->gov;
+
+	governor_set_hit_cost(g, PROBE_GROUP_INSERT, c->op_hit);
+	governor_set_hit_cost(g, PROBE_GROUP_DELETE, c->op_hit);
+	governor_set_hit_cost(g, PROBE_GROUP_CLEAR, c->op_hit);
+	governor_set_hit_cost(g, PROBE_GROUP_OVERFLOW, c->overflow_hit);
+	/* A growth probe walks the stack and emits an event, as makemap's entry does. */
+	governor_set_hit_cost(g, PROBE_GROUP_GROWTH, c->create_entry);
+	governor_set_hit_cost(g, PROBE_GROUP_CREATE, c->create_entry + c->create_ret);
+}
+
+void bursts_calibrate(struct bursts *b)
+{
+	char reason[256];
+
+	if (calibrate_probes(b->tr, &b->calibration, reason, sizeof(reason))) {
+		fprintf(stderr, "gomapleak: %s; the budget counts default costs\n", reason);
+		return;
+	}
+	b->calibrated = true;
+	set_costs(b);
+}
+
+int bursts_start_timer(struct bursts *b, int epoll_fd, char *why, size_t why_len)
+{
+	struct epoll_event ev = { .events = EPOLLIN };
+
+	b->timer_fd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
+	if (b->timer_fd < 0)
+		return error_set(why, why_len, -errno, "cannot create the burst timer: %s",
+				 strerror(errno));
+	ev.data.fd = b->timer_fd;
+	if (epoll_ctl(epoll_fd, EPOLL_CTL_ADD, b->timer_fd, &ev))
+		return error_set(why, why_len, -errno, "cannot watch the burst timer: %s",
+				 strerror(errno));
+	return 0;
+}
+
+/* The timer at the soonest start or end of a burst, or off. */
+static void arm_timer(struct bursts *b)
+{
+	double end = governor_next_wakeup(b->gov), now = monotonic_seconds();
+	double in = end > now ? end - now : 1e-6;
+	struct itimerspec its = { 0 };
+
+	if (end) {
+		its.it_value.tv_sec = (time_t)in;
+		its.it_value.tv_nsec = (long)((in - (double)its.it_value.tv_sec) * 1e9);
+		if (!its.it_value.tv_sec && !its.it_value.tv_nsec)
+			its.it_value.tv_nsec = 1;
+	}
+	timerfd_settime(b->timer_fd, 0, &its, NULL);
+}
+
+static void start_burst(struct bursts *b, enum probe_group group)
+{
+	uint64_t hits = group_hits(b, group);
+	char why[256];
+
+	if (tracer_attach_group(b->tr, b->plan, group, b->elf, b->binary, b->target->pid, why,
+				sizeof(why))) {
+		/* A burst that cannot attach is skipped; the next may. */
+		b->attach_failures++;
+		governor_burst_skipped(b->gov, group);
+		return;
+	}
+	/* The probes are enabled as the attach returns: live from then. */
+	governor_attached_at(b->gov, group, monotonic_seconds(), hits);
+}
+
+void bursts_tick(struct bursts *b)
+{
+	double cpu;
+
+	if (target_cpu_seconds(b->target, &cpu))
+		return;
+	governor_tick(b->gov, monotonic_seconds(), cpu);
+	arm_timer(b);
+}
+
+static void take_op(void *ctx, const struct gml_op_key *key, const struct gml_op_value *value)
+{
+	struct bursts *b = ctx;
+	int site = registry_site_for_pc(b->reg, key->caller_pc);
+
+	op_estimates_add(b->est, b->reg, key->map, value->type, site, key->op, value->count);
+}
+
+/*
+ * Ends a burst. Its breakpoints go as the detach starts (the links finish
+ * closing on threads of their own): that is when the burst ended.
+ */
+static void end_burst(struct bursts *b, enum probe_group group)
+{
+	double ended = monotonic_seconds(), exposure;
+	uint64_t hits;
+
+	tracer_detach_group(b->tr, group);
+	hits = group_hits(b, group);
+	exposure = governor_burst_ended(b->gov, group, ended, hits);
+	if (!group_ops(group))
+		return;
+	op_estimates_add_exposure(b->est, group_ops(group), exposure);
+	tracer_drain_ops(b->tr, group_ops(group), take_op, b);
+}
+
+void bursts_on_timer(struct bursts *b)
+{
+	/* A millisecond early is close enough: the timer is not exact either. */
+	double soon = monotonic_seconds() + 0.001;
+	unsigned int over = governor_over(b->gov, soon), due = governor_due(b->gov, soon);
+	enum probe_group group;
+	uint64_t expirations;
+
+	if (read(b->timer_fd, &expirations, sizeof(expirations)) < 0 && errno != EAGAIN)
+		return;
+	for (group = 0; group < PROBE_GROUPS; group++) {
+		if (over & (1u << group))
+			end_burst(b, group);
+		if (due & (1u << group))
+			start_burst(b, group);
+	}
+	arm_timer(b);
+}
+
+void bursts_take_over(struct bursts *b, enum probe_group group)
+{
+	if (b->gov->groups[group].attached)
+		end_burst(b, group);
+}
+
+void bursts_end_all(struct bursts *b)
+{
+	enum probe_group group;
+
+	for (group = 0; group < PROBE_GROUPS; group++) {
+		const struct governor_group *g = &b->gov->groups[group];
+
+		if (g->attached && g->when == ATTACH_BURSTS)
+			end_burst(b, group);
+	}
+}
+
+void bursts_close(struct bursts *b)
+{
+	if (b->timer_fd > 0)
+		close(b->timer_fd);
+	b->timer_fd = -1;
+}

@@ -1,0 +1,54 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The governor's bursts, carried out: attaches a group when the governor
+ * starts its burst, detaches it when the burst ends (a timer), and hands
+ * the operations counted meanwhile, with how long their probes were
+ * attached, to the estimates. The decisions are the governor's (governor.h).
+ */
+#ifndef GOMAPLEAK_BURSTS_H
+#define GOMAPLEAK_BURSTS_H
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+#include "calibrate.h"
+#include "governor.h"
+#include "op_estimates.h"
+#include "registry.h"
+#include "target.h"
+#include "tracer.h"
+
+struct bursts {
+	struct governor *gov;
+	struct tracer *tr;
+	const struct probe_plan *plan;
+	const struct goelf *elf;
+	const char *binary;
+	const struct target *target;
+	struct registry *reg;
+	struct op_estimates *est;
+	int timer_fd; /* fires at the soonest end of a burst in progress */
+	struct calibration calibration;
+	bool calibrated;
+	uint64_t attach_failures;
+};
+
+/*
+ * Measures what a hit costs (before anything of the target is attached) and
+ * hands the costs to the governor; a failed measurement keeps the defaults
+ * and says so.
+ */
+void bursts_calibrate(struct bursts *b);
+/* The burst timer, on epoll_fd. */
+int bursts_start_timer(struct bursts *b, int epoll_fd, char *why, size_t why_len);
+/* Every interval: bursts that start now are attached. */
+void bursts_tick(struct bursts *b);
+/* The timer fired: bursts that are over are detached and their counts handed on. */
+void bursts_on_timer(struct bursts *b);
+/* A governed group went over to bursts (creations past their rate): detached now. */
+void bursts_take_over(struct bursts *b, enum probe_group group);
+/* At exit: bursts in progress end, so their counts count. */
+void bursts_end_all(struct bursts *b);
+void bursts_close(struct bursts *b);
+
+#endif /* GOMAPLEAK_BURSTS_H */

@@ -1,0 +1,155 @@
+// SPDX-License-Identifier: GPL-2.0
+#include "op_estimates.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+int op_estimates_init(struct op_estimates *e)
+{
+	memset(e, 0, sizeof(*e));
+	e->seen = calloc((size_t)REGISTRY_MAX_SITES * REGISTRY_OP_KINDS, sizeof(*e->seen));
+	e->candidates = calloc(OP_ESTIMATES_CANDIDATES, sizeof(*e->candidates));
+	if (!e->seen || !e->candidates) {
+		op_estimates_free(e);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+void op_estimates_free(struct op_estimates *e)
+{
+	free(e->seen);
+	free(e->candidates);
+	memset(e, 0, sizeof(*e));
+}
+
+void op_estimates_add_exposure(struct op_estimates *e, unsigned int op_mask, double seconds)
+{
+	uint32_t op;
+
+	for (op = 0; op < REGISTRY_OP_KINDS; op++)
+		if (op_mask & (1u << op))
+			e->exposure[op] += seconds;
+}
+
+/* m's slot for (site, op): the existing one, an empty one, or the least busy to take over. */
+static struct map_op_slot *slot_for(struct map_ops *ops, int site, uint32_t op)
+{
+	struct map_op_slot *least = &ops->slots[0];
+	int i;
+
+	for (i = 0; i < REGISTRY_OP_SLOTS; i++) {
+		struct map_op_slot *s = &ops->slots[i];
+
+		if (s->site == site && s->op == op)
+			return s;
+		if (s->site == REGISTRY_NO_SITE) {
+			memset(s, 0, sizeof(*s));
+			s->site = site;
+			s->op = op;
+			s->rate = -1;
+			return s;
+		}
+		if (s->seen < least->seen)
+			least = s;
+	}
+	memset(least, 0, sizeof(*least));
+	least->site = site;
+	least->op = op;
+	least->rate = -1;
+	return least;
+}
+
+static void add_candidate(struct op_estimates *e, uint64_t map, uint64_t type, int site,
+			  uint32_t op)
+{
+	if (e->ncandidates == OP_ESTIMATES_CANDIDATES) {
+		e->candidates_dropped++;
+		return;
+	}
+	e->candidates[e->ncandidates++] =
+		(struct op_candidate){ .map = map, .type = type, .site = site, .op = op };
+}
+
+void op_estimates_add(struct op_estimates *e, struct registry *r, uint64_t map, uint64_t type,
+		      int site, uint32_t op, uint64_t count)
+{
+	struct tracked_map *m = registry_find(r, map);
+
+	if (op >= REGISTRY_OP_KINDS)
+		return;
+	if (site >= 0 && site < REGISTRY_MAX_SITES)
+		e->seen[(size_t)site * REGISTRY_OP_KINDS + op] += count;
+	else
+		e->unsited[op] += count;
+	if (!m) {
+		/* A map filled or emptied: it may be big, bloated, and never grow while watched. */
+		if (op == GML_OP_INSERT || op == GML_OP_DELETE)
+			add_candidate(e, map, type, site, op);
+		return;
+	}
+	if (site != REGISTRY_NO_SITE) {
+		slot_for(&m->ops, site, op)->seen += count;
+		if (op == GML_OP_INSERT && m->origin.fill_site == REGISTRY_NO_SITE)
+			m->origin.fill_site = site;
+	}
+}
+
+/* About two standard deviations of a count seen n times (Poisson), a second of exposure. */
+static double count_error(uint64_t n, double exposure)
+{
+	return 2 * sqrt((double)(n ? n : 1)) / exposure;
+}
+
+bool op_estimates_site_rate(const struct op_estimates *e, int site, uint32_t op, double *rate,
+			    double *error)
+{
+	uint64_t n;
+
+	if (site < 0 || site >= REGISTRY_MAX_SITES || op >= REGISTRY_OP_KINDS ||
+	    e->exposure[op] <= 0)
+		return false;
+	n = e->seen[(size_t)site * REGISTRY_OP_KINDS + op];
+	*rate = (double)n / e->exposure[op];
+	*error = count_error(n, e->exposure[op]);
+	return true;
+}
+
+void op_estimates_close_window(const struct op_estimates *e, struct map_ops *ops)
+{
+	int i;
+
+	for (i = 0; i < REGISTRY_OP_SLOTS; i++) {
+		struct map_op_slot *s = &ops->slots[i];
+		double exposure;
+		uint64_t n;
+
+		if (s->site == REGISTRY_NO_SITE)
+			continue;
+		exposure = e->exposure[s->op] - ops->exposure_then[s->op];
+		n = s->seen - s->seen_then;
+		if (exposure > 0) {
+			s->rate = (double)n / exposure;
+			s->error = count_error(n, exposure);
+		}
+		s->seen_then = s->seen;
+	}
+	memcpy(ops->exposure_then, e->exposure, sizeof(ops->exposure_then));
+}
+
+const struct map_op_slot *op_estimates_busiest(const struct map_ops *ops, uint32_t op)
+{
+	const struct map_op_slot *best = NULL;
+	int i;
+
+	for (i = 0; i < REGISTRY_OP_SLOTS; i++) {
+		const struct map_op_slot *s = &ops->slots[i];
+
+		if (s->site != REGISTRY_NO_SITE && s->op == op && s->rate >= 0 &&
+		    (!best || s->rate > best->rate))
+			best = s;
+	}
+	return best;
+}

@@ -1,0 +1,56 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Inserts, deletes, clears and overflow buckets estimated from the
+ * governor's bursts: the counts seen while an operation's probes were
+ * attached, divided by how long they were. By site (the code that called
+ * the map function) over the session, and by map and site over each map's
+ * windows (registry.h's map_ops). The error bound is the counting error
+ * alone (a count seen n times is off by about 2 sqrt(n) at 95%): a rate
+ * that changes between bursts is off by more (docs/governor.md).
+ */
+#ifndef GOMAPLEAK_OP_ESTIMATES_H
+#define GOMAPLEAK_OP_ESTIMATES_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "registry.h"
+
+/* Untracked maps written in bursts, waiting for a census round to read their headers. */
+#define OP_ESTIMATES_CANDIDATES 4096
+
+struct op_candidate {
+	uint64_t map, type;
+	int site;
+	uint32_t op;
+};
+
+struct op_estimates {
+	double exposure[REGISTRY_OP_KINDS]; /* seconds each operation's probes were attached */
+	uint64_t *seen;			    /* [REGISTRY_MAX_SITES][REGISTRY_OP_KINDS] */
+	uint64_t unsited[REGISTRY_OP_KINDS];
+	struct op_candidate *candidates; /* maps to consider tracking (discovery) */
+	uint32_t ncandidates;
+	uint64_t candidates_dropped;
+};
+
+int op_estimates_init(struct op_estimates *e);
+void op_estimates_free(struct op_estimates *e);
+/* The operations in op_mask (bits 1 << enum gml_op) were probed for seconds more. */
+void op_estimates_add_exposure(struct op_estimates *e, unsigned int op_mask, double seconds);
+/*
+ * count operations op on map of type, called from site, seen in a burst:
+ * counted for the site and for map if tracked; an untracked map written is
+ * a candidate for tracking.
+ */
+void op_estimates_add(struct op_estimates *e, struct registry *r, uint64_t map, uint64_t type,
+		      int site, uint32_t op, uint64_t count);
+/* The site's rate of op a second over the session and its bound; false if never probed. */
+bool op_estimates_site_rate(const struct op_estimates *e, int site, uint32_t op, double *rate,
+			    double *error);
+/* Closes m's window for its operations: rates over the window, then the next starts. */
+void op_estimates_close_window(const struct op_estimates *e, struct map_ops *ops);
+/* The slot of m's busiest site for op, with a known rate, or NULL. */
+const struct map_op_slot *op_estimates_busiest(const struct map_ops *ops, uint32_t op);
+
+#endif /* GOMAPLEAK_OP_ESTIMATES_H */

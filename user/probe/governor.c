@@ -1,0 +1,292 @@
+// SPDX-License-Identifier: GPL-2.0
+#include "governor.h"
+
+#include <string.h>
+
+void governor_init(struct governor *g, enum attach_mode mode, double budget, double interval,
+		   double window)
+{
+	enum probe_group group;
+
+	memset(g, 0, sizeof(*g));
+	g->mode = mode;
+	g->budget = budget;
+	g->interval = interval > 0 ? interval : 1;
+	g->credit_intervals = window > g->interval ? window / g->interval : 1;
+	g->random = 0x9e3779b97f4a7c15ull;
+	for (group = 0; group < PROBE_GROUPS; group++) {
+		g->groups[group].when = governor_plan(group, mode);
+		g->groups[group].hit_seconds = probe_group_default_hit_seconds(group);
+		g->groups[group].attached = g->groups[group].when == ATTACH_ALWAYS ||
+					    g->groups[group].when == ATTACH_GOVERNED;
+	}
+}
+
+/*
+ * Growth probes fire a number of times logarithmic in a map's size (free in
+ * scripts/bench.sh): always attached. Inserts, deletes, clears and overflow
+ * buckets run at tens of millions a second: bursts within the budget, or
+ * all the time with --exact. Creation sites cost a single-stepped RET each:
+ * attached while the target makes maps slowly, bursts past that.
+ */
+enum attach_when governor_plan(enum probe_group group, enum attach_mode mode)
+{
+	if (group == PROBE_GROUP_GROWTH || mode == ATTACH_MODE_EXACT)
+		return ATTACH_ALWAYS;
+	if (mode == ATTACH_MODE_TRACE)
+		return ATTACH_NEVER;
+	return group == PROBE_GROUP_CREATE ? ATTACH_GOVERNED : ATTACH_BURSTS;
+}
+
+bool governor_probed(const struct governor *g, enum probe_group group)
+{
+	return g->groups[group].when != ATTACH_NEVER;
+}
+
+bool governor_attached(const struct governor *g, enum probe_group group)
+{
+	return g->groups[group].attached;
+}
+
+void governor_set_hit_cost(struct governor *g, enum probe_group group, double seconds)
+{
+	if (seconds > 0)
+		g->groups[group].hit_seconds = seconds;
+}
+
+bool governor_admit_creation(struct governor *g, uint64_t ts_ns)
+{
+	struct governor_group *c = &g->groups[PROBE_GROUP_CREATE];
+	double elapsed;
+
+	if (c->when != ATTACH_GOVERNED)
+		return c->attached || c->when == ATTACH_ALWAYS;
+	if (!g->creation_last_ns)
+		g->creation_tokens = ATTACH_CREATION_BURST;
+	elapsed = g->creation_last_ns ? (double)(ts_ns - g->creation_last_ns) / 1e9 : 0;
+	g->creation_last_ns = ts_ns;
+	g->creation_tokens += elapsed * ATTACH_CREATION_BUDGET;
+	if (g->creation_tokens > ATTACH_CREATION_BURST)
+		g->creation_tokens = ATTACH_CREATION_BURST;
+	g->creation_tokens -= 1;
+	if (g->creation_tokens >= 0)
+		return true;
+	c->when = ATTACH_BURSTS;
+	return false;
+}
+
+void governor_detach(struct governor *g, enum probe_group group)
+{
+	g->groups[group].attached = false;
+	g->groups[group].off = true;
+}
+
+void governor_attached_at(struct governor *g, enum probe_group group, double now, uint64_t hits)
+{
+	struct governor_group *b = &g->groups[group];
+
+	b->attached = true;
+	b->planned = false;
+	b->burst_start = now;
+	b->burst_end = now + b->burst_length;
+	b->hits_at_start = hits;
+}
+
+void governor_burst_skipped(struct governor *g, enum probe_group group)
+{
+	g->groups[group].planned = false;
+}
+
+/* A uniform number in [0, 1): xorshift64*, seeded at init. */
+static double next_random(struct governor *g)
+{
+	g->random ^= g->random >> 12;
+	g->random ^= g->random << 25;
+	g->random ^= g->random >> 27;
+	return (double)((g->random * 2685821657736338717ull) >> 11) / 9007199254740992.0;
+}
+
+static bool bursted(const struct governor_group *b)
+{
+	return b->when == ATTACH_BURSTS && !b->off;
+}
+
+/*
+ * How long a burst the group's credit buys at its last rate: 0 when less
+ * than the shortest burst. A group never seen yet gets the shortest burst,
+ * to learn its rate.
+ */
+static double full_cost(const struct governor_group *b);
+
+static double burst_length(const struct governor *g, const struct governor_group *b)
+{
+	double length, longest = g->interval * GOVERNOR_MAX_BURST_SHARE;
+
+	if (b->credit <= 0)
+		return 0;
+	if (!b->bursts)
+		return GOVERNOR_MIN_BURST_SECONDS;
+	length = b->credit / full_cost(b);
+	if (length > longest)
+		length = longest;
+	return length >= GOVERNOR_MIN_BURST_SECONDS ? length : 0;
+}
+
+/* What the group would cost a second attached all the time, at its last rate. */
+static double full_cost(const struct governor_group *b)
+{
+	return (b->rate > GOVERNOR_QUIET_RATE ? b->rate : GOVERNOR_QUIET_RATE) * b->hit_seconds;
+}
+
+/*
+ * The budget of one interval, shared by the bursted groups in proportion to
+ * what each would cost attached all the time: every group then gets the
+ * same share of the time, so that each operation's counts are scaled by
+ * the same factor and a busy group does not starve a quiet one. Credit
+ * holds a window's worth.
+ */
+static void share_budget(struct governor *g, double allowance)
+{
+	enum probe_group group;
+	double need = 0;
+
+	for (group = 0; group < PROBE_GROUPS; group++)
+		if (bursted(&g->groups[group]))
+			need += full_cost(&g->groups[group]);
+	for (group = 0; group < PROBE_GROUPS && need > 0; group++) {
+		struct governor_group *b = &g->groups[group];
+		double share;
+
+		if (!bursted(b))
+			continue;
+		share = allowance * full_cost(b) / need;
+		b->credit += share;
+		if (b->credit > share * g->credit_intervals)
+			b->credit = share * g->credit_intervals;
+	}
+}
+
+unsigned int governor_tick(struct governor *g, double now, double target_cpu)
+{
+	enum probe_group group;
+	unsigned int planned = 0;
+	double used, length;
+
+	if (!g->have_cpu) {
+		g->have_cpu = true;
+		g->last_cpu = target_cpu;
+		return 0;
+	}
+	used = target_cpu > g->last_cpu ? target_cpu - g->last_cpu : 0;
+	g->last_cpu = target_cpu;
+	g->target_cpu += used;
+	share_budget(g, used * g->budget);
+	for (group = 0; group < PROBE_GROUPS; group++) {
+		struct governor_group *b = &g->groups[group];
+
+		if (!bursted(b) || b->attached || b->planned)
+			continue;
+		length = burst_length(g, b);
+		if (!length)
+			continue;
+		/*
+		 * At a random moment of the interval: bursts in step with the
+		 * ticks would sample a periodic workload at one phase only.
+		 */
+		b->planned = true;
+		b->burst_length = length;
+		b->burst_due = now + next_random(g) * (g->interval - length);
+		planned |= 1u << group;
+	}
+	return planned;
+}
+
+unsigned int governor_due(const struct governor *g, double now)
+{
+	unsigned int due = 0;
+	enum probe_group group;
+
+	for (group = 0; group < PROBE_GROUPS; group++) {
+		const struct governor_group *b = &g->groups[group];
+
+		if (b->planned && !b->attached && b->burst_due <= now)
+			due |= 1u << group;
+	}
+	return due;
+}
+
+unsigned int governor_over(const struct governor *g, double now)
+{
+	unsigned int over = 0;
+	enum probe_group group;
+
+	for (group = 0; group < PROBE_GROUPS; group++) {
+		const struct governor_group *b = &g->groups[group];
+
+		if (b->attached && b->when == ATTACH_BURSTS && b->burst_end <= now)
+			over |= 1u << group;
+	}
+	return over;
+}
+
+double governor_next_wakeup(const struct governor *g)
+{
+	double soonest = 0, at;
+	enum probe_group group;
+
+	for (group = 0; group < PROBE_GROUPS; group++) {
+		const struct governor_group *b = &g->groups[group];
+
+		if (b->attached && b->when == ATTACH_BURSTS)
+			at = b->burst_end;
+		else if (b->planned)
+			at = b->burst_due;
+		else
+			continue;
+		if (!soonest || at < soonest)
+			soonest = at;
+	}
+	return soonest;
+}
+
+double governor_burst_ended(struct governor *g, enum probe_group group, double now, uint64_t hits)
+{
+	struct governor_group *b = &g->groups[group];
+	double exposure = now > b->burst_start ? now - b->burst_start : 0;
+	uint64_t seen = hits > b->hits_at_start ? hits - b->hits_at_start : 0;
+	double rate = exposure > 0 ? (double)seen / exposure : 0;
+	double cost = (double)seen * b->hit_seconds;
+
+	b->attached = false;
+	b->exposure += exposure;
+	b->spent += cost;
+	b->credit -= cost;
+	/* Smoothed: one burst can fall on a lull or a spike. */
+	b->rate = b->bursts ? (b->rate + rate) / 2 : rate;
+	b->bursts++;
+	return exposure;
+}
+
+double governor_spent(const struct governor *g)
+{
+	double spent = 0;
+	enum probe_group group;
+
+	for (group = 0; group < PROBE_GROUPS; group++)
+		spent += g->groups[group].spent;
+	return spent;
+}
+
+int governor_count_sites(const struct probe_plan *plan, enum attach_mode mode, bool with_governed)
+{
+	enum attach_when when;
+	int i, n = 0;
+
+	for (i = 0; i < plan->nsites; i++) {
+		if (plan->sites[i].status != PROBE_OK)
+			continue;
+		when = governor_plan(plan->sites[i].spec->group, mode);
+		n += when == ATTACH_ALWAYS || (with_governed && when != ATTACH_NEVER);
+	}
+	return n;
+}

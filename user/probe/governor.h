@@ -1,0 +1,137 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * What is attached, and when: the one place that decides, per probe group
+ * and mode, whether a group's probes are attached now. watch, run and trace
+ * attach by it, the exporters' probe table and inspect's plan report it.
+ *
+ * Growth probes stay attached. Inserts, deletes, clears and overflow buckets
+ * are "bursted": attached for a short burst, detached, attached again, so
+ * that their estimated cost (hits times the calibrated cost of one hit)
+ * stays under --budget percent of the target's own CPU time. Counts seen in
+ * bursts are scaled by the time the probes were attached (op_estimates.h).
+ * Creation probes are attached at start and detached past a token bucket's
+ * rate, then bursted as well (docs/governor.md).
+ */
+#ifndef GOMAPLEAK_GOVERNOR_H
+#define GOMAPLEAK_GOVERNOR_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "probes.h"
+
+enum attach_mode {
+	ATTACH_MODE_WATCH, /* watch, run: alerts */
+	ATTACH_MODE_TRACE, /* trace: the raw growth events */
+	ATTACH_MODE_EXACT, /* --exact, with any command: every group, whatever it costs */
+};
+
+enum attach_when {
+	ATTACH_NEVER,
+	ATTACH_ALWAYS,	 /* from attach to detach */
+	ATTACH_GOVERNED, /* attached at start, detached past its rate, then in bursts */
+	ATTACH_BURSTS,	 /* attached in bursts within the budget */
+};
+
+/*
+ * Creations allowed a second, sustained, and at once (a program's start-up
+ * makes many) before the creation probes go over to bursts.
+ */
+#define ATTACH_CREATION_BUDGET 1000
+#define ATTACH_CREATION_BURST  2000
+
+/* The default --budget: percent of the target's CPU time the bursts may cost. */
+#define GOVERNOR_DEFAULT_BUDGET_PERCENT 1.0
+/*
+ * The shortest burst: shorter ones are mostly attach and detach time, which
+ * blurs how long the probes were live. A group that cannot afford one in an
+ * interval saves its credit for a later one.
+ */
+#define GOVERNOR_MIN_BURST_SECONDS 0.005
+/* The longest: a share of the interval, so that every interval has its bursts' counts. */
+#define GOVERNOR_MAX_BURST_SHARE 0.8
+/* Hits a second assumed for a group that had none in its last burst (its cost stays bounded). */
+#define GOVERNOR_QUIET_RATE 100.0
+
+struct governor_group {
+	enum attach_when when;
+	bool attached;	     /* its probes are attached now */
+	bool off;	     /* it cannot be attached, or was detached for good */
+	double hit_seconds;  /* what one hit costs the target: calibrated */
+	double rate;	     /* hits a second while attached, from its bursts; 0 unknown */
+	double credit;	     /* CPU seconds of the target it may still spend */
+	bool planned;	     /* a burst is due at burst_due */
+	double burst_due;    /* monotonic seconds */
+	double burst_length; /* seconds, planned */
+	double burst_start;  /* when the probes were attached */
+	double burst_end;    /* when the burst is to end */
+	uint64_t hits_at_start;
+	double exposure; /* seconds attached, over the session */
+	double spent;	 /* estimated CPU seconds it cost the target */
+	uint64_t bursts;
+};
+
+struct governor {
+	enum attach_mode mode;
+	double budget;		 /* a fraction of the target's CPU time; 0: bursts off */
+	double interval;	 /* seconds between ticks */
+	double credit_intervals; /* credit kept, in intervals' worth (a window) */
+	struct governor_group groups[PROBE_GROUPS];
+	bool have_cpu;
+	double last_cpu;   /* the target's CPU seconds at the last tick */
+	double target_cpu; /* the target's CPU seconds since the first tick */
+	double creation_tokens;
+	uint64_t creation_last_ns; /* the last creation event's time (event clock); 0 none yet */
+	uint64_t random;	   /* xorshift state: where in an interval a burst falls */
+};
+
+/*
+ * budget is a fraction of the target's CPU time; interval and window in
+ * seconds (a group's credit holds at most a window's budget).
+ */
+void governor_init(struct governor *g, enum attach_mode mode, double budget, double interval,
+		   double window);
+/* The plan for a group in a mode, before anything runs (inspect reports it). */
+enum attach_when governor_plan(enum probe_group group, enum attach_mode mode);
+/* Whether the group's probes are attached now. */
+bool governor_attached(const struct governor *g, enum probe_group group);
+/* Whether the group is probed at all in g's mode (now, earlier or in bursts). */
+bool governor_probed(const struct governor *g, enum probe_group group);
+/* What one hit of the group's probes costs the target (calibrate.h). */
+void governor_set_hit_cost(struct governor *g, enum probe_group group, double seconds);
+/*
+ * A creation event at ts_ns (event clock): whether it is within the
+ * creation budget. The first over it returns false and the group goes over
+ * to bursts: the caller detaches its links (governor_burst_ended()).
+ */
+bool governor_admit_creation(struct governor *g, uint64_t ts_ns);
+/* The group could not be attached, or no longer may be: it stays off. */
+void governor_detach(struct governor *g, enum probe_group group);
+/* The group was attached at now (its burst runs from then); hits: its hit counter then. */
+void governor_attached_at(struct governor *g, enum probe_group group, double now, uint64_t hits);
+/*
+ * One tick at now (monotonic seconds) with the target's CPU seconds so far:
+ * credits every bursted group its share of the budget and plans the bursts
+ * it can afford, each at a random moment of the interval. Returns the
+ * groups planned (bits 1 << group).
+ */
+unsigned int governor_tick(struct governor *g, double now, double target_cpu);
+/* A planned burst could not be attached: it is dropped. */
+void governor_burst_skipped(struct governor *g, enum probe_group group);
+/* Planned bursts due by now: the caller attaches them and calls governor_attached_at(). */
+unsigned int governor_due(const struct governor *g, double now);
+/* Bursts that are over by now: the caller detaches them and calls governor_burst_ended(). */
+unsigned int governor_over(const struct governor *g, double now);
+/* The soonest start or end of a burst, or 0 when none is planned or going. */
+double governor_next_wakeup(const struct governor *g);
+/*
+ * The group was detached at now, hits its hit counter then: what it cost is
+ * taken from its credit. Returns the seconds its probes were attached.
+ */
+double governor_burst_ended(struct governor *g, enum probe_group group, double now, uint64_t hits);
+/* Estimated CPU seconds the bursted and governed groups cost the target so far. */
+double governor_spent(const struct governor *g);
+/* Sites of the plan that the mode attaches: always, and governed too if asked. */
+int governor_count_sites(const struct probe_plan *plan, enum attach_mode mode, bool with_governed);
+
+#endif /* GOMAPLEAK_GOVERNOR_H */
