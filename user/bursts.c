@@ -120,8 +120,7 @@ static void start_burst(struct bursts *b, enum probe_group group)
 		governor_burst_skipped(b->gov, group);
 		return;
 	}
-	/* The probes are enabled as the attach returns: live from then. */
-	governor_attached_at(b->gov, group, monotonic_seconds(), hits);
+	governor_attached_at(b->gov, group, (double)b->tr->attached_ns[group] / 1e9, hits);
 }
 
 void bursts_tick(struct bursts *b)
@@ -142,17 +141,12 @@ static void take_op(void *ctx, const struct gml_op_key *key, const struct gml_op
 	op_estimates_add(b->est, b->reg, key->map, value->type, site, key->op, value->count);
 }
 
-/*
- * Ends a burst. Its breakpoints go as the detach starts (the links finish
- * closing on threads of their own): that is when the burst ended.
- */
+/* Ends a burst: it ended when its breakpoints began to go. */
 static void end_burst(struct bursts *b, enum probe_group group)
 {
-	double ended = monotonic_seconds(), exposure;
-	uint64_t hits;
+	double ended = (double)tracer_detach_group(b->tr, group) / 1e9, exposure;
+	uint64_t hits = group_hits(b, group);
 
-	tracer_detach_group(b->tr, group);
-	hits = group_hits(b, group);
 	exposure = governor_burst_ended(b->gov, group, ended, hits);
 	if (!group_ops(group))
 		return;

@@ -5,16 +5,26 @@
 #include <bpf/libbpf.h>
 #include <errno.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdatomic.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
 #include "error.h"
 #include "gomapleak.skel.h"
+
+static uint64_t monotonic_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
 
 static int libbpf_print_warnings(enum libbpf_print_level level, const char *fmt, va_list args)
 {
@@ -223,7 +233,7 @@ static int attach_multi_group(struct tracer *tr, const struct probe_plan *plan,
 			      enum probe_group group, const struct goelf *ge, const char *binary,
 			      pid_t pid, char *why, size_t why_len)
 {
-	uint64_t offsets[GML_MAX_PROBES], cookies[GML_MAX_PROBES];
+	uint64_t offsets[GML_MAX_PROBES], cookies[GML_MAX_PROBES], started;
 	struct bpf_program *prog = NULL;
 	uint32_t n = 0;
 	int i, fd;
@@ -243,7 +253,10 @@ static int attach_multi_group(struct tracer *tr, const struct probe_plan *plan,
 	}
 	if (!n)
 		return 0;
+	started = monotonic_ns();
 	fd = uprobe_multi_attach(bpf_program__fd(prog), binary, offsets, cookies, n, pid);
+	/* Its breakpoints go in one after the other during the call: live from its middle. */
+	tr->attached_ns[group] = started + (monotonic_ns() - started) / 2;
 	if (fd < 0)
 		return error_set(why, why_len, fd,
 				 "failed to attach the %s probes (uprobe_multi) in %s: %s",
@@ -260,6 +273,7 @@ int tracer_attach_group(struct tracer *tr, const struct probe_plan *plan, enum p
 	const struct probe_site *site;
 	int i, err;
 
+	tr->attached_ns[group] = monotonic_ns();
 	if (multi_group(group))
 		return attach_multi_group(tr, plan, group, ge, binary, pid, why, why_len);
 	for (i = 0; i < plan->nsites; i++) {
@@ -280,6 +294,7 @@ struct link_retirement {
 	struct bpf_link *link;
 	int fd;
 	atomic_int *retiring;
+	atomic_uint_fast64_t *closing_ns; /* set just before the close, when asked; else NULL */
 };
 
 static void retirement_finish(struct link_retirement *r)
@@ -294,6 +309,8 @@ static void *destroy_link(void *arg)
 {
 	struct link_retirement *r = arg;
 
+	if (r->closing_ns)
+		atomic_store(r->closing_ns, monotonic_ns());
 	retirement_finish(r);
 	atomic_fetch_sub(r->retiring, 1);
 	free(r);
@@ -307,7 +324,8 @@ static void *destroy_link(void *arg)
  * of milliseconds after its burst "ended". In parallel every breakpoint
  * goes within a fraction of a millisecond, and the event loop never waits.
  */
-static void retire(struct tracer *tr, struct bpf_link *link, int fd)
+static void retire_noting(struct tracer *tr, struct bpf_link *link, int fd,
+			  atomic_uint_fast64_t *closing_ns)
 {
 	struct link_retirement *r = malloc(sizeof(*r));
 	pthread_attr_t attr;
@@ -315,7 +333,9 @@ static void retire(struct tracer *tr, struct bpf_link *link, int fd)
 	int err = -1;
 
 	if (r && !pthread_attr_init(&attr)) {
-		*r = (struct link_retirement){ .link = link, .fd = fd, .retiring = &tr->retiring };
+		*r = (struct link_retirement){
+			.link = link, .fd = fd, .retiring = &tr->retiring, .closing_ns = closing_ns
+		};
 		atomic_fetch_add(&tr->retiring, 1);
 		pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
 		err = pthread_create(&thread, &attr, destroy_link, r);
@@ -327,16 +347,40 @@ static void retire(struct tracer *tr, struct bpf_link *link, int fd)
 		struct link_retirement now = { .link = link, .fd = fd };
 
 		free(r);
+		if (closing_ns)
+			atomic_store(closing_ns, monotonic_ns());
 		retirement_finish(&now);
 	}
 }
 
-void tracer_detach_group(struct tracer *tr, enum probe_group group)
+static void retire(struct tracer *tr, struct bpf_link *link, int fd)
 {
+	retire_noting(tr, link, fd, NULL);
+}
+
+/*
+ * Retires a uprobe_multi link and returns when its close begins, which is
+ * when its breakpoints go: a thread takes a fraction of a millisecond to
+ * start, as much as a short burst's edges may be off by.
+ */
+static uint64_t retire_multi(struct tracer *tr, int fd)
+{
+	atomic_uint_fast64_t closing_ns = 0;
+	uint64_t at;
+
+	retire_noting(tr, NULL, fd, &closing_ns);
+	while (!(at = atomic_load(&closing_ns)))
+		sched_yield();
+	return at;
+}
+
+uint64_t tracer_detach_group(struct tracer *tr, enum probe_group group)
+{
+	uint64_t gone = monotonic_ns();
 	int i, kept = 0;
 
 	if (tr->multi_fd[group] > 0) {
-		retire(tr, NULL, tr->multi_fd[group]);
+		gone = retire_multi(tr, tr->multi_fd[group]);
 		tr->multi_fd[group] = 0;
 		tr->multi_sites[group] = 0;
 	}
@@ -349,6 +393,7 @@ void tracer_detach_group(struct tracer *tr, enum probe_group group)
 		tr->link_group[kept++] = tr->link_group[i];
 	}
 	tr->nlinks = kept;
+	return gone;
 }
 
 static int ring_event(void *ctx, void *data, size_t size)

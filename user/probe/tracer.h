@@ -29,10 +29,11 @@ struct tracer {
 	struct bpf_link *links[GML_MAX_LINKS]; /* uprobes */
 	enum probe_group link_group[GML_MAX_LINKS];
 	int nlinks;
-	struct bpf_link *exec_link;    /* raw tracepoint sched_process_exec */
-	int multi_fd[PROBE_GROUPS];    /* uprobe_multi links of the operation groups; 0 none */
-	int multi_sites[PROBE_GROUPS]; /* the sites each holds */
-	atomic_int retiring;	       /* links being destroyed on threads of their own */
+	struct bpf_link *exec_link;	    /* raw tracepoint sched_process_exec */
+	int multi_fd[PROBE_GROUPS];	    /* uprobe_multi links of the operation groups; 0 none */
+	int multi_sites[PROBE_GROUPS];	    /* the sites each holds */
+	uint64_t attached_ns[PROBE_GROUPS]; /* CLOCK_MONOTONIC: when the group's probes went live */
+	atomic_int retiring;		    /* links being destroyed on threads of their own */
 	tracer_event_fn on_event;
 	void *on_event_ctx;
 };
@@ -59,9 +60,11 @@ int tracer_attach_group(struct tracer *tr, const struct probe_plan *plan, enum p
 /*
  * Detaches one group's probes (the governor's call); the rest stay. Their
  * breakpoints are gone when it returns; the links finish closing on
- * threads of their own (tracer_close waits for them).
+ * threads of their own (tracer_close waits for them). Returns when they
+ * began to go (CLOCK_MONOTONIC nanoseconds); tr->attached_ns[group] holds
+ * when they went live.
  */
-void tracer_detach_group(struct tracer *tr, enum probe_group group);
+uint64_t tracer_detach_group(struct tracer *tr, enum probe_group group);
 int tracer_start_events(struct tracer *tr, tracer_event_fn fn, void *ctx, char *why,
 			size_t why_len);
 int tracer_events_fd(const struct tracer *tr);

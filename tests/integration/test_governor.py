@@ -1,0 +1,137 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0
+"""The governor, attached late with the default budget: maps that never grow
+while watched are found by the bursts that see them written (a 900,000-entry
+map gaining 4000 entries a second, far from its next growth on classic maps;
+a map emptied by delete to 100 entries that keeps its storage), and a map's
+inserts and deletes are estimated by site: within 10% of what the program
+counts itself and of what --exact counts. Usage: test_governor.py VARIANT
+"""
+import json
+import re
+import signal
+import sys
+import time
+import unittest
+
+import gml
+
+VARIANT = sys.argv[1]
+del sys.argv[1]
+
+WINDOW = 5
+FAST = ["-i", "0.5", "--window", str(WINDOW)]
+# The steady mode's own rates (tests/targets/lateleaks): 4 inserts and 3 deletes every 2 ms.
+STEADY_INSERTS, STEADY_DELETES = 2000, 1500
+
+ESTIMATE_RE = re.compile(r"^gomapleak:   (?P<op>insert|delete|clear|overflow) +(?P<rate>\d+)/s "
+                         r"\+-(?P<error>\d+) +site=(?P<func>\S+) (?P<file>[^ :]+):(?P<line>\d+)$")
+STEADY_RE = re.compile(r"^steady inserts=(\d+) deletes=(\d+)$")
+
+
+def line(marker):
+    return gml.marker_line("lateleaks", marker)
+
+
+def key_of(alert):
+    return alert["kind"], alert["type"], (alert.get("filled") or {}).get("line")
+
+
+def estimates(err):
+    """The exit summary's estimated rates: {(op, line): rate}."""
+    out = {}
+    for m in filter(None, map(ESTIMATE_RE.match, err)):
+        if m["file"] == "main.go":
+            out[(m["op"], int(m["line"]))] = float(m["rate"])
+    return out
+
+
+def printed(lines):
+    """What the target printed so far (it keeps running: no end of stream to wait for)."""
+    while True:
+        try:
+            l = lines.q.get_nowait()
+        except gml.queue.Empty:
+            return lines.all
+        if l is not None:
+            lines.all.append(l)
+
+
+def own_rates(lines):
+    """The program's own inserts and deletes a second, from its prints a second apart."""
+    counts = [tuple(map(int, m.groups())) for m in filter(None, map(STEADY_RE.match, lines))]
+    assert len(counts) >= 5, lines
+    seconds = len(counts) - 1
+    return ((counts[-1][0] - counts[0][0]) / seconds, (counts[-1][1] - counts[0][1]) / seconds)
+
+
+class Governor(gml.TargetTestCase):
+    def setUp(self):
+        super().setUp()
+        self.path = gml.target_path(VARIANT, "stripped-pie", "lateleaks")
+
+    def test_attached_late_maps_that_never_grow_are_found_and_ops_are_estimated(self):
+        t = self.target("-modes", "bigmap,bloated,steadyops")
+        time.sleep(1)
+        w = self.watch(t.pid, "--json", *FAST, command="watch")
+        before = len(printed(t.out))
+        big = ("growth", "map[int64]int64", line("fill-bigmap"))
+        bloated = ("bloat", "map[int]int", line("churn-bloated"))
+        steady = ("growth", "map[int]int", line("insert-steady"))
+        gml.wait_for_leaks(w, {big, bloated, steady}, key_of, timeout=60)
+        # More bursts for the estimates: about 30 s in all.
+        time.sleep(8)
+        w.signal(signal.SIGINT)
+        self.assertEqual(w.wait(), 0)
+        out = [json.loads(l) for l in w.out.rest() if l.startswith("{")]
+        err = w.err.rest()
+        alerts = [a for a in out if a["event"] == "alert"]
+        leaks = {key_of(a): a for a in alerts if a["state"] == "LEAK"}
+        # Within 3 windows of being found (a burst finds it within the first seconds).
+        for key in (big, bloated, steady):
+            with self.subTest(leak=key):
+                self.assertLessEqual(leaks[key]["window"], 4, leaks[key])
+                self.assertIsNone(leaks[key]["created"])  # made before the attach
+        self.assertGreater(leaks[big]["entries"], 900000)
+        self.assertEqual(leaks[big]["filled"]["func"], "main.runBigMap.func1")
+        self.assertEqual(leaks[bloated]["entries"], 100)
+        self.assertGreater(leaks[bloated]["bytes"], 1 << 20)
+        # The steady map's alert carries its fill and drain sites' estimated rates.
+        ops = {(o["op"], o["site"]["line"]): o for o in leaks[steady]["ops"]}
+        self.assertIn(("insert", line("insert-steady")), ops, leaks[steady])
+        self.assertIn(("delete", line("delete-steady")), ops, leaks[steady])
+        for o in ops.values():
+            self.assertTrue(o["estimated"])
+            self.assertGreaterEqual(o["error"], 0)
+        # The summary: what the bursts cost against the budget, and the rates by site.
+        budget = [l for l in err if l.startswith("gomapleak: overhead budget 1% of the target")]
+        self.assertEqual(len(budget), 1, err)
+        rates = estimates(err)
+        own_inserts, own_deletes = own_rates(printed(t.out)[before:])
+        for op, marker, own, nominal in (("insert", "insert-steady", own_inserts, STEADY_INSERTS),
+                                         ("delete", "delete-steady", own_deletes, STEADY_DELETES)):
+            with self.subTest(op=op):
+                self.assertLess(abs(own - nominal), nominal * 0.2, own)
+                estimate = rates[(op, line(marker))]
+                print("%s: estimated %.0f/s, the program's own %.0f/s (%+.1f%%)"
+                      % (op, estimate, own, 100 * (estimate - own) / own), file=sys.stderr)
+                self.assertLess(abs(estimate - own), own * 0.1, (estimate, own, err))
+
+    def test_exact_counts_agree_with_the_program(self):
+        t = self.target("-modes", "steadyops")
+        w = self.watch(t.pid, "--exact", "--duration", "8", *FAST, command="watch")
+        before = len(printed(t.out))
+        self.assertEqual(w.wait(30), 0)
+        err = w.err.rest()
+        own_inserts, own_deletes = own_rates(printed(t.out)[before:])
+        counts = gml.op_counts(err)
+        inserts = sum(n for k, n in counts.items() if k[0] == "insert" and
+                      k[4] == line("insert-steady"))
+        deletes = sum(n for k, n in counts.items() if k[0] == "delete" and
+                      k[4] == line("delete-steady"))
+        self.assertLess(abs(inserts / 8 - own_inserts), own_inserts * 0.1, (inserts, own_inserts))
+        self.assertLess(abs(deletes / 8 - own_deletes), own_deletes * 0.1, (deletes, own_deletes))
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)
