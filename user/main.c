@@ -621,6 +621,7 @@ static int watch_start_exporters(struct gml_context *ctx)
 		.tracer = &ctx->tracer,
 		.reg = &ctx->registry,
 		.census = &ctx->census,
+		.estimates = &ctx->estimates,
 		.load_bias = ctx->load_bias,
 	};
 	int err = exporters_start(&ctx->exporters, &src, ctx->why, sizeof(ctx->why));

@@ -13,6 +13,7 @@ import signal
 import sys
 import time
 import unittest
+import urllib.request
 
 import gml
 
@@ -27,6 +28,7 @@ STEADY_INSERTS, STEADY_DELETES = 2000, 1500
 ESTIMATE_RE = re.compile(r"^gomapleak:   (?P<op>insert|delete|clear|overflow) +(?P<rate>\d+)/s "
                          r"\+-(?P<error>\d+) +site=(?P<func>\S+) (?P<file>[^ :]+):(?P<line>\d+)$")
 STEADY_RE = re.compile(r"^steady inserts=(\d+) deletes=(\d+)$")
+URL_RE = re.compile(r"^gomapleak: metrics at (http://\S+/metrics)$")
 
 
 def line(marker):
@@ -73,14 +75,17 @@ class Governor(gml.TargetTestCase):
     def test_attached_late_maps_that_never_grow_are_found_and_ops_are_estimated(self):
         t = self.target("-modes", "bigmap,bloated,steadyops")
         time.sleep(1)
-        w = self.watch(t.pid, "--json", *FAST, command="watch")
+        w = self.watch(t.pid, "--json", "--prometheus", "0", *FAST, command="watch")
         before = len(printed(t.out))
+        url = URL_RE.match(w.err.wait_for(lambda l: URL_RE.match(l) is not None)).group(1)
         big = ("growth", "map[int64]int64", line("fill-bigmap"))
         bloated = ("bloat", "map[int]int", line("churn-bloated"))
         steady = ("growth", "map[int]int", line("insert-steady"))
         gml.wait_for_leaks(w, {big, bloated, steady}, key_of, timeout=60)
         # More bursts for the estimates: about 30 s in all.
         time.sleep(8)
+        with urllib.request.urlopen(url, timeout=10) as r:
+            metrics = r.read().decode()
         w.signal(signal.SIGINT)
         self.assertEqual(w.wait(), 0)
         out = [json.loads(l) for l in w.out.rest() if l.startswith("{")]
@@ -107,6 +112,11 @@ class Governor(gml.TargetTestCase):
         budget = [l for l in err if l.startswith("gomapleak: overhead budget 1% of the target")]
         self.assertEqual(len(budget), 1, err)
         rates = estimates(err)
+        # /metrics says they are estimates, and what the budget is.
+        self.assertIn("gomapleak_overhead_budget_ratio 0.01\n", metrics)
+        self.assertRegex(metrics, r'gomapleak_estimated_map_operations_per_second\{operation='
+                         r'"insert",site="main.runSteadyOps.func2 main.go:%d"\} \d+'
+                         % line("insert-steady"))
         own_inserts, own_deletes = own_rates(printed(t.out)[before:])
         for op, marker, own, nominal in (("insert", "insert-steady", own_inserts, STEADY_INSERTS),
                                          ("delete", "delete-steady", own_deletes, STEADY_DELETES)):

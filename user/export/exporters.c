@@ -175,6 +175,11 @@ static void fill_process(struct exporters *x, uint64_t events, const struct trac
 	if (target_cpu_seconds(x->src.target, &p->target_cpu_seconds))
 		p->target_cpu_seconds = 0;
 	fill_probes(x, c, p);
+	if (governor_plan(PROBE_GROUP_INSERT, x->src.governor->mode) == ATTACH_BURSTS) {
+		p->estimates = x->src.estimates;
+		p->budget_ratio = x->src.governor->budget;
+		p->burst_overhead_seconds = governor_spent(x->src.governor);
+	}
 }
 
 void exporters_tick(struct exporters *x, uint64_t events, const struct tracer_counters *c)

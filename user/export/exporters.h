@@ -40,8 +40,9 @@ struct exporters_sources {
 	const struct gobinary *bin;
 	const struct target *target;
 	const struct tracer *tracer;
-	struct registry *reg;	     /* sites of op counters' callers are added to it */
-	const struct census *census; /* and its alert counts */
+	struct registry *reg;		      /* sites of op counters' callers are added to it */
+	const struct census *census;	      /* and its alert counts */
+	const struct op_estimates *estimates; /* the bursts' (watch without --exact) */
 	uint64_t load_bias;
 };
 

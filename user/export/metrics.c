@@ -548,6 +548,107 @@ static void print_process(FILE *out, const struct metrics *m, const struct metri
 		      p->probe_overhead_seconds);
 }
 
+static const char *const estimated_op_names[REGISTRY_OP_KINDS] = {
+	[GML_OP_INSERT] = "insert",
+	[GML_OP_DELETE] = "delete",
+	[GML_OP_CLEAR] = "clear",
+	[GML_OP_OVERFLOW] = "overflow",
+};
+
+struct estimate_row {
+	int site;
+	uint32_t op;
+	double rate, error;
+};
+
+static int estimate_compare(const void *a, const void *b)
+{
+	const struct estimate_row *x = a, *y = b;
+
+	return x->rate < y->rate ? 1 : x->rate > y->rate ? -1 : 0;
+}
+
+/* Every (site, operation) a burst saw, busiest first; *n of them. */
+static struct estimate_row *estimate_rows(const struct metrics *m, const struct op_estimates *e,
+					  size_t *n)
+{
+	struct estimate_row *rows;
+	double rate, error;
+	uint32_t op;
+	int site;
+
+	*n = 0;
+	rows = calloc((size_t)m->reg->nsites * REGISTRY_OP_KINDS + 1, sizeof(*rows));
+	if (!rows)
+		return NULL;
+	for (site = 0; site < m->reg->nsites; site++)
+		for (op = GML_OP_INSERT; op < REGISTRY_OP_KINDS; op++)
+			if (op_estimates_site_rate(e, site, op, &rate, &error) && rate > 0)
+				rows[(*n)++] = (struct estimate_row){ site, op, rate, error };
+	qsort(rows, *n, sizeof(*rows), estimate_compare);
+	return rows;
+}
+
+/*
+ * The bursts' estimates: the METRICS_MAX_SERIES busiest (site, operation)
+ * pairs, the rest summed as site="other", with their error bounds.
+ */
+static void print_estimates(FILE *out, const struct metrics *m, const struct metrics_process *p)
+{
+	static const char *const names[2] = {
+		"gomapleak_estimated_map_operations_per_second",
+		"gomapleak_estimated_map_operations_error_per_second",
+	};
+	static const char *const helps[2] = {
+		"Map operations a second by calling site over the session, estimated from the "
+		"governor's bursts (not counted: docs/governor.md)",
+		"The estimate's error bound (about two standard deviations of its count)",
+	};
+	double other[2][REGISTRY_OP_KINDS] = { { 0 } };
+	char label[LABEL_ESCAPED_MAX];
+	struct estimate_row *rows;
+	size_t i, n;
+	uint32_t op;
+	int k;
+
+	rows = estimate_rows(m, p->estimates, &n);
+	if (!rows)
+		return;
+	for (i = METRICS_MAX_SERIES; i < n; i++) {
+		other[0][rows[i].op] += rows[i].rate;
+		other[1][rows[i].op] += rows[i].error;
+	}
+	for (k = 0; k < 2; k++) {
+		fprintf(out, "# HELP %s %s\n# TYPE %s gauge\n", names[k], helps[k], names[k]);
+		for (i = 0; i < n && i < METRICS_MAX_SERIES; i++) {
+			site_label(m, rows[i].site, label, sizeof(label));
+			fprintf(out, "%s{operation=\"%s\",site=\"%s\"} %.1f\n", names[k],
+				estimated_op_names[rows[i].op], label,
+				k ? rows[i].error : rows[i].rate);
+		}
+		for (op = GML_OP_INSERT; op < REGISTRY_OP_KINDS && n > METRICS_MAX_SERIES; op++)
+			fprintf(out, "%s{operation=\"%s\",site=\"other\"} %.1f\n", names[k],
+				estimated_op_names[op], other[k][op]);
+	}
+	free(rows);
+	fputs("# HELP gomapleak_probes_attached_seconds_total Time each operation's probes "
+	      "were attached, in bursts\n# TYPE gomapleak_probes_attached_seconds_total "
+	      "counter\n",
+	      out);
+	for (op = GML_OP_INSERT; op < REGISTRY_OP_KINDS; op++)
+		fprintf(out, "gomapleak_probes_attached_seconds_total{operation=\"%s\"} %.6f\n",
+			estimated_op_names[op], p->estimates->exposure[op]);
+	fprintf(out,
+		"# HELP gomapleak_overhead_budget_ratio What the bursts may cost, as a share of "
+		"the target's CPU time (--budget)\n# TYPE gomapleak_overhead_budget_ratio gauge\n"
+		"gomapleak_overhead_budget_ratio %g\n",
+		p->budget_ratio);
+	print_seconds(out, "gomapleak_burst_overhead_seconds_total",
+		      "Estimated CPU time the bursts and creation probes added to the traced "
+		      "process",
+		      p->burst_overhead_seconds);
+}
+
 int metrics_render(FILE *out, const struct metrics *m, const struct metrics_process *p)
 {
 	size_t rows_max = METRICS_MAX_SERIES + 1, n;
@@ -564,5 +665,7 @@ int metrics_render(FILE *out, const struct metrics *m, const struct metrics_proc
 	}
 	free(rows);
 	print_process(out, m, p);
+	if (p->estimates)
+		print_estimates(out, m, p);
 	return ferror(out) ? -EIO : 0;
 }

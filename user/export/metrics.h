@@ -16,6 +16,7 @@
 
 #include "detector.h"
 #include "gotypes.h"
+#include "op_estimates.h"
 #include "registry.h"
 
 #define METRICS_MAX_SERIES 100	/* (site, map type) pairs with series of their own */
@@ -75,6 +76,10 @@ struct metrics_process {
 	const char *probe_func[METRICS_MAX_PROBES];
 	uint64_t probe_hits[METRICS_MAX_PROBES];
 	bool ops_probed; /* --exact: inserts, deletes, clears and overflow buckets counted */
+	/* The governor's bursts: their estimates and budget; NULL when there are none. */
+	const struct op_estimates *estimates;
+	double budget_ratio;	       /* --budget as a fraction of the target's CPU time */
+	double burst_overhead_seconds; /* what the bursts cost, estimated */
 };
 
 struct metrics {
