@@ -155,14 +155,21 @@ static void share_budget(struct governor *g, double allowance)
 			need += full_cost(&g->groups[group]);
 	for (group = 0; group < PROBE_GROUPS && need > 0; group++) {
 		struct governor_group *b = &g->groups[group];
-		double share;
+		double share, cap;
 
 		if (!bursted(b))
 			continue;
 		share = allowance * full_cost(b) / need;
+		/*
+		 * A window's worth, or the shortest burst's cost if more: a group
+		 * too hot for one in a window gets one every few windows.
+		 */
+		cap = share * g->credit_intervals;
+		if (cap < full_cost(b) * GOVERNOR_MIN_BURST_SECONDS)
+			cap = full_cost(b) * GOVERNOR_MIN_BURST_SECONDS;
 		b->credit += share;
-		if (b->credit > share * g->credit_intervals)
-			b->credit = share * g->credit_intervals;
+		if (b->credit > cap)
+			b->credit = cap;
 	}
 }
 

@@ -1,0 +1,192 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The governor's decisions on synthetic CPU times and hit counts: what is
+ * attached in which mode, how the budget is shared and spent in bursts,
+ * that no burst costs more than the credit it has, that bursts fall at
+ * varied moments of the interval, and the creation probes' hand-over.
+ */
+#include <criterion/criterion.h>
+#include <string.h>
+
+#include "governor.h"
+
+#define INTERVAL 1.0
+#define WINDOW	 5.0
+#define HIT	 5e-6 /* seconds a hit costs, as measured on a slow machine */
+
+static struct governor g;
+
+static void setup(void)
+{
+	enum probe_group group;
+
+	governor_init(&g, ATTACH_MODE_WATCH, 0.01, INTERVAL, WINDOW);
+	for (group = 0; group < PROBE_GROUPS; group++)
+		governor_set_hit_cost(&g, group, HIT);
+}
+
+TestSuite(governor, .init = setup);
+
+Test(governor, plans_by_mode)
+{
+	cr_assert_eq(governor_plan(PROBE_GROUP_GROWTH, ATTACH_MODE_WATCH), ATTACH_ALWAYS);
+	cr_assert_eq(governor_plan(PROBE_GROUP_INSERT, ATTACH_MODE_WATCH), ATTACH_BURSTS);
+	cr_assert_eq(governor_plan(PROBE_GROUP_OVERFLOW, ATTACH_MODE_WATCH), ATTACH_BURSTS);
+	cr_assert_eq(governor_plan(PROBE_GROUP_CREATE, ATTACH_MODE_WATCH), ATTACH_GOVERNED);
+	cr_assert_eq(governor_plan(PROBE_GROUP_INSERT, ATTACH_MODE_EXACT), ATTACH_ALWAYS);
+	cr_assert_eq(governor_plan(PROBE_GROUP_CREATE, ATTACH_MODE_TRACE), ATTACH_NEVER);
+	cr_assert_eq(governor_plan(PROBE_GROUP_GROWTH, ATTACH_MODE_TRACE), ATTACH_ALWAYS);
+	/* At start: growth and creation attached, the bursted groups not yet. */
+	cr_assert(governor_attached(&g, PROBE_GROUP_GROWTH));
+	cr_assert(governor_attached(&g, PROBE_GROUP_CREATE));
+	cr_assert_not(governor_attached(&g, PROBE_GROUP_INSERT));
+	cr_assert(governor_probed(&g, PROBE_GROUP_INSERT));
+}
+
+/*
+ * Runs the governor for seconds against a target using cpu_share of a core
+ * whose insert probes would be hit rate times a second: returns the CPU
+ * seconds the bursts cost and the longest burst's cost.
+ */
+static double run(double seconds, double cpu_share, double rate, double *worst_burst)
+{
+	double now = 0, cpu = 0, cost = 0, step = 0.0001;
+	uint64_t hits = 0;
+	enum probe_group group;
+	double next_tick = 0;
+
+	*worst_burst = 0;
+	while (now < seconds) {
+		if (now >= next_tick) {
+			governor_tick(&g, now, cpu);
+			next_tick += INTERVAL;
+		}
+		for (group = 0; group < PROBE_GROUPS; group++) {
+			struct governor_group *b = &g.groups[group];
+
+			if (governor_due(&g, now) & (1u << group))
+				governor_attached_at(&g, group, now, hits);
+			if (governor_over(&g, now) & (1u << group)) {
+				uint64_t before = b->hits_at_start;
+				double c = (double)(hits - before) * HIT;
+
+				governor_burst_ended(&g, group, now, hits);
+				if (c > *worst_burst)
+					*worst_burst = c;
+			}
+		}
+		now += step;
+		cpu += cpu_share * step;
+		if (g.groups[PROBE_GROUP_INSERT].attached) {
+			hits += (uint64_t)(rate * step);
+			cost += rate * step * HIT;
+			cpu += rate * step *
+			       HIT; /* the probes' cost is the target's CPU time too */
+		}
+	}
+	return cost;
+}
+
+Test(governor, the_budget_holds_on_a_hot_group)
+{
+	double worst, cost = run(60, 0.5, 1e6, &worst);
+	double budget = 0.01 * g.target_cpu;
+
+	/*
+	 * A million inserts a second at 5 us: attached all the time it would cost
+	 * 5 cores. The shortest burst (5 ms) costs 25 ms, a window's budget: one
+	 * every window or so.
+	 */
+	cr_assert_gt(g.groups[PROBE_GROUP_INSERT].bursts, 4);
+	cr_assert_leq(cost, budget * 1.1, "cost %f budget %f", cost, budget);
+	cr_assert_geq(cost, budget * 0.3, "cost %f budget %f", cost, budget);
+	/*
+	 * Shorter bursts, not a stall: none costs more than a window's budget (here
+	 * the shortest burst's cost is about that).
+	 */
+	cr_assert_leq(worst, 0.01 * 0.5 * WINDOW * 1.05, "worst burst %f", worst);
+	cr_assert_float_eq(governor_spent(&g),
+			   g.groups[PROBE_GROUP_INSERT].spent + g.groups[PROBE_GROUP_DELETE].spent +
+				   g.groups[PROBE_GROUP_CLEAR].spent +
+				   g.groups[PROBE_GROUP_OVERFLOW].spent,
+			   1e-12);
+}
+
+Test(governor, quiet_groups_are_attached_long)
+{
+	double worst;
+
+	run(30, 0.5, 0, &worst);
+	/* No hits: a burst costs nothing, so bursts run up to most of the interval. */
+	cr_assert_gt(g.groups[PROBE_GROUP_DELETE].exposure, 30 * 0.3);
+}
+
+Test(governor, no_budget_no_bursts)
+{
+	double worst;
+
+	governor_init(&g, ATTACH_MODE_WATCH, 0, INTERVAL, WINDOW);
+	run(10, 0.5, 1e5, &worst);
+	cr_assert_eq(g.groups[PROBE_GROUP_INSERT].bursts, 0);
+}
+
+Test(governor, bursts_fall_at_varied_moments)
+{
+	double phases[16], now = 0;
+	int i, distinct = 0;
+
+	governor_tick(&g, now, 0);
+	for (i = 0; i < 16; i++) {
+		now += INTERVAL;
+		governor_tick(&g, now, 0.5 * now);
+		cr_assert(g.groups[PROBE_GROUP_INSERT].planned);
+		phases[i] = g.groups[PROBE_GROUP_INSERT].burst_due - now;
+		cr_assert_geq(phases[i], 0);
+		cr_assert_lt(phases[i], INTERVAL);
+		governor_attached_at(&g, PROBE_GROUP_INSERT, now, 0);
+		governor_burst_ended(&g, PROBE_GROUP_INSERT, now + 0.01, 0);
+	}
+	for (i = 1; i < 16; i++)
+		distinct += phases[i] != phases[i - 1];
+	cr_assert_gt(distinct, 12);
+}
+
+Test(governor, creations_go_over_to_bursts_past_their_rate)
+{
+	uint64_t ns = 1000000000ull;
+	int i, admitted = 0;
+
+	/* A start-up's worth at once, then one more. */
+	for (i = 0; i < ATTACH_CREATION_BURST; i++)
+		admitted += governor_admit_creation(&g, ns);
+	cr_assert_eq(admitted, ATTACH_CREATION_BURST);
+	cr_assert_not(governor_admit_creation(&g, ns));
+	cr_assert_eq(g.groups[PROBE_GROUP_CREATE].when, ATTACH_BURSTS);
+	/* Still attached until the caller detaches it; then admitted only in bursts. */
+	cr_assert(governor_admit_creation(&g, 2 * ns));
+	governor_burst_ended(&g, PROBE_GROUP_CREATE, 3.0, 100);
+	cr_assert_not(governor_admit_creation(&g, 3 * ns));
+}
+
+Test(governor, a_group_that_cannot_attach_stays_off)
+{
+	governor_detach(&g, PROBE_GROUP_INSERT);
+	governor_tick(&g, 0, 0);
+	cr_assert_eq(governor_tick(&g, 1, 0.5) & (1u << PROBE_GROUP_INSERT), 0);
+}
+
+Test(governor, sites_counted_by_mode)
+{
+	struct probe_spec insert = { .group = PROBE_GROUP_INSERT };
+	struct probe_spec grow = { .group = PROBE_GROUP_GROWTH };
+	struct probe_plan plan;
+
+	memset(&plan, 0, sizeof(plan));
+	plan.sites[0] = (struct probe_site){ .spec = &insert, .status = PROBE_OK };
+	plan.sites[1] = (struct probe_site){ .spec = &grow, .status = PROBE_OK };
+	plan.sites[2] = (struct probe_site){ .spec = &insert, .status = PROBE_ABSENT };
+	plan.nsites = 3;
+	cr_assert_eq(governor_count_sites(&plan, ATTACH_MODE_WATCH, false), 1);
+	cr_assert_eq(governor_count_sites(&plan, ATTACH_MODE_WATCH, true), 2);
+	cr_assert_eq(governor_count_sites(&plan, ATTACH_MODE_EXACT, false), 2);
+}

@@ -1,0 +1,101 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Estimates from bursts: counts scaled by the probes' attached time, per
+ * site over the session and per map over its windows, with their error
+ * bounds; untracked maps written become candidates for tracking.
+ */
+#include <criterion/criterion.h>
+#include <math.h>
+#include <string.h>
+
+#include "op_estimates.h"
+
+static struct registry reg;
+static struct op_estimates est;
+static const struct detector_config cfg = { .window = 5, .min_growth = 1000, .confirm = 3 };
+
+static void setup(void)
+{
+	cr_assert_eq(registry_init(&reg, &cfg, NULL, 0), 0);
+	cr_assert_eq(op_estimates_init(&est), 0);
+}
+
+static void teardown(void)
+{
+	op_estimates_free(&est);
+	registry_free(&reg);
+}
+
+TestSuite(op_estimates, .init = setup, .fini = teardown);
+
+#define MAP  0xc000010000ull
+#define TYPE 0x4a0000ull
+
+Test(op_estimates, site_rates_are_counts_over_attached_time)
+{
+	double rate, error;
+
+	cr_assert_not(op_estimates_site_rate(&est, 3, GML_OP_INSERT, &rate, &error));
+	op_estimates_add_exposure(&est, 1u << GML_OP_INSERT, 0.25);
+	op_estimates_add(&est, &reg, MAP, TYPE, 3, GML_OP_INSERT, 400);
+	op_estimates_add_exposure(&est, 1u << GML_OP_INSERT, 0.25);
+	op_estimates_add(&est, &reg, MAP, TYPE, 3, GML_OP_INSERT, 600);
+	cr_assert(op_estimates_site_rate(&est, 3, GML_OP_INSERT, &rate, &error));
+	cr_assert_float_eq(rate, 2000, 1e-9);
+	/* 2 sqrt(1000) / 0.5 s */
+	cr_assert_float_eq(error, 2 * sqrt(1000) / 0.5, 1e-9);
+	/* Deletes were never probed: no rate, not a rate of 0. */
+	cr_assert_not(op_estimates_site_rate(&est, 3, GML_OP_DELETE, &rate, &error));
+}
+
+Test(op_estimates, an_untracked_map_written_is_a_candidate)
+{
+	op_estimates_add(&est, &reg, MAP, TYPE, 3, GML_OP_INSERT, 5);
+	op_estimates_add(&est, &reg, MAP + 64, TYPE, 4, GML_OP_CLEAR, 1);
+	cr_assert_eq(est.ncandidates, 1); /* clears do not make a map worth a look */
+	cr_assert_eq(est.candidates[0].map, MAP);
+	cr_assert_eq(est.candidates[0].type, TYPE);
+	cr_assert_eq(est.candidates[0].site, 3);
+}
+
+Test(op_estimates, a_tracked_maps_window_rates_by_site)
+{
+	struct tracked_map *m = registry_track(&reg, MAP, TYPE);
+	const struct map_op_slot *ins, *del;
+
+	cr_assert_not_null(m);
+	op_estimates_close_window(&est, &m->ops);
+	op_estimates_add_exposure(&est, (1u << GML_OP_INSERT) | (1u << GML_OP_DELETE), 0.1);
+	op_estimates_add(&est, &reg, MAP, TYPE, 3, GML_OP_INSERT, 200);
+	op_estimates_add(&est, &reg, MAP, TYPE, 4, GML_OP_DELETE, 150);
+	op_estimates_add(&est, &reg, MAP, TYPE, 5, GML_OP_INSERT, 10);
+	cr_assert_eq(m->origin.fill_site, 3); /* learned from its first insert */
+	cr_assert_null(op_estimates_busiest(&m->ops, GML_OP_INSERT)); /* no window closed yet */
+	op_estimates_close_window(&est, &m->ops);
+	ins = op_estimates_busiest(&m->ops, GML_OP_INSERT);
+	del = op_estimates_busiest(&m->ops, GML_OP_DELETE);
+	cr_assert_not_null(ins);
+	cr_assert_eq(ins->site, 3);
+	cr_assert_float_eq(ins->rate, 2000, 1e-9);
+	cr_assert_eq(del->site, 4);
+	cr_assert_float_eq(del->rate, 1500, 1e-9);
+	/* The next window only counts what came after. */
+	op_estimates_add_exposure(&est, (1u << GML_OP_INSERT) | (1u << GML_OP_DELETE), 0.2);
+	op_estimates_add(&est, &reg, MAP, TYPE, 3, GML_OP_INSERT, 100);
+	op_estimates_close_window(&est, &m->ops);
+	cr_assert_float_eq(op_estimates_busiest(&m->ops, GML_OP_INSERT)->rate, 500, 1e-9);
+	cr_assert_float_eq(op_estimates_busiest(&m->ops, GML_OP_DELETE)->rate, 0, 1e-9);
+}
+
+Test(op_estimates, the_busiest_sites_keep_their_slots)
+{
+	struct tracked_map *m = registry_track(&reg, MAP, TYPE);
+	int site;
+
+	op_estimates_add_exposure(&est, 1u << GML_OP_INSERT, 1);
+	op_estimates_add(&est, &reg, MAP, TYPE, 1, GML_OP_INSERT, 1000);
+	for (site = 10; site < 10 + 2 * REGISTRY_OP_SLOTS; site++)
+		op_estimates_add(&est, &reg, MAP, TYPE, site, GML_OP_INSERT, 1);
+	op_estimates_close_window(&est, &m->ops);
+	cr_assert_eq(op_estimates_busiest(&m->ops, GML_OP_INSERT)->site, 1);
+}
