@@ -1,15 +1,22 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: GPL-2.0
-"""Throughput of a map-heavy Go program untraced, under gomapleak watch, under
-watch with every exporter on and /metrics scraped 10 times a second, under watch
---exact, and under bpftrace probing the same runtime functions at their entry,
-side by side in one run. Usage: bench.py GOMAPLEAK BENCH_BINARY [SECONDS] [REPEATS]
+"""Throughput of a map-heavy Go program untraced, under gomapleak watch (the
+default budget of 1%, and --budget 5), under watch with every exporter on and
+/metrics scraped 10 times a second, under watch --exact, and under bpftrace
+probing the same runtime functions at their entry, side by side in one run.
+Usage: bench.py GOMAPLEAK BENCH_BINARY [SECONDS] [REPEATS] [SHAPE]
 
+SHAPE: mix (each request's map has 4 entries and never grows) or grow (16
+entries: it grows past 8, as real requests' maps do, ~40,000 a second).
 Each configuration runs REPEATS times, interleaved, so drift on a shared
-machine touches all of them; the median is reported.
+machine touches all of them; the median is reported, with the target's own
+CPU (user and kernel) and context switches from its rusage, which are
+steadier than throughput, and for watch what the governor estimated its
+bursts cost against what the target's CPU a unit of work says they cost.
 """
 import json
 import os
+import re
 import statistics
 import subprocess
 import sys
@@ -21,6 +28,9 @@ import urllib.request
 GOMAPLEAK, BINARY = sys.argv[1], sys.argv[2]
 SECONDS = float(sys.argv[3]) if len(sys.argv) > 3 else 3
 REPEATS = int(sys.argv[4]) if len(sys.argv) > 4 else 3
+SHAPE = sys.argv[5] if len(sys.argv) > 5 else "mix"
+SHAPE_ARGS = {"mix": [], "grow": ["-reqsize", "16"]}[SHAPE]
+BUDGETS = {"watch": 1, "watch5": 5}
 GROUPS = ("create", "growth", "overflow", "insert", "delete", "clear")
 
 
@@ -81,6 +91,8 @@ def start_tracer(kind, pid, program, tmp):
         argv, ready, stream = ["bpftrace", "-p", str(pid), "-e", program], "Attaching", "stdout"
     else:
         argv = [GOMAPLEAK, "watch", "-p", str(pid)] + (["--exact"] if kind == "exact" else [])
+        if kind in BUDGETS:
+            argv += ["--budget", str(BUDGETS[kind])]
         if kind == "exporters":
             argv += exporter_args(tmp)
         ready, stream = "gomapleak: attached", "stderr"
@@ -95,60 +107,91 @@ def start_tracer(kind, pid, program, tmp):
 
 
 def stop_tracer(p, scraper):
+    """Stops the tracer; returns what it printed on stderr."""
     if scraper:
         scraper.end()
     if p is None:
-        return
+        return ""
     p.send_signal(2)
     try:
-        p.communicate(timeout=30)
+        return p.communicate(timeout=30)[1] or ""
     except subprocess.TimeoutExpired:
         p.kill()
-        p.communicate()
+        return p.communicate()[1] or ""
+
+
+BUDGET_RE = re.compile(r"cost ~([\d.]+)s \(([\d.]+)%\) in \d+ bursts")
 
 
 def run_once(kind, program, tmp, scrapes):
-    """One run of the workload under one configuration: operations a second."""
-    bench = subprocess.Popen([BINARY, "-mode", "mix", "-wait", "-d", "%gs" % SECONDS],
-                             stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    """One run of the workload under one configuration: a dict of what was measured."""
+    bench = subprocess.Popen([BINARY, "-mode", "mix", "-wait", "-d", "%gs" % SECONDS,
+                              *SHAPE_ARGS], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                             text=True)
     tracer = scraper = None
+    err = ""
     try:
         wait_line(bench.stdout, lambda l: l.startswith("ready"), "ready from the benchmark")
         tracer, scraper = start_tracer(kind, bench.pid, program, tmp)
         bench.stdin.write("go\n")
         bench.stdin.flush()
         line = wait_line(bench.stdout, lambda l: l.startswith("ops "), "result")
-        bench.wait(30)
+        # Its rusage: every thread's CPU and context switches, for the whole run.
+        _, _, usage = os.wait4(bench.pid, 0)
+        bench.returncode = 0
         if scraper:
             scrapes.append(scraper.end())
-        return float(line.split()[3])
+        ops = float(line.split()[1])
+        run = {"rate": float(line.split()[3]), "user": usage.ru_utime, "sys": usage.ru_stime,
+               "ctx": usage.ru_nvcsw + usage.ru_nivcsw}
+        run["cpu_per_op"] = (usage.ru_utime + usage.ru_stime) / ops
+        return run
     finally:
-        stop_tracer(tracer, scraper)
+        err = stop_tracer(tracer, scraper)
+        m = BUDGET_RE.search(err)
+        if m and "run" in locals():
+            run["estimated"] = float(m.group(2))
         if bench.poll() is None:
             bench.kill()
             bench.wait()
 
 
+def median(runs, key):
+    values = [r[key] for r in runs if key in r]
+    return statistics.median(values) if values else float("nan")
+
+
 def main():
     program, nfuncs = bpftrace_program()
-    kinds = ["untraced", "watch", "exporters", "exact", "bpftrace"]
+    kinds = ["untraced", "watch", "watch5", "exporters", "exact", "bpftrace"]
     runs = {k: [] for k in kinds}
     scrapes = []
     with tempfile.TemporaryDirectory(prefix="gomapleak-bench-") as tmp:
         for r in range(REPEATS):
             for k in kinds:
                 runs[k].append(run_once(k, program, tmp, scrapes))
-                print("run %d %-9s %12.0f ops/s" % (r + 1, k, runs[k][-1]), flush=True)
-    base = statistics.median(runs["untraced"])
-    print("\nworkload: %s -mode mix, %gs a run, median of %d; %d runtime functions probed"
-          % (os.path.relpath(BINARY, os.environ.get("GOMAPLEAK_CACHE", "/")), SECONDS, REPEATS,
-             nfuncs))
+                print("run %d %-9s %12.0f ops/s" % (r + 1, k, runs[k][-1]["rate"]), flush=True)
+    base = median(runs["untraced"], "rate")
+    base_cpu = median(runs["untraced"], "cpu_per_op")
+    print("\nworkload: %s -mode mix %s(%s), %gs a run, median of %d; %d runtime functions "
+          "probed" % (os.path.relpath(BINARY, os.environ.get("GOMAPLEAK_CACHE", "/")),
+                      " ".join(SHAPE_ARGS) + " " if SHAPE_ARGS else "", SHAPE, SECONDS, REPEATS,
+                      nfuncs))
+    print("%-9s %12s %10s %8s %10s %9s %9s %9s" % (
+        "", "ops/s", "of untr.", "cost", "cpu/op", "sys ms/s", "ctxsw/s", "estim."))
     cost = {}
     for k in kinds:
-        med = statistics.median(runs[k])
+        med = median(runs[k], "rate")
         cost[k] = base / med - 1  # extra time a unit of work takes, relative to untraced
-        print("%-9s %12.0f ops/s  throughput %6.2f%% of untraced  cost %+8.1f%%"
-              % (k, med, 100 * med / base, 100 * cost[k]))
+        estimated = median(runs[k], "estimated")
+        print("%-9s %12.0f %9.2f%% %+7.1f%% %+9.1f%% %9.1f %9.0f %9s" % (
+            k, med, 100 * med / base, 100 * cost[k],
+            100 * (median(runs[k], "cpu_per_op") / base_cpu - 1),
+            1000 * median(runs[k], "sys") / SECONDS, median(runs[k], "ctx") / SECONDS,
+            "%.2f%%" % estimated if estimated == estimated else "-"))
+    print("cost: extra time a unit of work takes (throughput); cpu/op: the target's own CPU a "
+          "unit of work, against untraced;\nestim.: what the governor estimated its bursts "
+          "cost, as a share of the target's CPU (--budget: watch 1%, watch5 5%)")
     print("exporters: watch %s, /metrics scraped %d times a second: %d scrapes a run (median)"
           % (" ".join(exporter_args("DIR")), SCRAPE_RATE, statistics.median(scrapes)))
     if cost["exact"] > 0:

@@ -2,9 +2,12 @@
 # SPDX-License-Identifier: GPL-2.0
 # Sets everything up and runs the benchmarks side by side in one run:
 #   1. bench/probe_cost: what one uprobe costs on each instruction kind here;
-#   2. scripts/bench.py: a map-heavy Go program untraced, under watch, under
-#      watch --exact and under bpftrace entry probes, for each map implementation.
-# Run as root. BENCH_SECONDS, BENCH_REPEATS tune the second part.
+#   2. scripts/bench.py: a map-heavy Go program untraced, under watch (budgets
+#      of 1% and 5%), under watch --exact and under bpftrace entry probes, for
+#      each map implementation, in two shapes: requests' maps of 4 entries
+#      (never grow) and of 16 (grow past 8).
+# Run as root. BENCH_SECONDS (a list: "3 10"), BENCH_REPEATS, BENCH_SHAPES tune
+# the second part.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 cache=${GOMAPLEAK_CACHE:-/var/cache/gomapleak}
@@ -19,8 +22,12 @@ for v in go1.19 go1.26; do
 	echo "== uprobe cost by instruction: $v runtime.mapassign_fast64"
 	build/bench/probe_cost "$cache/targets/$v/default/mapbench" runtime.mapassign_fast64 -d 1s
 done
-for v in go1.19 go1.26; do
-	echo "== map-heavy workload: $v"
-	GOMAPLEAK_CACHE=$cache python3 scripts/bench.py build/gomapleak "$cache/targets/$v/default/mapbench" \
-		"${BENCH_SECONDS:-3}" "${BENCH_REPEATS:-3}"
+for seconds in ${BENCH_SECONDS:-3}; do
+	for shape in ${BENCH_SHAPES:-mix grow}; do
+		for v in go1.19 go1.26; do
+			echo "== map-heavy workload: $v, $shape, ${seconds}s runs"
+			GOMAPLEAK_CACHE=$cache python3 scripts/bench.py build/gomapleak \
+				"$cache/targets/$v/default/mapbench" "$seconds" "${BENCH_REPEATS:-3}" "$shape"
+		done
+	done
 done

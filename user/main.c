@@ -224,7 +224,7 @@ static void watch_setup_bursts(struct gml_context *ctx)
 		.est = &ctx->estimates,
 		.timer_fd = -1,
 	};
-	if (ctx->governor.mode == ATTACH_MODE_WATCH)
+	if (governor_bursts(&ctx->governor))
 		bursts_calibrate(&ctx->bursts);
 }
 
@@ -296,7 +296,7 @@ static int watch_setup_wakeups(struct gml_context *ctx, const sigset_t *stop_sig
 		err = start_timer(ctx->epoll_fd, &ctx->drain_fd, GML_DRAIN_MS / 1000.0, true);
 	if (!err && ctx->opt.command != GML_CMD_TRACE)
 		err = start_timer(ctx->epoll_fd, &ctx->interval_fd, ctx->opt.interval, true);
-	if (!err && ctx->governor.mode == ATTACH_MODE_WATCH)
+	if (!err && governor_bursts(&ctx->governor))
 		err = bursts_start_timer(&ctx->bursts, ctx->epoll_fd, ctx->why, sizeof(ctx->why));
 	if (err || !ctx->opt.duration)
 		return err;
@@ -361,7 +361,7 @@ static void watch_tick(struct gml_context *ctx)
 		memset(&c, 0, sizeof(c));
 	else
 		count_small_maps(ctx, &c);
-	if (ctx->governor.mode == ATTACH_MODE_WATCH)
+	if (governor_bursts(&ctx->governor))
 		bursts_tick(&ctx->bursts);
 	err = census_round(&ctx->census);
 	if (err == -ESRCH) {
@@ -408,7 +408,7 @@ static void watch_loop(struct gml_context *ctx)
 		fflush(stdout);
 	}
 	tracer_consume(&ctx->tracer);
-	if (ctx->governor.mode == ATTACH_MODE_WATCH)
+	if (governor_bursts(&ctx->governor))
 		bursts_end_all(&ctx->bursts);
 	fflush(stdout);
 }
@@ -494,7 +494,7 @@ static void watch_report_ops(struct gml_context *ctx)
 {
 	struct report_op_table table = { 0 };
 
-	if (ctx->governor.mode == ATTACH_MODE_WATCH && ctx->opt.command != GML_CMD_TRACE)
+	if (governor_bursts(&ctx->governor))
 		watch_report_bursts(ctx);
 	if (!ctx->opt.exact)
 		return;
@@ -525,7 +525,7 @@ static void watch_announce(struct gml_context *ctx)
 		ctx->opt.pid, ctx->target.exe_name, b->buildinfo.version,
 		go_map_impl_name(b->layout.impl), functions_probed(ctx),
 		tracer_uprobes(&ctx->tracer));
-	if (ctx->governor.mode == ATTACH_MODE_WATCH)
+	if (governor_bursts(&ctx->governor))
 		fprintf(stderr, ", overhead budget %g%%", ctx->opt.budget_percent);
 	fputs(")\n", stderr);
 	if (ctx->opt.verbose && ctx->bursts.calibrated)
@@ -644,7 +644,9 @@ static enum attach_mode attach_mode_of(const struct cli_options *opt)
 {
 	if (opt->exact)
 		return ATTACH_MODE_EXACT;
-	return opt->command == GML_CMD_TRACE ? ATTACH_MODE_TRACE : ATTACH_MODE_WATCH;
+	if (opt->command == GML_CMD_TRACE)
+		return ATTACH_MODE_TRACE;
+	return opt->command == GML_CMD_RUN ? ATTACH_MODE_RUN : ATTACH_MODE_WATCH;
 }
 
 static int run_watch(struct gml_context *ctx, const sigset_t *stop_signals)

@@ -32,14 +32,17 @@ Test(governor, plans_by_mode)
 	cr_assert_eq(governor_plan(PROBE_GROUP_GROWTH, ATTACH_MODE_WATCH), ATTACH_ALWAYS);
 	cr_assert_eq(governor_plan(PROBE_GROUP_INSERT, ATTACH_MODE_WATCH), ATTACH_BURSTS);
 	cr_assert_eq(governor_plan(PROBE_GROUP_OVERFLOW, ATTACH_MODE_WATCH), ATTACH_BURSTS);
-	cr_assert_eq(governor_plan(PROBE_GROUP_CREATE, ATTACH_MODE_WATCH), ATTACH_GOVERNED);
+	cr_assert_eq(governor_plan(PROBE_GROUP_CREATE, ATTACH_MODE_WATCH), ATTACH_BURSTS);
+	cr_assert_eq(governor_plan(PROBE_GROUP_CREATE, ATTACH_MODE_RUN), ATTACH_GOVERNED);
 	cr_assert_eq(governor_plan(PROBE_GROUP_INSERT, ATTACH_MODE_EXACT), ATTACH_ALWAYS);
 	cr_assert_eq(governor_plan(PROBE_GROUP_CREATE, ATTACH_MODE_TRACE), ATTACH_NEVER);
 	cr_assert_eq(governor_plan(PROBE_GROUP_GROWTH, ATTACH_MODE_TRACE), ATTACH_ALWAYS);
-	/* At start: growth and creation attached, the bursted groups not yet. */
+	/* At start: growth attached, the bursted groups not yet; run attaches creation too. */
 	cr_assert(governor_attached(&g, PROBE_GROUP_GROWTH));
-	cr_assert(governor_attached(&g, PROBE_GROUP_CREATE));
+	cr_assert_not(governor_attached(&g, PROBE_GROUP_CREATE));
 	cr_assert_not(governor_attached(&g, PROBE_GROUP_INSERT));
+	governor_init(&g, ATTACH_MODE_RUN, 0.01, INTERVAL, WINDOW);
+	cr_assert(governor_attached(&g, PROBE_GROUP_CREATE));
 	cr_assert(governor_probed(&g, PROBE_GROUP_INSERT));
 }
 
@@ -156,6 +159,7 @@ Test(governor, creations_go_over_to_bursts_past_their_rate)
 	uint64_t ns = 1000000000ull;
 	int i, admitted = 0;
 
+	governor_init(&g, ATTACH_MODE_RUN, 0.01, INTERVAL, WINDOW);
 	/* A start-up's worth at once, then one more. */
 	for (i = 0; i < ATTACH_CREATION_BURST; i++)
 		admitted += governor_admit_creation(&g, ns);

@@ -23,11 +23,12 @@ void governor_init(struct governor *g, enum attach_mode mode, double budget, dou
 }
 
 /*
- * Growth probes fire a number of times logarithmic in a map's size (free in
- * scripts/bench.sh): always attached. Inserts, deletes, clears and overflow
- * buckets run at tens of millions a second: bursts within the budget, or
- * all the time with --exact. Creation sites cost a single-stepped RET each:
- * attached while the target makes maps slowly, bursts past that.
+ * Growth probes fire a number of times logarithmic in a map's size: always
+ * attached. Inserts, deletes, clears and overflow buckets run at millions a
+ * second: bursts within the budget, or all the time with --exact. Creation
+ * sites cost a single-stepped RET each: bursts, except that run attaches
+ * them while the program starting makes maps slowly (its start-up's maps,
+ * maps of maps among them, are seen made), bursts past that.
  */
 enum attach_when governor_plan(enum probe_group group, enum attach_mode mode)
 {
@@ -35,7 +36,14 @@ enum attach_when governor_plan(enum probe_group group, enum attach_mode mode)
 		return ATTACH_ALWAYS;
 	if (mode == ATTACH_MODE_TRACE)
 		return ATTACH_NEVER;
-	return group == PROBE_GROUP_CREATE ? ATTACH_GOVERNED : ATTACH_BURSTS;
+	if (group == PROBE_GROUP_CREATE && mode == ATTACH_MODE_RUN)
+		return ATTACH_GOVERNED;
+	return ATTACH_BURSTS;
+}
+
+bool governor_bursts(const struct governor *g)
+{
+	return g->mode == ATTACH_MODE_WATCH || g->mode == ATTACH_MODE_RUN;
 }
 
 bool governor_probed(const struct governor *g, enum probe_group group)

@@ -9,8 +9,9 @@
  * that their estimated cost (hits times the calibrated cost of one hit)
  * stays under --budget percent of the target's own CPU time. Counts seen in
  * bursts are scaled by the time the probes were attached (op_estimates.h).
- * Creation probes are attached at start and detached past a token bucket's
- * rate, then bursted as well (docs/governor.md).
+ * Creation probes are bursted too; under run, whose program starts with
+ * them attached, they are attached at start and go over to bursts past a
+ * token bucket's rate (docs/governor.md).
  */
 #ifndef GOMAPLEAK_GOVERNOR_H
 #define GOMAPLEAK_GOVERNOR_H
@@ -21,7 +22,8 @@
 #include "probes.h"
 
 enum attach_mode {
-	ATTACH_MODE_WATCH, /* watch, run: alerts */
+	ATTACH_MODE_WATCH, /* watch: alerts, attached to a program long started */
+	ATTACH_MODE_RUN,   /* run: alerts, attached before the program starts */
 	ATTACH_MODE_TRACE, /* trace: the raw growth events */
 	ATTACH_MODE_EXACT, /* --exact, with any command: every group, whatever it costs */
 };
@@ -93,6 +95,8 @@ void governor_init(struct governor *g, enum attach_mode mode, double budget, dou
 		   double window);
 /* The plan for a group in a mode, before anything runs (inspect reports it). */
 enum attach_when governor_plan(enum probe_group group, enum attach_mode mode);
+/* Whether g's mode runs bursts (watch and run, without --exact). */
+bool governor_bursts(const struct governor *g);
 /* Whether the group's probes are attached now. */
 bool governor_attached(const struct governor *g, enum probe_group group);
 /* Whether the group is probed at all in g's mode (now, earlier or in bursts). */

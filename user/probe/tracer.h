@@ -50,7 +50,7 @@ int tracer_open(struct tracer *tr, const struct gml_config *cfg, char *why, size
 /* The target's execve, reported as a GML_EV_EXEC event. */
 int tracer_watch_exec(struct tracer *tr, char *why, size_t why_len);
 /*
- * Attaches the plan's sites of one group (the attach policy says which are
+ * Attaches the plan's sites of one group (the governor says which are
  * attached); on failure none of the group stays attached and why says which
  * function and offset failed.
  */

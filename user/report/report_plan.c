@@ -21,19 +21,16 @@ static void report_site_detail(FILE *out, const struct probe_site *site)
 	fprintf(out, "%s\n", site->rets_truncated ? " ..." : "");
 }
 
-/* How watch attaches a group, when not always. */
+/* How watch and run attach a group, when not always. */
 static const char *watch_note(enum probe_group group)
 {
-	switch (governor_plan(group, ATTACH_MODE_WATCH)) {
-	case ATTACH_ALWAYS:
+	if (governor_plan(group, ATTACH_MODE_WATCH) == ATTACH_ALWAYS)
 		return "";
-	case ATTACH_GOVERNED:
-		return "  [watch: governed; --exact]";
-	case ATTACH_BURSTS:
+	if (governor_plan(group, ATTACH_MODE_RUN) == ATTACH_GOVERNED)
+		return "  [watch: bursts; run: governed; --exact]";
+	if (governor_plan(group, ATTACH_MODE_WATCH) == ATTACH_BURSTS)
 		return "  [watch: bursts; --exact]";
-	default:
-		return "  [--exact]";
-	}
+	return "  [--exact]";
 }
 
 static void report_site(FILE *out, const struct probe_site *site, int verbose)

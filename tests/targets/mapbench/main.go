@@ -8,7 +8,9 @@
 //	-mode mix     a map-heavy service: a round is an insert, a lookup and a
 //	              delete on a bounded map, an insert into a nested map, and
 //	              every -rebuild rounds a small map built for one "request"
-//	              and dropped (scripts/bench.sh's workload)
+//	              and dropped (scripts/bench.sh's workload); with -reqsize
+//	              above 8 that map is made without a size and grows past
+//	              its first 8 entries, as a request's maps do
 package main
 
 import (
@@ -43,7 +45,12 @@ func mixRound(i, size, rebuild uint64) uint64 {
 	delete(bounded, (i*13)%size)
 	nested[users[i%uint64(len(users))]][int(i%512)] = int(i)
 	if i%rebuild == 0 {
-		req := make(map[string]int, len(reqKeys))
+		var req map[string]int
+		if len(reqKeys) > 8 {
+			req = make(map[string]int) // grows: 8, then 16 slots (classic: B 0 to 2)
+		} else {
+			req = make(map[string]int, len(reqKeys))
+		}
 		for j, k := range reqKeys {
 			req[k] = j
 		}
@@ -58,7 +65,12 @@ func main() {
 	size := flag.Uint64("size", 4096, "keys in the bounded map")
 	rebuild := flag.Uint64("rebuild", 256, "mix: rounds per rebuilt map")
 	wait := flag.Bool("wait", false, "print ready and wait for a line on stdin before starting")
+	reqSize := flag.Int("reqsize", 4, "mix: entries of each request's map")
 	flag.Parse()
+	for j := len(reqKeys); j < *reqSize; j++ {
+		reqKeys = append(reqKeys, "header-"+strconv.Itoa(j))
+	}
+	reqKeys = reqKeys[:*reqSize]
 	bounded = make(map[uint64]uint64, *size)
 	nested = make(map[string]map[int]int)
 	for u := 0; u < 64; u++ {
