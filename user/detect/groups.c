@@ -44,7 +44,8 @@ struct site_group *groups_get(const struct site_groups *gs, uint32_t id)
 	return &gs->groups[id - 1];
 }
 
-struct group_key groups_key_of(const struct tracked_map *m)
+/* The key of the group m belongs in. */
+static struct group_key groups_key_of(const struct tracked_map *m)
 {
 	struct group_key key = { .type = m->id.type, .site = m->origin.fill_site };
 

@@ -71,8 +71,6 @@ int groups_init(struct site_groups *gs, const struct detector_config *cfg, doubl
 void groups_free(struct site_groups *gs);
 /* The group with id, or NULL (strchr-like). */
 struct site_group *groups_get(const struct site_groups *gs, uint32_t id);
-/* The key of the group m belongs in. */
-struct group_key groups_key_of(const struct tracked_map *m);
 /* Starts a round: every group's sums start from zero. */
 void groups_begin_round(struct site_groups *gs);
 /* Counts m (sampled this round) into its group, joining it if new. */

@@ -117,6 +117,38 @@ bool op_estimates_site_rate(const struct op_estimates *e, int site, uint32_t op,
 	return true;
 }
 
+static int by_rate_desc(const void *a, const void *b)
+{
+	const struct op_site_rate *x = a, *y = b;
+
+	return x->rate < y->rate ? 1 : x->rate > y->rate ? -1 : 0;
+}
+
+struct op_site_rate *op_estimates_by_site(const struct op_estimates *e, int nsites, size_t *n)
+{
+	struct op_site_rate *rows;
+	double rate, error;
+	uint32_t op;
+	int site;
+
+	*n = 0;
+	if (nsites <= 0)
+		return NULL;
+	rows = calloc((size_t)nsites * REGISTRY_OP_KINDS, sizeof(*rows));
+	if (!rows)
+		return NULL;
+	for (site = 0; site < nsites; site++)
+		for (op = GML_OP_INSERT; op < REGISTRY_OP_KINDS; op++)
+			if (op_estimates_site_rate(e, site, op, &rate, &error) && rate > 0)
+				rows[(*n)++] = (struct op_site_rate){ site, op, rate, error };
+	if (!*n) {
+		free(rows);
+		return NULL;
+	}
+	qsort(rows, *n, sizeof(*rows), by_rate_desc);
+	return rows;
+}
+
 void op_estimates_close_window(const struct op_estimates *e, struct map_ops *ops)
 {
 	int i;

@@ -12,6 +12,7 @@
 #define GOMAPLEAK_OP_ESTIMATES_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "registry.h"
@@ -48,6 +49,19 @@ void op_estimates_add(struct op_estimates *e, struct registry *r, uint64_t map, 
 /* The site's rate of op a second over the session and its bound; false if never probed. */
 bool op_estimates_site_rate(const struct op_estimates *e, int site, uint32_t op, double *rate,
 			    double *error);
+/* One (site, operation) pair's estimate over the session. */
+struct op_site_rate {
+	int site;
+	uint32_t op;
+	double rate, error; /* a second */
+};
+
+/*
+ * Every (site, operation) pair of the first nsites sites with a rate above
+ * 0, busiest first, in an array the caller frees; NULL with *n 0 when there
+ * is none (or no memory).
+ */
+struct op_site_rate *op_estimates_by_site(const struct op_estimates *e, int nsites, size_t *n);
 /* Closes m's window for its operations: rates over the window, then the next starts. */
 void op_estimates_close_window(const struct op_estimates *e, struct map_ops *ops);
 /* The slot of m's busiest site for op, with a known rate, or NULL. */

@@ -555,40 +555,6 @@ static const char *const estimated_op_names[REGISTRY_OP_KINDS] = {
 	[GML_OP_OVERFLOW] = "overflow",
 };
 
-struct estimate_row {
-	int site;
-	uint32_t op;
-	double rate, error;
-};
-
-static int estimate_compare(const void *a, const void *b)
-{
-	const struct estimate_row *x = a, *y = b;
-
-	return x->rate < y->rate ? 1 : x->rate > y->rate ? -1 : 0;
-}
-
-/* Every (site, operation) a burst saw, busiest first; *n of them. */
-static struct estimate_row *estimate_rows(const struct metrics *m, const struct op_estimates *e,
-					  size_t *n)
-{
-	struct estimate_row *rows;
-	double rate, error;
-	uint32_t op;
-	int site;
-
-	*n = 0;
-	rows = calloc((size_t)m->reg->nsites * REGISTRY_OP_KINDS + 1, sizeof(*rows));
-	if (!rows)
-		return NULL;
-	for (site = 0; site < m->reg->nsites; site++)
-		for (op = GML_OP_INSERT; op < REGISTRY_OP_KINDS; op++)
-			if (op_estimates_site_rate(e, site, op, &rate, &error) && rate > 0)
-				rows[(*n)++] = (struct estimate_row){ site, op, rate, error };
-	qsort(rows, *n, sizeof(*rows), estimate_compare);
-	return rows;
-}
-
 /*
  * The bursts' estimates: the METRICS_MAX_SERIES busiest (site, operation)
  * pairs, the rest summed as site="other", with their error bounds.
@@ -606,14 +572,12 @@ static void print_estimates(FILE *out, const struct metrics *m, const struct met
 	};
 	double other[2][REGISTRY_OP_KINDS] = { { 0 } };
 	char label[LABEL_ESCAPED_MAX];
-	struct estimate_row *rows;
+	struct op_site_rate *rows;
 	size_t i, n;
 	uint32_t op;
 	int k;
 
-	rows = estimate_rows(m, p->estimates, &n);
-	if (!rows)
-		return;
+	rows = op_estimates_by_site(p->estimates, m->reg->nsites, &n);
 	for (i = METRICS_MAX_SERIES; i < n; i++) {
 		other[0][rows[i].op] += rows[i].rate;
 		other[1][rows[i].op] += rows[i].error;

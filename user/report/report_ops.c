@@ -75,61 +75,17 @@ void report_ops(FILE *out, struct report_op_table *t, const struct pclntab *pt, 
 		fprintf(out, "gomapleak:   ... and %zu more\n", t->n - max);
 }
 
-struct estimate_row {
-	int site;
-	uint32_t op;
-	double rate, error;
-};
-
-static int by_rate_desc(const void *a, const void *b)
-{
-	const struct estimate_row *x = a, *y = b;
-
-	return x->rate < y->rate ? 1 : x->rate > y->rate ? -1 : 0;
-}
-
-/* The (site, operation) pairs seen in bursts, as rows; NULL when none. */
-static struct estimate_row *estimate_rows(const struct op_estimates *e, const struct registry *r,
-					  size_t *n)
-{
-	struct estimate_row *rows = NULL, *grown;
-	size_t cap = 0;
-	double rate, error;
-	uint32_t op;
-	int site;
-
-	*n = 0;
-	for (site = 0; site < r->nsites; site++) {
-		for (op = GML_OP_INSERT; op < REGISTRY_OP_KINDS; op++) {
-			if (!op_estimates_site_rate(e, site, op, &rate, &error) || rate <= 0)
-				continue;
-			if (*n == cap) {
-				cap = cap ? 2 * cap : 64;
-				grown = realloc(rows, cap * sizeof(*rows));
-				if (!grown)
-					return rows;
-				rows = grown;
-			}
-			rows[(*n)++] = (struct estimate_row){ site, op, rate, error };
-		}
-	}
-	return rows;
-}
-
 void report_op_estimates(FILE *out, const struct op_estimates *e, const struct registry *r,
 			 double seconds, size_t max)
 {
 	const struct registry_site *site;
-	struct estimate_row *rows;
+	struct op_site_rate *rows;
 	uint32_t op;
 	size_t i, n;
 
-	rows = estimate_rows(e, r, &n);
-	if (!n) {
-		free(rows);
+	rows = op_estimates_by_site(e, r->nsites, &n);
+	if (!rows)
 		return;
-	}
-	qsort(rows, n, sizeof(*rows), by_rate_desc);
 	fprintf(out, "gomapleak: map operations a second, estimated from bursts (probes attached");
 	for (op = GML_OP_INSERT; op < REGISTRY_OP_KINDS; op++)
 		fprintf(out, "%s %s %.2fs", op == GML_OP_INSERT ? "" : ",", op_name(op),
