@@ -31,12 +31,15 @@
 //	bloated    a map filled to 200,000 entries, emptied to 100 before
 //	           "ready", then written 1000 times a second (as many deletes):
 //	           it keeps its storage
+//	busy       no maps: 2 ms of hashing every 10 ms, the work a service does
+//	           besides its maps (what a CPU budget is a share of)
 //
 // Every leak's rate is fixed, so a test knows what each group gains. Runs
 // until killed.
 package main
 
 import (
+	"crypto/sha256"
 	"flag"
 	"fmt"
 	"os"
@@ -316,6 +319,17 @@ func runBloated(ready *sync.WaitGroup) {
 	})
 }
 
+func runBusy(ready *sync.WaitGroup) {
+	ready.Done()
+	sum := sha256.Sum256([]byte("busy"))
+	every(10*time.Millisecond, func(n int) {
+		for start := time.Now(); time.Since(start) < 2*time.Millisecond; {
+			sum = sha256.Sum256(sum[:])
+		}
+		sink += int(sum[0])
+	})
+}
+
 func main() {
 	modes := flag.String("modes", "users50,users1000,tenants,deep3,perreq,inflight,lru,emptied,stable,stopped",
 		"comma-separated modes to run")
@@ -334,6 +348,7 @@ func main() {
 		"bigmap":    runBigMap,
 		"steadyops": runSteadyOps,
 		"bloated":   runBloated,
+		"busy":      runBusy,
 	}
 	var ready sync.WaitGroup
 	for _, m := range strings.Split(*modes, ",") {
