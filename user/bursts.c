@@ -116,7 +116,6 @@ static void start_burst(struct bursts *b, enum probe_group group)
 	if (tracer_attach_group(b->tr, b->plan, group, b->elf, b->binary, b->target->pid, why,
 				sizeof(why))) {
 		/* A burst that cannot attach is skipped; the next may. */
-		b->attach_failures++;
 		governor_burst_skipped(b->gov, group);
 		return;
 	}

@@ -30,7 +30,6 @@ struct bursts {
 	int timer_fd; /* fires at the soonest end of a burst in progress */
 	struct calibration calibration;
 	bool calibrated;
-	uint64_t attach_failures;
 };
 
 /*

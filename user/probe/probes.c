@@ -73,12 +73,6 @@ bool probe_handler_reads_result(enum probe_handler handler)
 	return handler == PROBE_MAKEMAP || handler == PROBE_MAKEMAP_SMALL;
 }
 
-double probe_site_hit_seconds(const struct probe_site *site)
-{
-	return PROBE_EMULATED_HIT_SECONDS +
-	       (probe_handler_reads_result(site->spec->handler) ? PROBE_STEPPED_HIT_SECONDS : 0);
-}
-
 double probe_group_default_hit_seconds(enum probe_group group)
 {
 	return PROBE_EMULATED_HIT_SECONDS +

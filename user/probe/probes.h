@@ -96,8 +96,7 @@ bool probe_handler_reads_result(enum probe_handler handler);
  */
 #define PROBE_EMULATED_HIT_SECONDS 0.7e-6
 #define PROBE_STEPPED_HIT_SECONDS  10e-6
-double probe_site_hit_seconds(const struct probe_site *site);
-/* The same for a group's hit (a creation: its entry and one RET). */
+/* A group's hit by these (a creation: its entry and one RET). */
 double probe_group_default_hit_seconds(enum probe_group group);
 const char *probe_group_name(enum probe_group group);
 
