@@ -9,15 +9,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "error.h"
-
-static double monotonic_seconds(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 /* The operations a group's probes count (bits 1 << enum gml_op); 0 for the others. */
 static unsigned int group_ops(enum probe_group group)

@@ -22,6 +22,7 @@
 #include "governor.h"
 #include "bursts.h"
 #include "census.h"
+#include "clock.h"
 #include "cli.h"
 #include "exit_status.h"
 #include "exporters.h"
@@ -168,14 +169,6 @@ static int watch_open_target(struct gml_context *ctx)
 	err = target_load_bias(&ctx->target, &ctx->bin.elf, &ctx->load_bias, ctx->why,
 			       sizeof(ctx->why));
 	return err ? fail(ctx, GML_STAGE_MEMORY, err) : GML_EXIT_OK;
-}
-
-static double monotonic_seconds(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
 /*
@@ -363,7 +356,7 @@ static void watch_tick(struct gml_context *ctx)
 		count_small_maps(ctx, &c);
 	if (governor_bursts(&ctx->governor))
 		bursts_tick(&ctx->bursts);
-	err = census_round(&ctx->census);
+	err = census_round(&ctx->census, monotonic_seconds());
 	if (err == -ESRCH) {
 		ctx->stop_reason = "target exited";
 		return;

@@ -23,6 +23,8 @@ struct sim {
 	struct detector_stats stats;
 	enum detector_state worst[ALERT_KINDS]; /* the most alarming state each rule reached */
 	unsigned int windows;
+	double now;	 /* seconds: one a sample unless a test makes rounds late */
+	double interval; /* seconds between this sim's samples */
 	/* Called before each window closes: what else the map did in it. */
 	void (*each_window)(struct detector_evidence *ev, unsigned int window);
 };
@@ -34,6 +36,7 @@ static void sim_init(struct sim *m, bool nested, bool classic)
 	m->ev.nested = nested;
 	m->ev.classic = classic;
 	m->ev.b = 4;
+	m->interval = 1;
 }
 
 static bool more_alarming(enum detector_state a, enum detector_state b)
@@ -55,7 +58,8 @@ static void sim_sample(struct sim *m, uint64_t count)
 		m->ev.peak = count;
 	if (count > m->ev.window_peak)
 		m->ev.window_peak = count;
-	if (!detector_series_add(&m->series, &cfg, count))
+	m->now += m->interval;
+	if (!detector_series_add(&m->series, &cfg, count, m->now))
 		return;
 	if (m->each_window)
 		m->each_window(&m->ev, m->windows);
@@ -492,4 +496,22 @@ Test(detector_states, names_of_rules_and_states)
 	cr_assert_str_eq(detector_kind_name(ALERT_CHURN), "churn");
 	cr_assert_str_eq(detector_state_name(DETECTOR_LEAK), "LEAK");
 	cr_assert_str_eq(detector_state_name(DETECTOR_RESOLVED), "RESOLVED");
+}
+
+Test(detector_rate, a_window_whose_rounds_ran_late_reports_its_rate_over_the_time_it_took)
+{
+	struct sim m;
+	unsigned int t;
+
+	sim_init(&m, false, false);
+	for (t = 0; t <= cfg.window; t++)
+		sim_sample(&m, 1000 + 30 * t);
+	cr_assert_float_eq(detector_window_rate(&m.series.last), 30, 1e-9);
+	/* A busy machine: every round came 1.5 intervals after the last. */
+	m.interval = 1.5;
+	for (t = 1; t <= cfg.window; t++)
+		sim_sample(&m, 1000 + 30 * cfg.window + 45 * t);
+	cr_assert_float_eq(m.series.last.seconds, 15, 1e-9);
+	cr_assert_float_eq(detector_window_rate(&m.series.last), 30, 1e-9);
+	sim_free(&m);
 }

@@ -17,6 +17,7 @@ static struct site_groups gs;
 static struct tracked_map maps[MAX_MAPS];
 static enum detector_state worst, last_state;
 static unsigned int alerts;
+static double now, round_seconds; /* the rounds' clock */
 
 static void on_alert(void *ctx, struct site_group *g, enum alert_kind kind,
 		     enum detector_state before)
@@ -33,7 +34,9 @@ static void on_alert(void *ctx, struct site_group *g, enum alert_kind kind,
 
 static void setup(void)
 {
-	cr_assert_eq(groups_init(&gs, &cfg, 1.0), 0);
+	cr_assert_eq(groups_init(&gs, &cfg), 0);
+	now = 0;
+	round_seconds = 1;
 	memset(maps, 0, sizeof(maps));
 	worst = last_state = DETECTOR_QUIET;
 	alerts = 0;
@@ -62,7 +65,8 @@ static void round_over(unsigned int from, unsigned int to)
 	groups_begin_round(&gs);
 	for (i = from; i < to; i++)
 		groups_add_member(&gs, &maps[i]);
-	groups_end_round(&gs, on_alert, NULL);
+	now += round_seconds;
+	groups_end_round(&gs, now, on_alert, NULL);
 	for (i = from; i < to; i++)
 		groups_rebase_member(&gs, &maps[i]);
 }
@@ -92,6 +96,22 @@ Test(groups, fifty_maps_each_below_min_growth_leak_together_as_one_group)
 	cr_assert_float_eq(group_of(0)->rate, 3000, 1, "rate %f", group_of(0)->rate);
 	cr_assert_eq(group_of(0)->biggest[0], maps[49].id.addr, "most entries first");
 	cr_assert_eq(alerts, 2, "SUSPECT then LEAK, for the group alone");
+}
+
+Test(groups, a_group_whose_rounds_ran_late_reports_its_rate_over_the_time_they_took)
+{
+	unsigned int t, u;
+
+	/* As above, on a busy machine: each round came 1.25 intervals after the last. */
+	round_seconds = 1.25;
+	for (t = 0; t < 25; t++) {
+		for (u = 0; u < 50; u++)
+			map_at(u, 1000 + 75 * t + u, FILL);
+		round_over(0, 50);
+	}
+	cr_assert_eq(worst, DETECTOR_LEAK);
+	cr_assert_float_eq(group_of(0)->last.seconds, 6.25, 1e-9);
+	cr_assert_float_eq(group_of(0)->rate, 3000, 1, "rate %f", group_of(0)->rate);
 }
 
 Test(groups, maps_rebuilt_per_request_add_nothing)

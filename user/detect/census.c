@@ -50,7 +50,7 @@ int census_init(struct census *c, pid_t pid, const struct golayout *layout,
 	c->cfg = reg->cfg;
 	c->interval = 1.0;
 	c->sample_keys = true;
-	return groups_init(&c->groups, reg->cfg, c->interval);
+	return groups_init(&c->groups, reg->cfg);
 }
 
 void census_free(struct census *c)
@@ -509,7 +509,7 @@ static void close_window(struct census *c, struct tracked_map *m, bool nested)
 	enum alert_kind k;
 
 	m->verdict.windows++;
-	m->verdict.rate = ((double)w->last - (double)w->first) / (c->interval * c->cfg->window);
+	m->verdict.rate = detector_window_rate(w);
 	if (c->estimates)
 		op_estimates_close_window(c->estimates, &m->ops);
 	detector_close_window(c->cfg, w, &ev, m->verdict.rules, &changes);
@@ -523,7 +523,7 @@ static void close_window(struct census *c, struct tracked_map *m, bool nested)
 	m->sample.window_peak = h->count;
 }
 
-static void evaluate(struct census *c, struct tracked_map *m)
+static void evaluate(struct census *c, struct tracked_map *m, double now)
 {
 	struct go_map_type mt;
 	bool nested;
@@ -540,7 +540,7 @@ static void evaluate(struct census *c, struct tracked_map *m)
 	if (value != m->sample.value)
 		m->sample.changed = true;
 	m->sample.value = value;
-	if (detector_series_add(&m->verdict.series, c->cfg, value))
+	if (detector_series_add(&m->verdict.series, c->cfg, value, now))
 		close_window(c, m, nested);
 }
 
@@ -579,17 +579,16 @@ static bool in_a_group(const struct tracked_map *m)
 }
 
 /* The groups' round, once every map has been sampled and judged on its own. */
-static void round_groups(struct census *c)
+static void round_groups(struct census *c, double now)
 {
 	struct registry *r = c->reg;
 	uint32_t i;
 
-	c->groups.interval = c->interval;
 	groups_begin_round(&c->groups);
 	for (i = 0; i < r->nmaps; i++)
 		if (in_a_group(&r->maps[i]))
 			groups_add_member(&c->groups, &r->maps[i]);
-	groups_end_round(&c->groups, report_group, c);
+	groups_end_round(&c->groups, now, report_group, c);
 	for (i = 0; i < r->nmaps; i++)
 		if (in_a_group(&r->maps[i]))
 			groups_rebase_member(&c->groups, &r->maps[i]);
@@ -686,7 +685,7 @@ static int discover_maps(struct census *c)
 	return 0;
 }
 
-int census_round(struct census *c)
+int census_round(struct census *c, double now)
 {
 	struct registry *r = c->reg;
 	uint32_t i;
@@ -699,8 +698,8 @@ int census_round(struct census *c)
 	/* Walks reuse the scratch arrays: evaluate only once every sample is taken. */
 	for (i = 0; i < r->nmaps; i++)
 		if (r->maps[i].sample.sampled && !r->maps[i].sample.bad_reads)
-			evaluate(c, &r->maps[i]);
-	round_groups(c);
+			evaluate(c, &r->maps[i], now);
+	round_groups(c, now);
 	registry_sweep(r, should_drop, c);
 	c->rounds++;
 	return 0;

@@ -80,8 +80,8 @@ struct census {
 int census_init(struct census *c, pid_t pid, const struct golayout *layout,
 		const struct gotypes *types, uint64_t load_bias, struct registry *reg);
 void census_free(struct census *c);
-/* One round. Returns 0, or -ESRCH when the target is gone. */
-int census_round(struct census *c);
+/* One round, at now (monotonic seconds). Returns 0, or -ESRCH when the target is gone. */
+int census_round(struct census *c, double now);
 /* Whether type (an address in the target) is a map whose elements are maps. */
 bool census_type_is_nested(const struct census *c, uint64_t type);
 /* Bytes of storage one growth event allocated (estimated from its type and size). */

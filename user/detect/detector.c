@@ -71,16 +71,28 @@ bool detector_window_grows(const struct detector_config *cfg, const uint64_t *co
 }
 
 bool detector_series_add(struct detector_series *s, const struct detector_config *cfg,
-			 uint64_t count)
+			 uint64_t count, double now)
 {
+	if (!s->len)
+		s->start = now;
 	s->counts[s->len++] = count;
 	if (s->len <= cfg->window)
 		return false;
 	detector_window_grows(cfg, s->counts, s->len, &s->last);
+	s->last.seconds = now - s->start;
 	/* The next window starts where this one ended. */
 	s->counts[0] = count;
 	s->len = 1;
+	s->start = now;
 	return true;
+}
+
+double detector_window_rate(const struct detector_window *w)
+{
+	/* Subtracted as integers: a double cannot tell 2^62 + 15000 from 2^62 + 15360. */
+	int64_t gained = (int64_t)(w->last - w->first);
+
+	return w->seconds > 0 ? (double)gained / w->seconds : 0;
 }
 
 /*

@@ -51,12 +51,14 @@ struct detector_window {
 	uint64_t largest_fall; /* the deepest drop from a running peak */
 	unsigned int rises;    /* intervals in which the count rose */
 	bool growing;
+	double seconds; /* how long it lasted: rounds run late when the machine is busy */
 };
 
 /* A map's entry counts (for a map of maps, its inner entries), one a sample. */
 struct detector_series {
 	uint64_t *counts; /* this window's samples: window + 1, the first shared */
 	unsigned int len;
+	double start;		     /* when counts[0] was taken, in seconds */
 	struct detector_window last; /* the last window closed */
 };
 
@@ -92,9 +94,14 @@ int detector_series_init(struct detector_series *s, const struct detector_config
 void detector_series_free(struct detector_series *s);
 /* Forgets the samples (another map now lives there), keeping the allocation. */
 void detector_series_restart(struct detector_series *s);
-/* Adds one sample; returns true when it closes a window (s->last then says what it did). */
+/*
+ * Adds one sample, taken at now (seconds, any fixed origin); returns true
+ * when it closes a window (s->last then says what it did).
+ */
 bool detector_series_add(struct detector_series *s, const struct detector_config *cfg,
-			 uint64_t count);
+			 uint64_t count, double now);
+/* Entries a second over a closed window (biased counts do: only their difference counts). */
+double detector_window_rate(const struct detector_window *w);
 /* Measures a window of n samples against the growth rule; true if it grew. */
 bool detector_window_grows(const struct detector_config *cfg, const uint64_t *counts,
 			   unsigned int n, struct detector_window *out);

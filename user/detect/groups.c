@@ -11,11 +11,10 @@
 /* Rounds a group may go without members before its slot is freed. */
 #define EMPTY_ROUNDS_TO_FREE 2
 
-int groups_init(struct site_groups *gs, const struct detector_config *cfg, double interval)
+int groups_init(struct site_groups *gs, const struct detector_config *cfg)
 {
 	memset(gs, 0, sizeof(*gs));
 	gs->cfg = cfg;
-	gs->interval = interval;
 	gs->groups = calloc(GROUPS_MAX, sizeof(*gs->groups));
 	gs->index = malloc(INDEX_SIZE * sizeof(*gs->index));
 	if (!gs->groups || !gs->index) {
@@ -185,8 +184,8 @@ void groups_add_member(struct site_groups *gs, struct tracked_map *m)
 }
 
 /* The growth rule on a closed window; what changed goes to fn. */
-static void close_window(struct site_groups *gs, struct site_group *g, groups_alert_fn fn,
-			 void *ctx)
+static void close_window(struct site_groups *gs, struct site_group *g, double now,
+			 groups_alert_fn fn, void *ctx)
 {
 	/* Groups are judged by growth alone: bloat and churn are rules of one map. */
 	const struct detector_evidence ev = { 0 };
@@ -194,10 +193,9 @@ static void close_window(struct site_groups *gs, struct site_group *g, groups_al
 	enum alert_kind k;
 
 	detector_window_grows(gs->cfg, g->counts, g->len, &g->last);
+	g->last.seconds = now - g->start;
 	g->windows++;
-	/* Subtracted as integers: a double cannot tell GROUPS_BIAS + 15000 from + 15360. */
-	g->rate =
-		(double)(int64_t)(g->last.last - g->last.first) / (gs->interval * gs->cfg->window);
+	g->rate = detector_window_rate(&g->last);
 	detector_close_window(gs->cfg, &g->last, &ev, g->rules, &changes);
 	for (k = 0; k < ALERT_KINDS; k++)
 		if (changes.changed & (1u << k))
@@ -211,8 +209,8 @@ static void free_group(struct site_groups *gs, struct site_group *g)
 	index_rebuild(gs);
 }
 
-static void end_group_round(struct site_groups *gs, struct site_group *g, groups_alert_fn fn,
-			    void *ctx)
+static void end_group_round(struct site_groups *gs, struct site_group *g, double now,
+			    groups_alert_fn fn, void *ctx)
 {
 	g->empty_rounds = g->members ? 0 : g->empty_rounds + 1;
 	if (g->empty_rounds >= EMPTY_ROUNDS_TO_FREE && !detector_alerting(g->rules)) {
@@ -223,26 +221,28 @@ static void end_group_round(struct site_groups *gs, struct site_group *g, groups
 	if (!g->len) {
 		/* The first window starts with the members there are now. */
 		g->counts[g->len++] = GROUPS_BIAS;
+		g->start = now;
 		g->rebase = true;
 		return;
 	}
 	g->counts[g->len++] = (uint64_t)((int64_t)GROUPS_BIAS + g->growth);
 	if (g->len <= gs->cfg->window)
 		return;
-	close_window(gs, g, fn, ctx);
+	close_window(gs, g, now, fn, ctx);
 	/* The next window starts here, with the members there are now. */
 	g->counts[0] = GROUPS_BIAS;
 	g->len = 1;
+	g->start = now;
 	g->rebase = true;
 }
 
-void groups_end_round(struct site_groups *gs, groups_alert_fn fn, void *ctx)
+void groups_end_round(struct site_groups *gs, double now, groups_alert_fn fn, void *ctx)
 {
 	uint32_t i;
 
 	for (i = 0; i < gs->high; i++)
 		if (gs->groups[i].used)
-			end_group_round(gs, &gs->groups[i], fn, ctx);
+			end_group_round(gs, &gs->groups[i], now, fn, ctx);
 }
 
 void groups_rebase_member(struct site_groups *gs, struct tracked_map *m)

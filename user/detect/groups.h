@@ -44,6 +44,7 @@ struct site_group {
 	/* the growth rule over windows */
 	uint64_t *counts; /* growth samples this window, biased by GROUPS_BIAS */
 	unsigned int len;
+	double start;		     /* when this window started, in seconds */
 	struct detector_window last; /* the last window closed */
 	struct detector_rule rules[ALERT_KINDS];
 	unsigned int windows;
@@ -61,13 +62,12 @@ struct site_groups {
 	uint32_t count;		   /* groups in use */
 	int32_t *index;		   /* open addressing by key, -1 empty */
 	const struct detector_config *cfg;
-	double interval;
 };
 
 typedef void (*groups_alert_fn)(void *ctx, struct site_group *g, enum alert_kind kind,
 				enum detector_state before);
 
-int groups_init(struct site_groups *gs, const struct detector_config *cfg, double interval);
+int groups_init(struct site_groups *gs, const struct detector_config *cfg);
 void groups_free(struct site_groups *gs);
 /* The group with id, or NULL (strchr-like). */
 struct site_group *groups_get(const struct site_groups *gs, uint32_t id);
@@ -75,8 +75,11 @@ struct site_group *groups_get(const struct site_groups *gs, uint32_t id);
 void groups_begin_round(struct site_groups *gs);
 /* Counts m (sampled this round) into its group, joining it if new. */
 void groups_add_member(struct site_groups *gs, struct tracked_map *m);
-/* Ends a round: one sample a group; closed windows are judged, changes go to fn. */
-void groups_end_round(struct site_groups *gs, groups_alert_fn fn, void *ctx);
+/*
+ * Ends the round taken at now (seconds): one sample a group; closed windows
+ * are judged, changes go to fn.
+ */
+void groups_end_round(struct site_groups *gs, double now, groups_alert_fn fn, void *ctx);
 /* After the round: a member of a group whose window starts takes its count as base. */
 void groups_rebase_member(struct site_groups *gs, struct tracked_map *m);
 
