@@ -50,7 +50,11 @@ int census_init(struct census *c, pid_t pid, const struct golayout *layout,
 	c->cfg = reg->cfg;
 	c->interval = 1.0;
 	c->sample_keys = true;
-	return groups_init(&c->groups, reg->cfg);
+	if (sightings_init(&c->sightings) || groups_init(&c->groups, reg->cfg)) {
+		census_free(c);
+		return -ENOMEM;
+	}
+	return 0;
 }
 
 void census_free(struct census *c)
@@ -59,6 +63,7 @@ void census_free(struct census *c)
 	free(c->headers);
 	free(c->ok);
 	groups_free(&c->groups);
+	sightings_free(&c->sightings);
 	memset(c, 0, sizeof(*c));
 }
 
@@ -171,6 +176,25 @@ static bool same_map(const struct golayout *layout, const struct map_header *bef
 	return now->dir_ptr && now->dir_ptr == before->dir_ptr && now->dir_len == before->dir_len;
 }
 
+/*
+ * A classic map whose bucket array moved while its B and seed stayed had a
+ * same-size grow (doubling changes B, a clear the seed, and reuses the
+ * array): seen from its header when no growth event told, as when growth
+ * probes are in bursts. Only from CENSUS_HEADER_CHURN_B: small maps on
+ * goroutine stacks (requests') come and go at one address, and a copy left
+ * by a moved stack passes for the same map with other buckets.
+ */
+static bool grew_same_size_unseen(const struct census *c, const struct tracked_map *m,
+				  const struct map_header *h)
+{
+	const struct map_header *was = &m->sample.hdr;
+
+	return c->layout->impl == GO_MAP_CLASSIC && m->sample.sampled &&
+	       h->b >= CENSUS_HEADER_CHURN_B && m->sample.grows == m->sample.grows_at_sample &&
+	       h->seed == was->seed && h->b == was->b && h->buckets && was->buckets &&
+	       h->buckets != was->buckets;
+}
+
 static void take_sample(struct census *c, struct tracked_map *m, struct map_header *h)
 {
 	struct go_map_type mt;
@@ -190,6 +214,8 @@ static void take_sample(struct census *c, struct tracked_map *m, struct map_head
 	 */
 	if (m->sample.sampled && h->seed != m->sample.hdr.seed)
 		m->member.in_window = m->member.tenured = false;
+	if (grew_same_size_unseen(c, m, h))
+		m->sample.same_size_grows++;
 	m->sample.grows_at_sample = m->sample.grows;
 	if (c->layout->impl == GO_MAP_SWISS && sampler_swiss_capacity(c->pid, h, &h->capacity))
 		h->capacity = m->sample.hdr.capacity; /* a table moved under us: keep the last */
@@ -639,11 +665,14 @@ static bool worth_tracking(struct census *c, struct map_header *h)
 }
 
 static void track_discovered(struct census *c, const struct op_candidate *cand,
-			     struct map_header *h)
+			     struct map_header *h, double now)
 {
 	struct tracked_map *m;
 
-	if (registry_find(c->reg, cand->map) || !worth_tracking(c, h))
+	if (registry_find(c->reg, cand->map))
+		return;
+	if (!worth_tracking(c, h) &&
+	    !sightings_recur(&c->sightings, cand->map, h->seed, now, c->interval))
 		return;
 	m = registry_track(c->reg, cand->map, cand->type);
 	if (!m)
@@ -662,7 +691,7 @@ static void track_discovered(struct census *c, const struct op_candidate *cand,
 }
 
 /* Maps the bursts saw written that are not tracked yet: read, and the big ones tracked. */
-static int discover_maps(struct census *c)
+static int discover_maps(struct census *c, double now)
 {
 	struct op_estimates *e = c->estimates;
 	uint32_t i, n = e ? e->ncandidates : 0;
@@ -681,7 +710,7 @@ static int discover_maps(struct census *c)
 		return err;
 	for (i = 0; i < n; i++)
 		if (c->ok[i])
-			track_discovered(c, &e->candidates[i], &c->headers[i]);
+			track_discovered(c, &e->candidates[i], &c->headers[i], now);
 	return 0;
 }
 
@@ -689,7 +718,7 @@ int census_round(struct census *c, double now)
 {
 	struct registry *r = c->reg;
 	uint32_t i;
-	int err = discover_maps(c);
+	int err = discover_maps(c, now);
 
 	if (!err)
 		err = sample_maps(c);

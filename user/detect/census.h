@@ -18,6 +18,7 @@
 #include "groups.h"
 #include "op_estimates.h"
 #include "registry.h"
+#include "sightings.h"
 
 /* Inner-map headers read per outer map a round; past it, a fixed subset is read and scaled. */
 #define CENSUS_NESTED_SAMPLE 65536
@@ -32,11 +33,14 @@
 /*
  * A map written in a burst is tracked from then on if it holds at least
  * this many entries, or (classic) has at least 2^CENSUS_DISCOVER_B buckets
- * (a bloated map): big enough to go long without a growth event. Smaller
- * ones grow soon, or are a request's, made and dropped.
+ * (a bloated map): big enough to go long without a growth event. A smaller
+ * one is tracked once written in two bursts an interval apart with the same
+ * seed (sightings.h): a request's map, made and dropped, never is.
  */
 #define CENSUS_DISCOVER_ENTRIES 512
 #define CENSUS_DISCOVER_B	9
+/* Same-size grows are read from headers of classic maps of 2^this buckets or more. */
+#define CENSUS_HEADER_CHURN_B 7
 
 /* Map types looked up from the binary, cached by descriptor address. */
 #define CENSUS_TYPE_CACHE 256
@@ -66,13 +70,14 @@ struct census {
 	void *ctx;
 	struct op_estimates *estimates; /* operations seen in bursts; NULL: none */
 	struct site_groups groups;
+	struct sightings sightings; /* small maps written in bursts: long-lived ones are tracked */
 	/* scratch, grown as needed and reused every round */
 	uint64_t *addrs;
 	struct map_header *headers;
 	bool *ok;
 	size_t cap;
 	uint64_t rounds;
-	uint64_t discovered;	     /* maps tracked because a burst saw them written */
+	uint64_t discovered;	     /* maps tracked because bursts saw them written */
 	struct detector_stats stats; /* alerts raised: reporters and exporters read them */
 	struct census_type type_cache[CENSUS_TYPE_CACHE];
 };
