@@ -44,24 +44,30 @@ static int load_failed(int err, char *why, size_t why_len)
 }
 
 /*
- * The operation counters' programs are attached as uprobe_multi links: one
- * link a group, attached and detached with one call each. Detaching a
- * perf-event uprobe waits for an RCU grace period (~60 ms here) under the
- * kernel's event_mutex, one probe after another, so a burst of five
- * mapassign probes would take 300 ms to end, and every attach meanwhile
- * would wait. A uprobe_multi link takes all its breakpoints out at once,
- * then waits once, under no global lock.
+ * The operation counters' and growth's programs are attached as
+ * uprobe_multi links: one link a program, attached and detached with one
+ * call each. Detaching a perf-event uprobe waits for an RCU grace period
+ * (~60 ms here) under the kernel's event_mutex, one probe after another, so
+ * a burst of five mapassign probes would take 300 ms to end, and every
+ * attach meanwhile would wait. A uprobe_multi link takes all its
+ * breakpoints out at once, then waits once, under no global lock.
  */
 static bool multi_group(enum probe_group group)
 {
 	return group == PROBE_GROUP_INSERT || group == PROBE_GROUP_DELETE ||
-	       group == PROBE_GROUP_CLEAR || group == PROBE_GROUP_OVERFLOW;
+	       group == PROBE_GROUP_CLEAR || group == PROBE_GROUP_OVERFLOW ||
+	       group == PROBE_GROUP_GROWTH;
 }
 
 static void set_multi_programs(struct tracer *tr)
 {
-	struct bpf_program *progs[] = { tr->skel->progs.map_insert, tr->skel->progs.map_delete,
-					tr->skel->progs.map_clear, tr->skel->progs.map_overflow };
+	struct bpf_program *progs[] = {
+		tr->skel->progs.map_insert,	     tr->skel->progs.map_delete,
+		tr->skel->progs.map_clear,	     tr->skel->progs.map_overflow,
+		tr->skel->progs.hash_grow,	     tr->skel->progs.swiss_grow_to_small,
+		tr->skel->progs.swiss_grow_to_table, tr->skel->progs.swiss_table_grow,
+		tr->skel->progs.swiss_table_split,
+	};
 	size_t i;
 
 	for (i = 0; i < sizeof(progs) / sizeof(progs[0]); i++)
@@ -221,20 +227,21 @@ int tracer_watch_exec(struct tracer *tr, char *why, size_t why_len)
 	return attach_exec_watch(tr, why, why_len);
 }
 
-/* One uprobe_multi link for the group's sites: their entries, with their cookies. */
-static int attach_multi_group(struct tracer *tr, const struct probe_plan *plan,
-			      enum probe_group group, const struct goelf *ge, const char *binary,
-			      pid_t pid, char *why, size_t why_len)
+/* One uprobe_multi link for the group's sites that run prog: their entries, with their cookies. */
+static int attach_multi_link(struct tracer *tr, const struct probe_plan *plan,
+			     enum probe_group group, struct bpf_program *prog,
+			     const struct goelf *ge, const char *binary, pid_t pid, char *why,
+			     size_t why_len)
 {
-	uint64_t offsets[GML_MAX_PROBES], cookies[GML_MAX_PROBES], started;
-	struct bpf_program *prog = NULL;
+	uint64_t offsets[GML_MAX_PROBES], cookies[GML_MAX_PROBES];
 	uint32_t n = 0;
-	int i, fd;
+	int i, fd, *slot = NULL;
 
 	for (i = 0; i < plan->nsites; i++) {
 		const struct probe_site *site = &plan->sites[i];
 
-		if (site->status != PROBE_OK || site->spec->group != group)
+		if (site->status != PROBE_OK || site->spec->group != group ||
+		    handler_program(tr, site->spec->handler) != prog)
 			continue;
 		if (goelf_vaddr_to_offset(ge, site->choice.vaddr, &offsets[n]))
 			return error_set(why, why_len, -EINVAL, "%s: no file offset for 0x%llx",
@@ -242,21 +249,59 @@ static int attach_multi_group(struct tracer *tr, const struct probe_plan *plan,
 		cookies[n++] =
 			(uint64_t)i |
 			(site->choice.at_stack_check_jump ? GML_COOKIE_AT_STACK_CHECK_JUMP : 0);
-		prog = handler_program(tr, site->spec->handler);
 	}
-	if (!n)
-		return 0;
-	started = monotonic_ns();
+	for (i = 0; i < TRACER_MULTI_LINKS && !slot; i++)
+		if (!tr->multi_fd[group][i])
+			slot = &tr->multi_fd[group][i];
+	if (!slot)
+		return error_set(why, why_len, -E2BIG, "too many %s programs",
+				 probe_group_name(group));
 	fd = uprobe_multi_attach(bpf_program__fd(prog), binary, offsets, cookies, n, pid);
-	/* Its breakpoints go in one after the other during the call: live from its middle. */
-	tr->attached_ns[group] = started + (monotonic_ns() - started) / 2;
 	if (fd < 0)
 		return error_set(why, why_len, fd,
 				 "failed to attach the %s probes (uprobe_multi) in %s: %s",
 				 probe_group_name(group), binary, strerror(-fd));
-	tr->multi_fd[group] = fd;
-	tr->multi_sites[group] = (int)n;
+	*slot = fd;
+	tr->multi_sites[group] += (int)n;
 	return 0;
+}
+
+/* Whether site i is the group's first to run its program (each program is one link). */
+static bool first_of_program(struct tracer *tr, const struct probe_plan *plan, int i)
+{
+	struct bpf_program *prog = handler_program(tr, plan->sites[i].spec->handler);
+	int j;
+
+	for (j = 0; j < i; j++)
+		if (plan->sites[j].status == PROBE_OK &&
+		    plan->sites[j].spec->group == plan->sites[i].spec->group &&
+		    handler_program(tr, plan->sites[j].spec->handler) == prog)
+			return false;
+	return true;
+}
+
+/* The group's uprobe_multi links, one a program its sites run. */
+static int attach_multi_group(struct tracer *tr, const struct probe_plan *plan,
+			      enum probe_group group, const struct goelf *ge, const char *binary,
+			      pid_t pid, char *why, size_t why_len)
+{
+	uint64_t started = monotonic_ns();
+	int i, err = 0;
+
+	for (i = 0; i < plan->nsites && !err; i++) {
+		const struct probe_site *site = &plan->sites[i];
+
+		if (site->status == PROBE_OK && site->spec->group == group &&
+		    first_of_program(tr, plan, i))
+			err = attach_multi_link(tr, plan, group,
+						handler_program(tr, site->spec->handler), ge,
+						binary, pid, why, why_len);
+	}
+	/* Its breakpoints go in one after the other during the calls: live from their middle. */
+	tr->attached_ns[group] = started + (monotonic_ns() - started) / 2;
+	if (err)
+		tracer_detach_group(tr, group);
+	return err;
 }
 
 int tracer_attach_group(struct tracer *tr, const struct probe_plan *plan, enum probe_group group,
@@ -369,14 +414,20 @@ static uint64_t retire_multi(struct tracer *tr, int fd)
 
 uint64_t tracer_detach_group(struct tracer *tr, enum probe_group group)
 {
-	uint64_t gone = monotonic_ns();
+	uint64_t gone = monotonic_ns(), first = 0;
 	int i, kept = 0;
 
-	if (tr->multi_fd[group] > 0) {
-		gone = retire_multi(tr, tr->multi_fd[group]);
-		tr->multi_fd[group] = 0;
-		tr->multi_sites[group] = 0;
+	for (i = 0; i < TRACER_MULTI_LINKS; i++) {
+		if (tr->multi_fd[group][i] <= 0)
+			continue;
+		gone = retire_multi(tr, tr->multi_fd[group][i]);
+		first = first ? first : gone;
+		tr->multi_fd[group][i] = 0;
 	}
+	tr->multi_sites[group] = 0;
+	/* The links went one after the other: gone from their middle. */
+	if (first)
+		gone = first + (gone - first) / 2;
 	for (i = 0; i < tr->nlinks; i++) {
 		if (tr->link_group[i] == group) {
 			retire(tr, tr->links[i], -1);
@@ -555,14 +606,15 @@ void tracer_set_calibrating(struct tracer *tr, bool on)
 
 void tracer_close(struct tracer *tr)
 {
-	int i;
+	int i, j;
 
 	ring_buffer__free(tr->events);
 	for (i = 0; i < tr->nlinks; i++)
 		retire(tr, tr->links[i], -1);
 	for (i = 0; i < PROBE_GROUPS; i++)
-		if (tr->multi_fd[i] > 0)
-			retire(tr, NULL, tr->multi_fd[i]);
+		for (j = 0; j < TRACER_MULTI_LINKS; j++)
+			if (tr->multi_fd[i][j] > 0)
+				retire(tr, NULL, tr->multi_fd[i][j]);
 	tracer_wait_detached(tr);
 	bpf_link__destroy(tr->exec_link);
 	gomapleak_bpf__destroy(tr->skel);

@@ -22,6 +22,8 @@ typedef int (*tracer_event_fn)(void *ctx, const struct gml_event *event);
 
 /* Entry probes plus the RET probes of functions whose results are read. */
 #define GML_MAX_LINKS (4 * GML_MAX_PROBES)
+/* uprobe_multi links a group may have: one a program (Swiss growth has four). */
+#define TRACER_MULTI_LINKS 4
 
 struct tracer {
 	struct gomapleak_bpf *skel;
@@ -29,9 +31,10 @@ struct tracer {
 	struct bpf_link *links[GML_MAX_LINKS]; /* uprobes */
 	enum probe_group link_group[GML_MAX_LINKS];
 	int nlinks;
-	struct bpf_link *exec_link;	    /* raw tracepoint sched_process_exec */
-	int multi_fd[PROBE_GROUPS];	    /* uprobe_multi links of the operation groups; 0 none */
-	int multi_sites[PROBE_GROUPS];	    /* the sites each holds */
+	struct bpf_link *exec_link; /* raw tracepoint sched_process_exec */
+	/* uprobe_multi links of the operation and growth groups, one a program; 0 none */
+	int multi_fd[PROBE_GROUPS][TRACER_MULTI_LINKS];
+	int multi_sites[PROBE_GROUPS];	    /* the sites a group's links hold */
 	uint64_t attached_ns[PROBE_GROUPS]; /* CLOCK_MONOTONIC: when the group's probes went live */
 	atomic_int retiring;		    /* links being destroyed on threads of their own */
 	tracer_event_fn on_event;
