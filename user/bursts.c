@@ -82,16 +82,20 @@ int bursts_start_timer(struct bursts *b, int epoll_fd, char *why, size_t why_len
 	if (epoll_ctl(epoll_fd, EPOLL_CTL_ADD, b->timer_fd, &ev))
 		return error_set(why, why_len, -errno, "cannot watch the burst timer: %s",
 				 strerror(errno));
+	b->judge_at = monotonic_seconds() + BURSTS_FIRST_JUDGMENT;
+	bursts_tick(b);
 	return 0;
 }
 
-/* The timer at the soonest start or end of a burst, or off. */
+/* The timer at the soonest start or end of a burst, or judgment, or off. */
 static void arm_timer(struct bursts *b)
 {
-	double end = governor_next_wakeup(b->gov), now = monotonic_seconds();
-	double in = end > now ? end - now : 1e-6;
+	double end = governor_next_wakeup(b->gov), now = monotonic_seconds(), in;
 	struct itimerspec its = { 0 };
 
+	if (b->judge_at && (!end || b->judge_at < end))
+		end = b->judge_at;
+	in = end > now ? end - now : 1e-6;
 	if (end) {
 		its.it_value.tv_sec = (time_t)in;
 		its.it_value.tv_nsec = (long)((in - (double)its.it_value.tv_sec) * 1e9);
@@ -115,13 +119,45 @@ static void start_burst(struct bursts *b, enum probe_group group)
 	governor_attached_at(b->gov, group, (double)b->tr->attached_ns[group] / 1e9, hits);
 }
 
+/* A group the governor switched: hot, its probes go until its bursts; cooled, they come back. */
+static void switch_group(struct bursts *b, enum probe_group group)
+{
+	const struct governor_group *g = &b->gov->groups[group];
+	char why[256];
+
+	if (!g->attached) {
+		tracer_detach_group(b->tr, group);
+		fprintf(stderr,
+			"gomapleak: %s probes in bursts from now: attached all the time they cost "
+			"%.0f hits a second, over half the budget\n",
+			probe_group_name(group), g->rate);
+		return;
+	}
+	if (tracer_attach_group(b->tr, b->plan, group, b->elf, b->binary, b->target->pid, why,
+				sizeof(why))) {
+		governor_stay_hot(b->gov, group);
+		return;
+	}
+	fprintf(stderr, "gomapleak: %s probes attached all the time again: %.0f hits a second\n",
+		probe_group_name(group), g->rate);
+}
+
 void bursts_tick(struct bursts *b)
 {
+	enum probe_group group;
+	unsigned int switched;
 	double cpu;
 
 	if (target_cpu_seconds(b->target, &cpu))
 		return;
+	for (group = 0; group < PROBE_GROUPS; group++)
+		if (b->gov->groups[group].when == ATTACH_UNLESS_HOT)
+			governor_note_hits(b->gov, group, group_hits(b, group));
 	governor_tick(b->gov, monotonic_seconds(), cpu);
+	switched = governor_switched(b->gov);
+	for (group = 0; group < PROBE_GROUPS; group++)
+		if (switched & (1u << group))
+			switch_group(b, group);
 	arm_timer(b);
 }
 
@@ -156,6 +192,10 @@ void bursts_on_timer(struct bursts *b)
 
 	if (read(b->timer_fd, &expirations, sizeof(expirations)) < 0 && errno != EAGAIN)
 		return;
+	if (b->judge_at && b->judge_at <= soon) {
+		b->judge_at = 0;
+		bursts_tick(b); /* arms the timer */
+	}
 	for (group = 0; group < PROBE_GROUPS; group++) {
 		if (over & (1u << group))
 			end_burst(b, group);
@@ -176,9 +216,7 @@ void bursts_end_all(struct bursts *b)
 	enum probe_group group;
 
 	for (group = 0; group < PROBE_GROUPS; group++) {
-		const struct governor_group *g = &b->gov->groups[group];
-
-		if (g->attached && g->when == ATTACH_BURSTS)
+		if (b->gov->groups[group].attached && governor_in_bursts(b->gov, group))
 			end_burst(b, group);
 	}
 }

@@ -18,6 +18,8 @@
 #include "target.h"
 #include "tracer.h"
 
+#define BURSTS_FIRST_JUDGMENT 0.1 /* seconds */
+
 struct bursts {
 	struct governor *gov;
 	struct tracer *tr;
@@ -27,7 +29,8 @@ struct bursts {
 	const struct target *target;
 	struct registry *reg;
 	struct op_estimates *est;
-	int timer_fd; /* fires at the soonest end of a burst in progress */
+	int timer_fd;	 /* fires at the soonest start or end of a burst, or judgment */
+	double judge_at; /* the first tick after the attach's; 0 once taken */
 	struct calibration calibration;
 	bool calibrated;
 };
@@ -38,7 +41,12 @@ struct bursts {
  * and says so.
  */
 void bursts_calibrate(struct bursts *b);
-/* The burst timer, on epoll_fd. */
+/*
+ * The burst timer, on epoll_fd, once the probes are attached: the governor
+ * takes its first tick now and judges what they cost BURSTS_FIRST_JUDGMENT
+ * later, not an interval later (growth probes too hot for the budget cost
+ * ~0.3 s of the target's CPU a second on a busy service).
+ */
 int bursts_start_timer(struct bursts *b, int epoll_fd, char *why, size_t why_len);
 /* Every interval: bursts that start now are attached. */
 void bursts_tick(struct bursts *b);

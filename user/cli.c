@@ -78,9 +78,9 @@ static const struct argp_option detector_options[] = {
 	{ "fail-on-leak", OPT_FAIL_ON_LEAK, NULL, 0, "Exit with status 1 if any LEAK was raised",
 	  0 },
 	{ "budget", OPT_BUDGET, "PCT", 0,
-	  "Probe inserts, deletes, clears, overflow buckets and creations in bursts costing at "
-	  "most PCT% of the target's CPU time; 0: growth only (default " QUOTE(
-		  GOVERNOR_DEFAULT_BUDGET_PERCENT) ", docs/governor.md)",
+	  "Probe inserts, deletes, clears, overflow buckets and creations (and growth, past half "
+	  "of it) in bursts costing at most PCT% of the target's CPU time; 0: growth only "
+	  "(default " QUOTE(GOVERNOR_DEFAULT_BUDGET_PERCENT) ", docs/governor.md)",
 	  0 },
 	{ "exact", OPT_EXACT, NULL, 0,
 	  "Probe every map creation, insert, delete, clear and overflow bucket, whatever it "

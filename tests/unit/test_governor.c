@@ -29,7 +29,9 @@ TestSuite(governor, .init = setup);
 
 Test(governor, plans_by_mode)
 {
-	cr_assert_eq(governor_plan(PROBE_GROUP_GROWTH, ATTACH_MODE_WATCH), ATTACH_ALWAYS);
+	cr_assert_eq(governor_plan(PROBE_GROUP_GROWTH, ATTACH_MODE_WATCH), ATTACH_UNLESS_HOT);
+	cr_assert_eq(governor_plan(PROBE_GROUP_GROWTH, ATTACH_MODE_RUN), ATTACH_ALWAYS);
+	cr_assert_eq(governor_plan(PROBE_GROUP_GROWTH, ATTACH_MODE_EXACT), ATTACH_ALWAYS);
 	cr_assert_eq(governor_plan(PROBE_GROUP_INSERT, ATTACH_MODE_WATCH), ATTACH_BURSTS);
 	cr_assert_eq(governor_plan(PROBE_GROUP_OVERFLOW, ATTACH_MODE_WATCH), ATTACH_BURSTS);
 	cr_assert_eq(governor_plan(PROBE_GROUP_CREATE, ATTACH_MODE_WATCH), ATTACH_BURSTS);
@@ -113,6 +115,111 @@ Test(governor, the_budget_holds_on_a_hot_group)
 				   g.groups[PROBE_GROUP_CLEAR].spent +
 				   g.groups[PROBE_GROUP_OVERFLOW].spent,
 			   1e-12);
+}
+
+/*
+ * Growth probes hit rate_at(now) times a second while attached, on a target
+ * using half a core: the governor's ticks as bursts.c drives them. Returns
+ * the probes' cost; *hot_seconds: how long they were in bursts.
+ */
+static double run_growth(double seconds, double (*rate_at)(double now), double *hot_seconds)
+{
+	struct governor_group *b = &g.groups[PROBE_GROUP_GROWTH];
+	double now = 0, cpu = 0, cost = 0, step = 0.0001, next_tick = 0, owed = 0;
+	uint64_t hits = 0;
+
+	*hot_seconds = 0;
+	while (now < seconds) {
+		if (now >= next_tick) {
+			governor_note_hits(&g, PROBE_GROUP_GROWTH, hits);
+			governor_tick(&g, now, cpu);
+			next_tick += INTERVAL;
+		}
+		if (governor_due(&g, now) & (1u << PROBE_GROUP_GROWTH))
+			governor_attached_at(&g, PROBE_GROUP_GROWTH, now, hits);
+		if (governor_over(&g, now) & (1u << PROBE_GROUP_GROWTH))
+			governor_burst_ended(&g, PROBE_GROUP_GROWTH, now, hits);
+		*hot_seconds += b->hot ? step : 0;
+		now += step;
+		cpu += 0.5 * step;
+		if (b->attached) {
+			owed += rate_at(now) * step;
+			hits += (uint64_t)owed;
+			owed -= (double)(uint64_t)owed;
+			cost += rate_at(now) * step * HIT;
+			cpu += rate_at(now) * step * HIT;
+		}
+	}
+	return cost;
+}
+
+static double requests_grow_maps(double now)
+{
+	(void)now;
+	return 40000;
+}
+
+static double requests_stop_at_20s(double now)
+{
+	return now < 20 ? 40000 : 20;
+}
+
+static double a_few_growths(double now)
+{
+	(void)now;
+	return 50;
+}
+
+Test(governor, growth_stays_attached_while_it_costs_under_half_the_budget)
+{
+	double hot, cost = run_growth(30, a_few_growths, &hot);
+
+	cr_assert_eq(hot, 0);
+	cr_assert(governor_attached(&g, PROBE_GROUP_GROWTH));
+	cr_assert_float_eq(cost, 30 * 50 * HIT, 1e-3 * cost);
+	/* Counted at each tick: up to the last, at 29 s. */
+	cr_assert_float_eq(g.groups[PROBE_GROUP_GROWTH].spent, 29 * 50 * HIT, 1e-3 * cost);
+}
+
+Test(governor, hot_growth_goes_to_bursts_within_the_budget_and_back_when_it_cools)
+{
+	double hot, cost = run_growth(20, requests_grow_maps, &hot);
+	double first_interval = 40000 * HIT * INTERVAL;
+
+	/* Judged at the first tick with a CPU time to judge by: in bursts from then on. */
+	cr_assert_gt(hot, 20 - 2 * INTERVAL - 1e-3, "hot %f", hot);
+	cr_assert_eq(g.groups[PROBE_GROUP_GROWTH].went_hot, 1);
+	cr_assert_gt(g.groups[PROBE_GROUP_GROWTH].bursts, 10);
+	cr_assert_leq(cost, first_interval * 1.01 + 0.01 * g.target_cpu * 1.1, "cost %f", cost);
+	setup();
+	run_growth(40, requests_stop_at_20s, &hot);
+	cr_assert(hot > 15 && hot < 30, "hot %f", hot);
+	cr_assert(governor_attached(&g, PROBE_GROUP_GROWTH));
+	cr_assert_eq(g.groups[PROBE_GROUP_GROWTH].went_hot, 1);
+}
+
+static double a_start_up_spike(double now)
+{
+	return now < 0.5 ? 2000 : 20;
+}
+
+Test(governor, a_start_up_spike_of_growth_does_not_send_it_to_bursts)
+{
+	double hot;
+
+	/* 1000 growths in half a second: 5 ms of CPU, under a window of its share (12.5 ms). */
+	run_growth(10, a_start_up_spike, &hot);
+	cr_assert_eq(hot, 0);
+	cr_assert_eq(g.groups[PROBE_GROUP_GROWTH].overspent, 0);
+}
+
+Test(governor, growth_with_no_budget_stays_attached)
+{
+	double hot;
+
+	g.budget = 0;
+	run_growth(10, requests_grow_maps, &hot);
+	cr_assert_eq(hot, 0);
 }
 
 Test(governor, quiet_groups_are_attached_long)

@@ -17,22 +17,28 @@ void governor_init(struct governor *g, enum attach_mode mode, double budget, dou
 	for (group = 0; group < PROBE_GROUPS; group++) {
 		g->groups[group].when = governor_plan(group, mode);
 		g->groups[group].hit_seconds = probe_group_default_hit_seconds(group);
-		g->groups[group].attached = g->groups[group].when == ATTACH_ALWAYS ||
-					    g->groups[group].when == ATTACH_GOVERNED;
+		g->groups[group].attached = g->groups[group].when != ATTACH_NEVER &&
+					    g->groups[group].when != ATTACH_BURSTS;
 	}
 }
 
 /*
- * Growth probes fire a number of times logarithmic in a map's size: always
- * attached. Inserts, deletes, clears and overflow buckets run at millions a
- * second: bursts within the budget, or all the time with --exact. Creation
- * sites cost a single-stepped RET each: bursts, except that run attaches
- * them while the program starting makes maps slowly (its start-up's maps,
- * maps of maps among them, are seen made), bursts past that.
+ * Growth probes fire a number of times logarithmic in a map's size: watch
+ * keeps them attached unless maps made and grown per request make them cost
+ * more than half the budget. run and trace attach them always: a program
+ * started under gomapleak is one under test, whose every map is to be seen
+ * from its first growth, and trace prints every growth. Inserts, deletes, clears and
+ * overflow buckets run at millions a second: bursts within the budget, or
+ * all the time with --exact. Creation sites cost a single-stepped RET each:
+ * bursts, except that run attaches them while the program starting makes
+ * maps slowly (its start-up's maps, maps of maps among them, are seen made),
+ * bursts past that.
  */
 enum attach_when governor_plan(enum probe_group group, enum attach_mode mode)
 {
-	if (group == PROBE_GROUP_GROWTH || mode == ATTACH_MODE_EXACT)
+	if (group == PROBE_GROUP_GROWTH)
+		return mode == ATTACH_MODE_WATCH ? ATTACH_UNLESS_HOT : ATTACH_ALWAYS;
+	if (mode == ATTACH_MODE_EXACT)
 		return ATTACH_ALWAYS;
 	if (mode == ATTACH_MODE_TRACE)
 		return ATTACH_NEVER;
@@ -116,7 +122,12 @@ static double next_random(struct governor *g)
 
 static bool bursted(const struct governor_group *b)
 {
-	return b->when == ATTACH_BURSTS && !b->off;
+	return (b->when == ATTACH_BURSTS || (b->when == ATTACH_UNLESS_HOT && b->hot)) && !b->off;
+}
+
+bool governor_in_bursts(const struct governor *g, enum probe_group group)
+{
+	return bursted(&g->groups[group]);
 }
 
 /*
@@ -181,21 +192,112 @@ static void share_budget(struct governor *g, double allowance)
 	}
 }
 
+void governor_note_hits(struct governor *g, enum probe_group group, uint64_t hits)
+{
+	g->groups[group].hits_now = hits;
+}
+
+/*
+ * An ATTACH_UNLESS_HOT group attached all the interval: what it cost,
+ * taken from the interval's allowance, and whether that makes it hot.
+ */
+static double judge_attached(struct governor *g, struct governor_group *b, double elapsed,
+			     double allowance)
+{
+	uint64_t seen = b->hits_now > b->hits_at_tick ? b->hits_now - b->hits_at_tick : 0;
+	double cost = (double)seen * b->hit_seconds, share = allowance * GOVERNOR_HOT_SHARE;
+
+	b->exposure += elapsed;
+	b->spent += cost;
+	b->rate = (double)seen / elapsed;
+	b->overspent += cost - share;
+	if (b->overspent < 0)
+		b->overspent = 0;
+	if (g->budget <= 0 ||
+	    b->overspent <= share * g->credit_intervals * GOVERNOR_HOT_SLACK_WINDOWS)
+		return cost;
+	b->hot = true;
+	b->overspent = 0;
+	b->attached = false;
+	b->went_hot++;
+	/* Its rate attached all the time counts as its first burst's: bursts are sized by it. */
+	b->bursts = 1;
+	b->credit = 0;
+	return cost;
+}
+
+/*
+ * Whether a hot group's bursts say it would now cost under the lower share
+ * attached all the time (its rate unfloored: a quiet group must cool).
+ */
+static bool cooled(const struct governor *g, const struct governor_group *b, double elapsed,
+		   double allowance)
+{
+	(void)g;
+	if (b->attached || b->planned || b->bursts < 3)
+		return false;
+	return b->rate * b->hit_seconds * elapsed < allowance * GOVERNOR_COOL_SHARE;
+}
+
+/* Returns what the groups attached all the interval cost; sets g->switched. */
+static double judge_unless_hot(struct governor *g, double elapsed, double allowance)
+{
+	enum probe_group group;
+	double cost = 0;
+
+	g->switched = 0;
+	for (group = 0; group < PROBE_GROUPS; group++) {
+		struct governor_group *b = &g->groups[group];
+
+		if (b->when != ATTACH_UNLESS_HOT || b->off)
+			continue;
+		if (!b->hot && b->have_hits && elapsed > 0) {
+			cost += judge_attached(g, b, elapsed, allowance);
+			if (b->hot)
+				g->switched |= 1u << group;
+		} else if (b->hot && cooled(g, b, elapsed, allowance)) {
+			b->hot = false;
+			b->attached = true;
+			b->credit = 0;
+			g->switched |= 1u << group;
+		}
+		b->have_hits = true;
+		b->hits_at_tick = b->hits_now;
+	}
+	return cost;
+}
+
+unsigned int governor_switched(const struct governor *g)
+{
+	return g->switched;
+}
+
+void governor_stay_hot(struct governor *g, enum probe_group group)
+{
+	g->groups[group].hot = true;
+	g->groups[group].attached = false;
+}
+
 unsigned int governor_tick(struct governor *g, double now, double target_cpu)
 {
 	enum probe_group group;
 	unsigned int planned = 0;
-	double used, length;
+	double used, length, allowance, elapsed = now - g->last_tick;
 
+	g->last_tick = now;
 	if (!g->have_cpu) {
 		g->have_cpu = true;
 		g->last_cpu = target_cpu;
+		judge_unless_hot(g, 0, 0);
 		return 0;
 	}
 	used = target_cpu > g->last_cpu ? target_cpu - g->last_cpu : 0;
 	g->last_cpu = target_cpu;
 	g->target_cpu += used;
-	share_budget(g, used * g->budget);
+	allowance = used * g->budget;
+	/* The bursts share what the groups attached all the time leave. */
+	allowance -= judge_unless_hot(g, elapsed, allowance);
+	share_budget(g, allowance > 0 ? allowance : 0);
 	for (group = 0; group < PROBE_GROUPS; group++) {
 		struct governor_group *b = &g->groups[group];
 
@@ -238,7 +340,7 @@ unsigned int governor_over(const struct governor *g, double now)
 	for (group = 0; group < PROBE_GROUPS; group++) {
 		const struct governor_group *b = &g->groups[group];
 
-		if (b->attached && b->when == ATTACH_BURSTS && b->burst_end <= now)
+		if (b->attached && bursted(b) && b->burst_end <= now)
 			over |= 1u << group;
 	}
 	return over;
@@ -252,7 +354,7 @@ double governor_next_wakeup(const struct governor *g)
 	for (group = 0; group < PROBE_GROUPS; group++) {
 		const struct governor_group *b = &g->groups[group];
 
-		if (b->attached && b->when == ATTACH_BURSTS)
+		if (b->attached && bursted(b))
 			at = b->burst_end;
 		else if (b->planned)
 			at = b->burst_due;
@@ -301,7 +403,8 @@ int governor_count_sites(const struct probe_plan *plan, enum attach_mode mode, b
 		if (plan->sites[i].status != PROBE_OK)
 			continue;
 		when = governor_plan(plan->sites[i].spec->group, mode);
-		n += when == ATTACH_ALWAYS || (with_governed && when != ATTACH_NEVER);
+		n += when == ATTACH_ALWAYS || when == ATTACH_UNLESS_HOT ||
+		     (with_governed && when != ATTACH_NEVER);
 	}
 	return n;
 }

@@ -4,14 +4,17 @@
  * and mode, whether a group's probes are attached now. watch, run and trace
  * attach by it, the exporters' probe table and inspect's plan report it.
  *
- * Growth probes stay attached. Inserts, deletes, clears and overflow buckets
- * are "bursted": attached for a short burst, detached, attached again, so
- * that their estimated cost (hits times the calibrated cost of one hit)
- * stays under --budget percent of the target's own CPU time. Counts seen in
- * bursts are scaled by the time the probes were attached (op_estimates.h).
- * Creation probes are bursted too; under run, whose program starts with
- * them attached, they are attached at start and go over to bursts past a
- * token bucket's rate (docs/governor.md).
+ * Inserts, deletes, clears and overflow buckets are "bursted": attached for
+ * a short burst, detached, attached again, so that their estimated cost
+ * (hits times the calibrated cost of one hit) stays under --budget percent
+ * of the target's own CPU time. Counts seen in bursts are scaled by the time
+ * the probes were attached (op_estimates.h). Creation probes are bursted
+ * too; under run, whose program starts with them attached, they are
+ * attached at start and go over to bursts past a token bucket's rate.
+ * Under watch, growth probes stay attached while they cost under half the
+ * budget (most programs); past it (requests' maps that grow, thousands a
+ * second) they are bursted like the others until they cost under a quarter
+ * of it. run and trace keep them attached (docs/governor.md).
  */
 #ifndef GOMAPLEAK_GOVERNOR_H
 #define GOMAPLEAK_GOVERNOR_H
@@ -30,9 +33,10 @@ enum attach_mode {
 
 enum attach_when {
 	ATTACH_NEVER,
-	ATTACH_ALWAYS,	 /* from attach to detach */
-	ATTACH_GOVERNED, /* attached at start, detached past its rate, then in bursts */
-	ATTACH_BURSTS,	 /* attached in bursts within the budget */
+	ATTACH_ALWAYS,	   /* from attach to detach */
+	ATTACH_GOVERNED,   /* attached at start, detached past its rate, then in bursts */
+	ATTACH_BURSTS,	   /* attached in bursts within the budget */
+	ATTACH_UNLESS_HOT, /* attached while it costs under half the budget; else in bursts */
 };
 
 /*
@@ -54,6 +58,21 @@ enum attach_when {
 #define GOVERNOR_MAX_BURST_SHARE 0.8
 /* Hits a second assumed for a group that had none in its last burst (its cost stays bounded). */
 #define GOVERNOR_QUIET_RATE 100.0
+/*
+ * An ATTACH_UNLESS_HOT group goes over to bursts when attached all the time
+ * it cost more than this share of the budget (by GOVERNOR_HOT_SLACK_WINDOWS), and back once its
+ * bursts say it would cost less than the lower share: the gap keeps a
+ * group near the line from going back and forth every interval.
+ */
+#define GOVERNOR_HOT_SHARE  0.5
+#define GOVERNOR_COOL_SHARE 0.25
+/*
+ * What such a group may spend over its share before it goes hot, in
+ * windows of its share, paid back by intervals under it: a spike of growth
+ * (a burst of traffic) must not send it to bursts, while requests' maps
+ * growing 40,000 times a second use it up in a tenth of a second.
+ */
+#define GOVERNOR_HOT_SLACK_WINDOWS 1.0
 
 struct governor_group {
 	enum attach_when when;
@@ -71,6 +90,12 @@ struct governor_group {
 	double exposure; /* seconds attached, over the session */
 	double spent;	 /* estimated CPU seconds it cost the target */
 	uint64_t bursts;
+	/* ATTACH_UNLESS_HOT: in bursts now, and its hit counter (governor_note_hits()) */
+	bool hot;
+	bool have_hits;
+	double overspent; /* CPU seconds over its share, not yet paid back */
+	uint64_t hits_now, hits_at_tick;
+	uint64_t went_hot; /* times it went over to bursts */
 };
 
 struct governor {
@@ -80,6 +105,9 @@ struct governor {
 	double credit_intervals; /* credit kept, in intervals' worth (a window) */
 	struct governor_group groups[PROBE_GROUPS];
 	bool have_cpu;
+	double last_tick; /* monotonic seconds */
+	unsigned int
+		switched;  /* ATTACH_UNLESS_HOT groups that went hot or cooled at the last tick */
 	double last_cpu;   /* the target's CPU seconds at the last tick */
 	double target_cpu; /* the target's CPU seconds since the first tick */
 	double creation_tokens;
@@ -113,13 +141,25 @@ bool governor_admit_creation(struct governor *g, uint64_t ts_ns);
 void governor_detach(struct governor *g, enum probe_group group);
 /* The group was attached at now (its burst runs from then); hits: its hit counter then. */
 void governor_attached_at(struct governor *g, enum probe_group group, double now, uint64_t hits);
+/* An ATTACH_UNLESS_HOT group's hit counter now: call before each tick. */
+void governor_note_hits(struct governor *g, enum probe_group group, uint64_t hits);
 /*
  * One tick at now (monotonic seconds) with the target's CPU seconds so far:
- * credits every bursted group its share of the budget and plans the bursts
- * it can afford, each at a random moment of the interval. Returns the
- * groups planned (bits 1 << group).
+ * judges whether each ATTACH_UNLESS_HOT group is hot (governor_switched()),
+ * credits every bursted group its share of what the budget leaves and plans
+ * the bursts it can afford, each at a random moment of the interval.
+ * Returns the groups planned (bits 1 << group).
  */
 unsigned int governor_tick(struct governor *g, double now, double target_cpu);
+/*
+ * Groups the last tick switched: one that went hot is to be detached now
+ * (governor_attached() is already false), one that cooled is to be
+ * attached (already true; if it cannot be, governor_stay_hot()).
+ */
+unsigned int governor_switched(const struct governor *g);
+void governor_stay_hot(struct governor *g, enum probe_group group);
+/* Whether the group's probes are attached in bursts now (not all the time). */
+bool governor_in_bursts(const struct governor *g, enum probe_group group);
 /* A planned burst could not be attached: it is dropped. */
 void governor_burst_skipped(struct governor *g, enum probe_group group);
 /* Planned bursts due by now: the caller attaches them and calls governor_attached_at(). */

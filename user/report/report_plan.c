@@ -26,6 +26,8 @@ static const char *watch_note(enum probe_group group)
 {
 	if (governor_plan(group, ATTACH_MODE_WATCH) == ATTACH_ALWAYS)
 		return "";
+	if (governor_plan(group, ATTACH_MODE_WATCH) == ATTACH_UNLESS_HOT)
+		return "  [watch: bursts past half the budget]";
 	if (governor_plan(group, ATTACH_MODE_RUN) == ATTACH_GOVERNED)
 		return "  [watch: bursts; run: governed; --exact]";
 	if (governor_plan(group, ATTACH_MODE_WATCH) == ATTACH_BURSTS)
@@ -89,6 +91,7 @@ static const char *status_name(enum probe_status status)
 static void json_site(FILE *out, const struct probe_site *site)
 {
 	enum attach_when when = governor_plan(site->spec->group, ATTACH_MODE_WATCH);
+	bool always = when == ATTACH_ALWAYS || when == ATTACH_UNLESS_HOT;
 	const struct probe_choice *c = &site->choice;
 	int i;
 
@@ -98,10 +101,9 @@ static void json_site(FILE *out, const struct probe_site *site)
 		",\"group\":\"%s\",\"status\":\"%s\",\"traced\":%s,\"exact_only\":%s,"
 		"\"governed\":%s,\"bursts\":%s",
 		probe_group_name(site->spec->group), status_name(site->status),
-		site->status == PROBE_OK && when == ATTACH_ALWAYS ? "true" : "false",
-		when == ATTACH_ALWAYS ? "false" : "true",
+		site->status == PROBE_OK && always ? "true" : "false", always ? "false" : "true",
 		when == ATTACH_GOVERNED ? "true" : "false",
-		when == ATTACH_BURSTS ? "true" : "false");
+		when == ATTACH_BURSTS || when == ATTACH_UNLESS_HOT ? "true" : "false");
 	if (site->status == PROBE_ABSENT) {
 		fputs(",\"reason\":", out);
 		json_string(out, site->spec->if_absent);
