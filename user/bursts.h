@@ -18,7 +18,7 @@
 #include "target.h"
 #include "tracer.h"
 
-#define BURSTS_FIRST_JUDGMENT 0.1 /* seconds */
+#define BURSTS_FIRST_JUDGMENT 0.025 /* seconds */
 
 struct bursts {
 	struct governor *gov;

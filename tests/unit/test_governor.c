@@ -207,7 +207,7 @@ Test(governor, a_start_up_spike_of_growth_does_not_send_it_to_bursts)
 {
 	double hot;
 
-	/* 1000 growths in half a second: 5 ms of CPU, under a window of its share (12.5 ms). */
+	/* 1000 growths in half a second: 5 ms of CPU, its share (2.5 ms) and two more. */
 	run_growth(10, a_start_up_spike, &hot);
 	cr_assert_eq(hot, 0);
 	cr_assert_eq(g.groups[PROBE_GROUP_GROWTH].overspent, 0);

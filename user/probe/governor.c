@@ -213,8 +213,7 @@ static double judge_attached(struct governor *g, struct governor_group *b, doubl
 	b->overspent += cost - share;
 	if (b->overspent < 0)
 		b->overspent = 0;
-	if (g->budget <= 0 ||
-	    b->overspent <= share * g->credit_intervals * GOVERNOR_HOT_SLACK_WINDOWS)
+	if (g->budget <= 0 || b->overspent <= share * GOVERNOR_HOT_SLACK_SHARES)
 		return cost;
 	b->hot = true;
 	b->overspent = 0;

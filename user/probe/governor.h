@@ -60,7 +60,7 @@ enum attach_when {
 #define GOVERNOR_QUIET_RATE 100.0
 /*
  * An ATTACH_UNLESS_HOT group goes over to bursts when attached all the time
- * it cost more than this share of the budget (by GOVERNOR_HOT_SLACK_WINDOWS), and back once its
+ * it cost more than this share of the budget (by GOVERNOR_HOT_SLACK_SHARES), and back once its
  * bursts say it would cost less than the lower share: the gap keeps a
  * group near the line from going back and forth every interval.
  */
@@ -68,11 +68,11 @@ enum attach_when {
 #define GOVERNOR_COOL_SHARE 0.25
 /*
  * What such a group may spend over its share before it goes hot, in
- * windows of its share, paid back by intervals under it: a spike of growth
- * (a burst of traffic) must not send it to bursts, while requests' maps
- * growing 40,000 times a second use it up in a tenth of a second.
+ * judgments' shares (an interval's, the first 25 ms'), paid back by
+ * intervals under it: a spike of growth must not send it to bursts, while
+ * requests' maps growing 40,000 times a second use it up at once.
  */
-#define GOVERNOR_HOT_SLACK_WINDOWS 1.0
+#define GOVERNOR_HOT_SLACK_SHARES 2.0
 
 struct governor_group {
 	enum attach_when when;
