@@ -140,21 +140,12 @@ class Alerts(gml.TargetTestCase):
         w.err.wait_for(lambda l: l.startswith("gomapleak: attached to"))
         fanout = ("nested", "map[int]map[int]int", line("fill-fanout"))
         inner = ("growth", "map[int]string", line("fill-cache"))
-        # A map of maps is filled where its inner maps grow, or are put in; with the growth
-        # probes in bursts (this target's maps grow ~500 times a second), a burst may see one
-        # of its never-growing inner maps filled first.
-        fanout_lines = {line("fill-fanout"), line("inner-fanout")}
-
-        def key(a):
-            k = leak_key(a)
-            return fanout if k[:2] == fanout[:2] and k[2] in fanout_lines else k
-        gml.wait_for_leaks(w, {fanout, inner}, key, 60.0)
+        self.wait_for_leaks(w, {fanout, inner})
         w.signal(signal.SIGINT)
         self.assertEqual(w.wait(), 0)
         alerts = [a for a in json_lines(w.out.rest()) if a["event"] == "alert"]
-        leak = [a for a in alerts if key(a) == fanout and a["state"] == "LEAK"][0]
-        self.assertEqual(leak["filled"]["func"], "main.runFanout.func1")
-        self.assertIn(leak["filled"]["line"], fanout_lines)
+        leak = [a for a in alerts if leak_key(a) == fanout and a["state"] == "LEAK"][0]
+        self.assert_site(leak["filled"], "main.runFanout.func1", "fill-fanout")
         self.assertGreater(leak["inner"]["maps"], 300)  # made before the attach, found by walking
         self.assertIsNone(leak["created"])  # made before the attach
         self.assertEqual([a for a in alerts if (a.get("filled") or {}).get("line")

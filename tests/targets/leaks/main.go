@@ -88,7 +88,7 @@ func runFanout(ready *sync.WaitGroup, rate int) {
 		for i := 0; i < rate/100/8; i++ {
 			inner := make(map[int]int)
 			for k := 0; k < 8; k++ {
-				inner[k] = k // gomapleak:inner-fanout
+				inner[k] = k
 			}
 			sessions[next] = inner // gomapleak:fill-fanout
 			next++
