@@ -213,6 +213,17 @@ Test(governor, a_start_up_spike_of_growth_does_not_send_it_to_bursts)
 	cr_assert_eq(g.groups[PROBE_GROUP_GROWTH].overspent, 0);
 }
 
+Test(governor, no_verdict_on_growth_without_the_target_cpu_measured)
+{
+	governor_tick(&g, 0, 0);
+	governor_note_hits(&g, PROBE_GROUP_GROWTH, 1000);
+	/* 25 ms later the target's CPU still reads the same tick: nothing to judge by. */
+	governor_tick(&g, 0.025, 0);
+	cr_assert_not(g.groups[PROBE_GROUP_GROWTH].hot);
+	cr_assert_eq(governor_switched(&g), 0);
+	cr_assert_float_eq(g.groups[PROBE_GROUP_GROWTH].spent, 1000 * HIT, 1e-12);
+}
+
 Test(governor, growth_with_no_budget_stays_attached)
 {
 	double hot;

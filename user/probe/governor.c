@@ -210,6 +210,9 @@ static double judge_attached(struct governor *g, struct governor_group *b, doubl
 	b->exposure += elapsed;
 	b->spent += cost;
 	b->rate = (double)seen / elapsed;
+	/* No verdict without the target's CPU measured (/proc counts 10 ms ticks). */
+	if (allowance <= 0)
+		return cost;
 	b->overspent += cost - share;
 	if (b->overspent < 0)
 		b->overspent = 0;
