@@ -105,25 +105,11 @@ static void arm_timer(struct bursts *b)
 	timerfd_settime(b->timer_fd, 0, &its, NULL);
 }
 
-static void discard_op(void *ctx, const struct gml_op_key *key, const struct gml_op_value *value)
-{
-	(void)ctx;
-	(void)key;
-	(void)value;
-}
-
 static void start_burst(struct bursts *b, enum probe_group group)
 {
 	uint64_t hits = group_hits(b, group);
 	char why[256];
 
-	/*
-	 * The last burst's probes fired on while its link closed, after its
-	 * counters were read: counted now, those would pass for this burst's (a
-	 * map filled then would look written twice, long-lived).
-	 */
-	if (group_ops(group))
-		tracer_drain_ops(b->tr, group_ops(group), discard_op, NULL);
 	if (tracer_attach_group(b->tr, b->plan, group, b->elf, b->binary, b->target->pid, why,
 				sizeof(why))) {
 		/* A burst that cannot attach is skipped; the next may. */

@@ -672,7 +672,7 @@ static void track_discovered(struct census *c, const struct op_candidate *cand,
 	if (registry_find(c->reg, cand->map))
 		return;
 	if (!worth_tracking(c, h) &&
-	    !sightings_recur(&c->sightings, cand->map, h->seed, now, c->interval))
+	    !sightings_recur(&c->sightings, cand->map, h->seed, h->count, now, c->interval))
 		return;
 	m = registry_track(c->reg, cand->map, cand->type);
 	if (!m)
