@@ -105,13 +105,20 @@ static void arm_timer(struct bursts *b)
 	timerfd_settime(b->timer_fd, 0, &its, NULL);
 }
 
+/* Attaches the group's probes; a failure is the caller's to handle, without a reason. */
+static bool attach_group(struct bursts *b, enum probe_group group)
+{
+	char why[256];
+
+	return !tracer_attach_group(b->tr, b->plan, group, b->elf, b->binary, b->target->pid, why,
+				    sizeof(why));
+}
+
 static void start_burst(struct bursts *b, enum probe_group group)
 {
 	uint64_t hits = group_hits(b, group);
-	char why[256];
 
-	if (tracer_attach_group(b->tr, b->plan, group, b->elf, b->binary, b->target->pid, why,
-				sizeof(why))) {
+	if (!attach_group(b, group)) {
 		/* A burst that cannot attach is skipped; the next may. */
 		governor_burst_skipped(b->gov, group);
 		return;
@@ -123,7 +130,6 @@ static void start_burst(struct bursts *b, enum probe_group group)
 static void switch_group(struct bursts *b, enum probe_group group)
 {
 	const struct governor_group *g = &b->gov->groups[group];
-	char why[256];
 
 	if (!g->attached) {
 		tracer_detach_group(b->tr, group);
@@ -133,8 +139,7 @@ static void switch_group(struct bursts *b, enum probe_group group)
 			probe_group_name(group), g->rate);
 		return;
 	}
-	if (tracer_attach_group(b->tr, b->plan, group, b->elf, b->binary, b->target->pid, why,
-				sizeof(why))) {
+	if (!attach_group(b, group)) {
 		governor_stay_hot(b->gov, group);
 		return;
 	}
