@@ -105,20 +105,13 @@ static void arm_timer(struct bursts *b)
 	timerfd_settime(b->timer_fd, 0, &its, NULL);
 }
 
-/* Attaches the group's probes; a failure is the caller's to handle, without a reason. */
-static bool attach_group(struct bursts *b, enum probe_group group)
-{
-	char why[256];
-
-	return !tracer_attach_group(b->tr, b->plan, group, b->elf, b->binary, b->target->pid, why,
-				    sizeof(why));
-}
-
 static void start_burst(struct bursts *b, enum probe_group group)
 {
 	uint64_t hits = group_hits(b, group);
+	char why[256];
 
-	if (!attach_group(b, group)) {
+	if (tracer_attach_group(b->tr, b->plan, group, b->elf, b->binary, b->target->pid, why,
+				sizeof(why))) {
 		/* A burst that cannot attach is skipped; the next may. */
 		governor_burst_skipped(b->gov, group);
 		return;
@@ -130,6 +123,7 @@ static void start_burst(struct bursts *b, enum probe_group group)
 static void switch_group(struct bursts *b, enum probe_group group)
 {
 	const struct governor_group *g = &b->gov->groups[group];
+	char why[256];
 
 	if (!g->attached) {
 		tracer_detach_group(b->tr, group);
@@ -139,7 +133,8 @@ static void switch_group(struct bursts *b, enum probe_group group)
 			probe_group_name(group), g->rate);
 		return;
 	}
-	if (!attach_group(b, group)) {
+	if (tracer_attach_group(b->tr, b->plan, group, b->elf, b->binary, b->target->pid, why,
+				sizeof(why))) {
 		governor_stay_hot(b->gov, group);
 		return;
 	}

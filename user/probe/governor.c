@@ -232,8 +232,10 @@ static double judge_attached(struct governor *g, struct governor_group *b, doubl
  * Whether a hot group's bursts say it would now cost under the lower share
  * attached all the time (its rate unfloored: a quiet group must cool).
  */
-static bool cooled(const struct governor_group *b, double elapsed, double allowance)
+static bool cooled(const struct governor *g, const struct governor_group *b, double elapsed,
+		   double allowance)
 {
+	(void)g;
 	if (b->attached || b->planned || b->bursts < 3)
 		return false;
 	return b->rate * b->hit_seconds * elapsed < allowance * GOVERNOR_COOL_SHARE;
@@ -251,17 +253,17 @@ static double judge_unless_hot(struct governor *g, double elapsed, double allowa
 
 		if (b->when != ATTACH_UNLESS_HOT || b->off)
 			continue;
-		/* The first tick (elapsed 0) only takes the hit counter as base. */
-		if (!b->hot && elapsed > 0) {
+		if (!b->hot && b->have_hits && elapsed > 0) {
 			cost += judge_attached(g, b, elapsed, allowance);
 			if (b->hot)
 				g->switched |= 1u << group;
-		} else if (b->hot && cooled(b, elapsed, allowance)) {
+		} else if (b->hot && cooled(g, b, elapsed, allowance)) {
 			b->hot = false;
 			b->attached = true;
 			b->credit = 0;
 			g->switched |= 1u << group;
 		}
+		b->have_hits = true;
 		b->hits_at_tick = b->hits_now;
 	}
 	return cost;

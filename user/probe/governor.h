@@ -92,6 +92,7 @@ struct governor_group {
 	uint64_t bursts;
 	/* ATTACH_UNLESS_HOT: in bursts now, and its hit counter (governor_note_hits()) */
 	bool hot;
+	bool have_hits;
 	double overspent; /* CPU seconds over its share, not yet paid back */
 	uint64_t hits_now, hits_at_tick;
 	uint64_t went_hot; /* times it went over to bursts */
