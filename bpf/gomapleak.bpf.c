@@ -194,29 +194,42 @@ static __always_inline void emit_grow(struct pt_regs *regs, int probe, __u64 map
 	event_submit(e);
 }
 
+/* runtime.overLoadFactor: more than 8 entries and over loadFactor a bucket. */
+static __always_inline int classic_over_load_factor(__u64 count, __u8 b)
+{
+	__u64 buckets = b < 63 ? 1ull << b : 0;
+
+	return count > 8 && cfg.go.load_factor_den &&
+	       count > cfg.go.load_factor_num * (buckets / cfg.go.load_factor_den);
+}
+
 /*
- * runtime.hashGrow(t *maptype, h *hmap). It doubles the bucket array unless
- * the map is under its load factor, in which case it is a same-size grow that
- * compacts overflow buckets: the same test as overLoadFactor(count+1, B).
+ * runtime.hashGrow(t *maptype, h *hmap), called when the map is over its load
+ * factor (it doubles) or has as many overflow buckets as buckets (a same-size
+ * grow that compacts them): Go's own overLoadFactor(count+1, B) and
+ * tooManyOverflowBuckets(noverflow, B). A header that cannot be read (a page
+ * the kernel has unmapped for a moment: this read may not fault) is called a
+ * doubling, the common case: reading it as zeros would claim a same-size grow
+ * and raise churn on a map that only ever took inserts.
  */
 SEC("uprobe")
 int hash_grow(struct pt_regs *regs)
 {
 	int probe = probe_enter(regs);
 	__u64 map = GO_ARG2(regs);
-	__u64 count;
+	__u64 count = 0;
 	__u8 b = 0;
-	__u64 buckets;
-	__u8 kind = GML_GROW_CLASSIC_SAME_SIZE;
+	__u16 noverflow = 0;
+	__u8 kind = GML_GROW_CLASSIC_DOUBLE;
 
 	if (probe < 0)
 		return 0;
-	count = read_user_u64(map + cfg.go.hmap_count_off);
-	bpf_probe_read_user(&b, sizeof(b), (void *)(map + cfg.go.hmap_b_off));
-	buckets = b < 63 ? 1ull << b : 0;
-	if (count + 1 > 8 && cfg.go.load_factor_den &&
-	    count + 1 > cfg.go.load_factor_num * (buckets / cfg.go.load_factor_den))
-		kind = GML_GROW_CLASSIC_DOUBLE;
+	if (!bpf_probe_read_user(&count, sizeof(count), (void *)(map + cfg.go.hmap_count_off)) &&
+	    !bpf_probe_read_user(&b, sizeof(b), (void *)(map + cfg.go.hmap_b_off)) &&
+	    !bpf_probe_read_user(&noverflow, sizeof(noverflow),
+				 (void *)(map + cfg.go.hmap_b_off + 1)) &&
+	    !classic_over_load_factor(count + 1, b) && noverflow >= 1u << (b < 15 ? b : 15))
+		kind = GML_GROW_CLASSIC_SAME_SIZE;
 	emit_grow(regs, probe, map, GO_ARG1(regs), count, b, kind);
 	return 0;
 }

@@ -118,7 +118,7 @@ struct gml_event {
  */
 struct gml_go_layout {
 	__u32 hmap_count_off;	   /* classic hmap.count (int) */
-	__u32 hmap_b_off;	   /* classic hmap.B (u8) */
+	__u32 hmap_b_off;	   /* classic hmap.B (u8); noverflow (u16) follows */
 	__u32 load_factor_num;	   /* classic: loadFactorNum (12 in 1.21, else 13) */
 	__u32 load_factor_den;	   /* classic: loadFactorDen (2) */
 	__u32 swiss_used_off;	   /* maps.Map.used (u64) */
