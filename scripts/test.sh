@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
 # Sets everything up and runs every test: the unit and integration suites on
-# a -Werror build, then both again under ASan and UBSan (the tracer itself runs
-# sanitized against the real targets), then a short libFuzzer run of every
-# parser. Run as root (BPF, uprobes). Ends with one line "N passed, N failed".
+# a -Werror build, then again under ASan and UBSan (the tracer itself runs
+# sanitized against the real targets of one classic and one Swiss toolchain),
+# then a short libFuzzer run of every parser, then a check that no process or
+# temporary directory of the suite was left behind. Run as root (BPF, uprobes). Ends with one line "N passed, N failed".
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -31,15 +32,24 @@ CC=clang setup_build build-fuzz -Dwerror=true -Dfuzz=true -Db_sanitize=address,u
 rm -f build/meson-logs/testlog.json build-sanitize/meson-logs/testlog.json \
 	build-fuzz/meson-logs/testlog.json
 
+# What runs now and which gomapleak-* temporary directories exist: the suite
+# must leave no more.
+cache=${GOMAPLEAK_CACHE:-/var/cache/gomapleak}
+before=$(mktemp)
+trap 'rm -f "$before"' EXIT
+scripts/leftovers.py snapshot "$before"
+
 status=0
 meson test -C build --suite unit --suite integration --num-processes 4 --print-errorlogs ||
 	status=1
 # A sanitizer report exits 86: no test can take it for one of gomapleak's own statuses (1 is
-# --fail-on-leak's).
+# --fail-on-leak's). The tracer's C code is the same for every Go toolchain: the sanitized
+# leg runs the integration tests of one classic and one Swiss toolchain (suite "sanitized").
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:exitcode=86 \
 	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1:exitcode=86 \
-	meson test -C build-sanitize --suite unit --suite integration --num-processes 4 --print-errorlogs || status=1
+	meson test -C build-sanitize --suite unit --suite sanitized --num-processes 4 --print-errorlogs || status=1
 meson test -C build-fuzz --suite fuzz --num-processes 2 --print-errorlogs || status=1
+scripts/leftovers.py check "$before" "$PWD" "$cache" || status=1
 
 # Every result but OK is a failure: no test here may skip (a fuzz finding or a missing tool
 # must not pass as one).

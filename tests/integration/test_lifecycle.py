@@ -179,7 +179,7 @@ class BadBinaries(unittest.TestCase):
     """inspect refuses what it cannot read with one line and exit 4, never a crash."""
 
     def setUp(self):
-        self.dir = tempfile.mkdtemp()
+        self.dir = tempfile.mkdtemp(prefix="gomapleak-lifecycle-")
         with open(gml.target_path(VARIANT, "stripped-pie", "growonce"), "rb") as f:
             self.go = f.read()
 
