@@ -212,6 +212,31 @@ class TargetTestCase(unittest.TestCase):
         return w
 
 
+def text_changes(pid):
+    """Executable mappings of pid's binary that differ from the file: [(address, offset)].
+
+    A uprobe replaces an instruction in the process's copy of the text with a
+    breakpoint, and its removal restores it: the text equals the file again
+    exactly when no probe is left in this process.
+    """
+    exe = os.readlink("/proc/%d/exe" % pid)
+    changed = []
+    with open("/proc/%d/maps" % pid) as maps, open("/proc/%d/mem" % pid, "rb") as mem, \
+            open(exe, "rb") as binary:
+        for line in maps:
+            fields = line.split()
+            if len(fields) < 6 or "x" not in fields[1] or fields[5] != exe:
+                continue
+            start, end = (int(a, 16) for a in fields[0].split("-"))
+            offset = int(fields[2], 16)
+            binary.seek(offset)
+            want = binary.read(end - start)
+            mem.seek(start)
+            if mem.read(len(want)) != want:
+                changed.append((start, offset))
+    return changed
+
+
 def run(argv, timeout=30):
     return subprocess.run(argv, capture_output=True, text=True, timeout=timeout)
 

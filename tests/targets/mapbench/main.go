@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 // mapbench is the workload of gomapleak's benchmarks. It prints "ready",
 // waits for a line on stdin (so a tracer can attach first), runs for -d and
-// prints "ops N per_sec R checksum C".
+// prints "ops N per_sec R checksum C". With -n it runs exactly N rounds
+// (rounded up to 1024), so the checksum can be compared between runs; with
+// -hold it waits for another line before it exits.
 //
 //	-mode insert  a map-insert loop on a bounded map (runtime.mapassign_fast64
 //	              on every operation): scripts/probe_cost's workload
@@ -40,9 +42,9 @@ func insertRounds(n, size uint64) uint64 {
 }
 
 func mixRound(i, size, rebuild uint64) uint64 {
-	bounded[i%size] = i
+	bounded[i%size] = i // gomapleak:mix-insert
 	v := bounded[(i*7)%size]
-	delete(bounded, (i*13)%size)
+	delete(bounded, (i*13)%size) // gomapleak:mix-delete
 	nested[users[i%uint64(len(users))]][int(i%512)] = int(i)
 	if i%rebuild == 0 {
 		var req map[string]int
@@ -66,6 +68,8 @@ func main() {
 	rebuild := flag.Uint64("rebuild", 256, "mix: rounds per rebuilt map")
 	wait := flag.Bool("wait", false, "print ready and wait for a line on stdin before starting")
 	reqSize := flag.Int("reqsize", 4, "mix: entries of each request's map")
+	rounds := flag.Uint64("n", 0, "run this many rounds instead of -d")
+	hold := flag.Bool("hold", false, "after the result, wait for a line on stdin before exiting")
 	flag.Parse()
 	for j := len(reqKeys); j < *reqSize; j++ {
 		reqKeys = append(reqKeys, "header-"+strconv.Itoa(j))
@@ -77,13 +81,14 @@ func main() {
 		users = append(users, "user:"+strconv.Itoa(u))
 		nested[users[u]] = make(map[int]int)
 	}
+	stdin := bufio.NewScanner(os.Stdin)
 	if *wait {
 		fmt.Println("ready")
-		bufio.NewScanner(os.Stdin).Scan()
+		stdin.Scan()
 	}
 	var ops, sum uint64
 	start := time.Now()
-	for time.Since(start) < *d {
+	for (*rounds == 0 && time.Since(start) < *d) || ops < *rounds {
 		if *mode == "mix" {
 			for i := uint64(0); i < 1024; i++ {
 				sum += mixRound(ops+i, *size, *rebuild)
@@ -95,4 +100,7 @@ func main() {
 	}
 	el := time.Since(start).Seconds()
 	fmt.Printf("ops %d per_sec %.0f checksum %d\n", ops, float64(ops)/el, sum+uint64(sinkSize))
+	if *hold {
+		stdin.Scan()
+	}
 }
