@@ -94,7 +94,8 @@ static const struct argp_option detector_options[] = {
 	  "Write a pprof profile of map growth by call stack at exit and on SIGUSR1", 0 },
 	{ "folded", OPT_FOLDED, "FILE", 0,
 	  "Write map growth as folded stacks (flame graphs) at exit and on SIGUSR1", 0 },
-	{ "verbose", 'v', NULL, 0, "Show the probe plan and counters; twice for libbpf debug", 0 },
+	{ "verbose", 'v', NULL, 0,
+	  "Probe plan, counters, all of --exact's table; twice: libbpf debug", 0 },
 	{ 0 },
 };
 
@@ -110,7 +111,8 @@ static const struct argp_option trace_options[] = {
 	{ "exact", OPT_EXACT, NULL, 0,
 	  "Also trace map creation (and count inserts, deletes, clears, overflow buckets)", 0 },
 	{ "json", OPT_JSON, NULL, 0, "One JSON object an event (schema: docs/json.md)", 0 },
-	{ "verbose", 'v', NULL, 0, "Show the probe plan and counters; twice for libbpf debug", 0 },
+	{ "verbose", 'v', NULL, 0,
+	  "Probe plan, counters, all of --exact's table; twice: libbpf debug", 0 },
 	{ NULL, 'h', NULL, OPTION_HIDDEN, "Give this help list", 0 }, /* -h, as bcc tools take it */
 	{ 0 },
 };

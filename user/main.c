@@ -10,6 +10,7 @@
 #include <inttypes.h>
 #include <signal.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -482,7 +483,10 @@ static void watch_report_bursts(struct gml_context *ctx)
 			    50);
 }
 
-/* With --exact: the operation counters, largest first; else the bursts' estimates. */
+#define OPS_TABLE_ROWS 50 /* the exit summary's rows of operation counts, unless -v */
+
+/* With --exact: the operation counters, largest first (every row with -v); else the bursts'
+ * estimates. */
 static void watch_report_ops(struct gml_context *ctx)
 {
 	struct report_op_table table = { 0 };
@@ -494,7 +498,8 @@ static void watch_report_ops(struct gml_context *ctx)
 	if (tracer_for_each_op(&ctx->tracer, collect_op, &table))
 		fprintf(stderr, "gomapleak: cannot read operation counters\n");
 	else
-		report_ops(stderr, &table, &ctx->bin.pclntab, ctx->load_bias, 50);
+		report_ops(stderr, &table, &ctx->bin.pclntab, ctx->load_bias,
+			   ctx->opt.verbose ? SIZE_MAX : OPS_TABLE_ROWS);
 	report_op_table_free(&table);
 }
 

@@ -56,9 +56,9 @@ def variant(name):
     raise KeyError(name)
 
 
-def marker_line(target, marker):
-    """Line number of the source line in tests/targets/TARGET/main.go carrying // gomapleak:MARKER."""
-    with open(os.path.join(SOURCE, "tests/targets", target, "main.go")) as f:
+def marker_line(target, marker, file="main.go"):
+    """Line number of the source line in tests/targets/TARGET/FILE carrying // gomapleak:MARKER."""
+    with open(os.path.join(SOURCE, "tests/targets", target, file)) as f:
         for number, line in enumerate(f, 1):
             if "// gomapleak:" + marker in line:
                 return number

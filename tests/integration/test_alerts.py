@@ -155,6 +155,51 @@ class Alerts(gml.TargetTestCase):
         self.assertGreater(cache[1]["group"]["maps"], 1)
         self.assertIsNone(cache[1]["group"]["outer"])
 
+    def check_big_keys_and_moving_stacks(self, w, late):
+        """bigkeys leaks through an outer map whose keys, and the inner maps' elements, are
+        stored indirectly; stackmaps (maps on stacks that move) stays quiet. Attached late,
+        the outer map never grows again and is not found: its 16 inner maps, filled at one
+        line, are one site group (as cache's in test_attached_after_the_leak_started)."""
+        big_line = gml.marker_line("leaks", "fill-bigkeys", "bigkeys.go")
+        if late:
+            bigkeys = ("growth", "map[int][160]uint8", big_line)
+        else:
+            bigkeys = ("nested", "map[main.bigKey]map[int][160]uint8", big_line)
+        self.wait_for_leaks(w, {bigkeys})
+        time.sleep(4)  # two more windows for stackmaps to be wrong in
+        w.signal(signal.SIGINT)
+        self.assertEqual(w.wait(), 0)
+        out = json_lines(w.out.rest())
+        alerts = [a for a in out if a["event"] == "alert"]
+        leak = [a for a in alerts if leak_key(a) == bigkeys and a["state"] == "LEAK"][0]
+        self.assertEqual((leak["filled"]["func"], leak["filled"]["line"]),
+                         ("main.runBigKeys.func1", big_line))
+        self.assertTrue(leak["filled"]["file"].endswith("/tests/targets/leaks/bigkeys.go"))
+        if late:
+            self.assertEqual(leak["group"]["maps"], 16)
+            self.assertIsNone(leak["group"]["outer"])
+            # int keys beside elements stored indirectly: read from the right slots.
+            self.assertTrue(leak["keys"] and all(re.fullmatch(r"\d+", k) for k in leak["keys"]),
+                            leak["keys"])
+        else:
+            self.assertEqual(leak["inner"]["maps"], 16)  # found through the keys' pointers
+            self.assertEqual(leak["entries"], 16)
+            self.assertGreater(leak["inner"]["entries"], 2000)
+            self.assertEqual(leak["keys"], [])  # a struct key is not sampled
+        self.assertEqual([a for a in alerts if "stackmaps.go" in json.dumps(a)], [])
+        (summary,) = [o for o in out if o["event"] == "summary"]
+        self.assertEqual(summary["events_lost"], 0)
+
+    def test_big_keys_and_maps_on_moving_stacks_from_the_start(self):
+        w = self.gomapleak("run", "--json", *FAST, "--", self.path, "-modes", "bigkeys,stackmaps")
+        self.check_big_keys_and_moving_stacks(w, late=False)
+
+    def test_big_keys_and_maps_on_moving_stacks_attached_late(self):
+        t = self.target("-modes", "bigkeys,stackmaps")
+        time.sleep(2)
+        w = self.gomapleak("watch", "-p", str(t.pid), "--json", *FAST)
+        self.check_big_keys_and_moving_stacks(w, late=True)
+
     def test_exact_keeps_creation_probes(self):
         # Every insert and delete is probed here: a smaller bloat map keeps the fill and
         # the deletes to seconds on a loaded machine (the sanitized leg runs 4 at once).

@@ -61,6 +61,34 @@ class Ops(gml.TargetTestCase):
         self.check_creations(events, maps)
         self.check_growths(events, maps)
 
+    def test_every_map_function_variant_counts_exactly_from_8_goroutines(self):
+        """fast32, fast64, fast64ptr, faststr, generic (a 12-byte struct key) and generic with
+        keys and elements over 128 bytes (indirect in classic buckets), 8 goroutines at once,
+        each on its own maps; and the clear builtin (Go 1.21+; Go 1.19's clearing loop)."""
+        workers, keys = 8, 3000
+        t = self.target()
+        w = self.watch(t.pid, "--exact", "-v", command="watch")
+        t.send("variants %d %d" % (workers, keys))
+        ran = t.out.wait_for(lambda l: l.startswith("variants "), timeout=60)
+        rc, _, err = gml.stop_watch(w)
+        self.assertEqual(rc, 0, err)
+        self.assertEqual(int(field(ran, "inserts")), workers * keys)
+        self.assertEqual(int(field(ran, "deletes")), workers * (keys // 2))
+        by_site = {}
+        for (op, _, func, file, line), count in gml.op_counts(err).items():
+            if file in ("variants.go", "clear_builtin.go", "clear_loop.go"):
+                by_site[op, file, line] = by_site.get((op, file, line), 0) + count
+        want = {}
+        for variant in ("fast32", "fast64", "fast64ptr", "faststr", "generic", "big"):
+            line = gml.marker_line("mapops", "v-insert-" + variant, "variants.go")
+            want["insert", "variants.go", line] = workers * keys
+        for variant in ("fast32", "fast64ptr", "faststr", "generic", "big"):
+            line = gml.marker_line("mapops", "v-delete-" + variant, "variants.go")
+            want["delete", "variants.go", line] = workers * (keys // 2)
+        clear_file = "clear_builtin.go" if self.v["minor"] >= 21 else "clear_loop.go"
+        want["clear", clear_file, gml.marker_line("mapops", "v-clear", clear_file)] = workers
+        self.assertEqual({k: c for k, c in by_site.items() if k[0] != "overflow"}, want)
+
     def check_creations(self, events, maps):
         created = {e["map"]: e for e in events if e["kind"] == "create"}
         for name, marker, typ, hint in (("str", "make-str", "?", "0"), ("64", "make-64", "?", "0"),

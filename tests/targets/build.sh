@@ -57,12 +57,35 @@ build_one() { # build_one VARIANT SERIES EXPERIMENT FLAVOR TARGET_DIR
 	echo "built $variant/$flavor/$(basename "$dir")"
 }
 
+# The Go runtime's own map tests (go test -c of runtime and, with Swiss maps,
+# internal/runtime/maps) into $out/VARIANT/gotests/, rebuilt when the
+# toolchain or the experiment changes: test_runtime_maps.py runs them traced.
+build_gotests() { # build_gotests VARIANT SERIES EXPERIMENT IMPL
+	local variant=$1 series=$2 experiment=$3 impl=$4 pkg dest hash
+	local goroot=$cache/go/$series/usr/lib/go-$series
+	[ "$experiment" = - ] && experiment=
+	for pkg in runtime internal/runtime/maps; do
+		[ "$pkg" = internal/runtime/maps ] && [ "$impl" != swiss ] && continue
+		dest=$out/$variant/gotests/$(basename "$pkg").test
+		hash=$({ "$goroot/bin/go" version; echo "$experiment $pkg"; cat "$here/build.sh"; } |
+			sha256sum | cut -d' ' -f1)
+		[ -x "$dest" ] && [ "$(cat "$dest.inputs" 2>/dev/null)" = "$hash" ] && continue
+		mkdir -p "$(dirname "$dest")"
+		(cd "$goroot/src" && GOEXPERIMENT=$experiment GOFLAGS= CGO_ENABLED=0 \
+			"$goroot/bin/go" test -c -o "$dest.tmp" "$pkg")
+		mv "$dest.tmp" "$dest"
+		echo "$hash" >"$dest.inputs"
+		echo "built $variant/gotests/$(basename "$pkg").test"
+	done
+}
+
 # GOMAPLEAK_VARIANTS: space-separated variant names to build (default: all).
 wanted() { [ -z "${GOMAPLEAK_VARIANTS:-}" ] || [[ " $GOMAPLEAK_VARIANTS " == *" $1 "* ]]; }
 
-while read -r variant series experiment _; do
+while read -r variant series experiment impl _; do
 	case $variant in '#'* | '') continue ;; esac
 	wanted "$variant" || continue
+	build_gotests "$variant" "$series" "$experiment" "$impl"
 	for dir in "$here"/*/; do
 		flavors=$DEFAULT_FLAVORS
 		[ -f "$dir/flavors" ] && flavors=$(cat "$dir/flavors")

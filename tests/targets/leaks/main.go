@@ -8,9 +8,13 @@
 //	bloat   a map filled to -bloat entries, then emptied with delete
 //	churn   insert/delete churn on a map of stable size
 //	lru     control: a cache capped at 4096 entries, oldest evicted
-//	cleared control: a map filled, then emptied every 2 seconds
+//	cleared control: a map filled, then emptied every 2 seconds (of wall time)
 //	rebuilt control: a map built per request and dropped
 //	stable  control: a large map filled once, then only read
+//	bigkeys like cache, with keys and inner elements over 128 bytes (stored
+//	        indirectly in classic buckets). Not run unless asked for.
+//	stackmaps control: requests' maps on goroutine stacks that grow and
+//	        move while the maps fill. Not run unless asked for.
 //	tagged  a growing map whose type and filling function carry quotes and
 //	        backslashes in their names (a struct tag): for label escaping.
 //	        Not run unless asked for.
@@ -122,7 +126,7 @@ func runChurn(ready *sync.WaitGroup, rate int) {
 	next := size
 	every(10*time.Millisecond, func(n int) {
 		for i := 0; i < rate/100; i++ {
-			live[next] = next // gomapleak:churn-insert
+			live[next] = next       // gomapleak:churn-insert
 			delete(live, next-size) // gomapleak:churn-delete
 			next++
 		}
@@ -152,11 +156,13 @@ func runCleared(ready *sync.WaitGroup, rate int) {
 	recent := make(map[int]string) // gomapleak:make-cleared
 	keep("cleared", recent)
 	ready.Done()
+	cleared := time.Now()
 	every(10*time.Millisecond, func(n int) {
-		if n%200 == 0 {
+		if time.Since(cleared) >= 2*time.Second { // wall time: ticks run late under load
 			for k := range recent {
 				delete(recent, k)
 			}
+			cleared = time.Now()
 		}
 		for i := 0; i < rate/100; i++ {
 			recent[n*rate+i] = "x" // gomapleak:fill-cleared
@@ -223,16 +229,18 @@ func main() {
 		fmt.Scanln(&line)
 	}
 	run := map[string]func(*sync.WaitGroup){
-		"cache":   func(w *sync.WaitGroup) { runCache(w, *rate) },
-		"deep":    func(w *sync.WaitGroup) { runDeep(w, *rate) },
-		"fanout":  func(w *sync.WaitGroup) { runFanout(w, *rate) },
-		"bloat":   func(w *sync.WaitGroup) { runBloat(w, *bloat) },
-		"churn":   func(w *sync.WaitGroup) { runChurn(w, *rate*25) },
-		"lru":     func(w *sync.WaitGroup) { runLRU(w, *rate) },
-		"cleared": func(w *sync.WaitGroup) { runCleared(w, *rate) },
-		"rebuilt": func(w *sync.WaitGroup) { runRebuilt(w, *rate) },
-		"stable":  func(w *sync.WaitGroup) { runStable(w, 200000) },
-		"tagged":  func(w *sync.WaitGroup) { runTagged(w, *rate) },
+		"cache":     func(w *sync.WaitGroup) { runCache(w, *rate) },
+		"deep":      func(w *sync.WaitGroup) { runDeep(w, *rate) },
+		"fanout":    func(w *sync.WaitGroup) { runFanout(w, *rate) },
+		"bloat":     func(w *sync.WaitGroup) { runBloat(w, *bloat) },
+		"churn":     func(w *sync.WaitGroup) { runChurn(w, *rate*25) },
+		"lru":       func(w *sync.WaitGroup) { runLRU(w, *rate) },
+		"cleared":   func(w *sync.WaitGroup) { runCleared(w, *rate) },
+		"rebuilt":   func(w *sync.WaitGroup) { runRebuilt(w, *rate) },
+		"stable":    func(w *sync.WaitGroup) { runStable(w, 200000) },
+		"tagged":    func(w *sync.WaitGroup) { runTagged(w, *rate) },
+		"bigkeys":   func(w *sync.WaitGroup) { runBigKeys(w, *rate) },
+		"stackmaps": func(w *sync.WaitGroup) { runStackMaps(w) },
 	}
 	var ready sync.WaitGroup
 	for _, m := range strings.Split(*modes, ",") {

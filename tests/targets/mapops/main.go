@@ -8,6 +8,10 @@
 //	run N     the known operations on fresh maps, N inserts each
 //	nested U K  make a map[string]map[int]string of U inner maps of K entries;
 //	          answer its address, its type descriptor's and the entries in all
+//	variants W N  W goroutines at once, each filling one map of every
+//	          runtime variant (fast32, fast32ptr, fast64, fast64ptr, faststr,
+//	          generic, generic with keys and elements over 128 bytes) with N
+//	          keys, deleting N/2 and clearing one (variants.go)
 //	exec      replace this process with /bin/sleep 30
 //
 // Each command answers one line; the program exits when stdin closes.
@@ -64,8 +68,8 @@ func run(n int) string {
 	inserts, deletes := 0, 0
 	for i := 0; i < n; i++ {
 		byName["k"+strconv.Itoa(i)] = i // gomapleak:insert-str
-		byID[int64(i)] = "v"             // gomapleak:insert-64
-		sized[i] = i * 3                 // gomapleak:insert-hint
+		byID[int64(i)] = "v"            // gomapleak:insert-64
+		sized[i] = i * 3                // gomapleak:insert-hint
 		inserts += 3
 	}
 	for i := 0; i < n/2; i++ {
@@ -107,6 +111,10 @@ func main() {
 			entries, _ := strconv.Atoi(f[2])
 			makeNested(n, entries)
 			fmt.Printf("nested %p type %#x total %d\n", nested, typeAddr(nested), n*entries)
+		case "variants":
+			workers := n
+			keys, _ := strconv.Atoi(f[2])
+			fmt.Println(runVariants(workers, keys))
 		case "exec":
 			fmt.Println("execing")
 			syscall.Exec("/bin/sleep", []string{"sleep", "30"}, os.Environ())
