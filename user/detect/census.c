@@ -182,7 +182,11 @@ static bool same_map(const struct golayout *layout, const struct map_header *bef
  * array): seen from its header when no growth event told, as when growth
  * probes are in bursts. Only from CENSUS_HEADER_CHURN_B: small maps on
  * goroutine stacks (requests') come and go at one address, and a copy left
- * by a moved stack passes for the same map with other buckets.
+ * by a moved stack passes for the same map with other buckets. And only with
+ * an entry a bucket or more, before and after: 2^B overflow buckets (what
+ * triggers the grow) take full buckets, and a map with fewer entries than
+ * buckets has few of those at any time, so a header that says otherwise is
+ * not a map's (a reused stack's words read at a tracked address).
  */
 static bool grew_same_size_unseen(const struct census *c, const struct tracked_map *m,
 				  const struct map_header *h)
@@ -192,7 +196,8 @@ static bool grew_same_size_unseen(const struct census *c, const struct tracked_m
 	return c->layout->impl == GO_MAP_CLASSIC && m->sample.sampled &&
 	       h->b >= CENSUS_HEADER_CHURN_B && m->sample.grows == m->sample.grows_at_sample &&
 	       h->seed == was->seed && h->b == was->b && h->buckets && was->buckets &&
-	       h->buckets != was->buckets;
+	       h->buckets != was->buckets && h->count >= 1ull << h->b &&
+	       was->count >= 1ull << was->b;
 }
 
 static void take_sample(struct census *c, struct tracked_map *m, struct map_header *h)
