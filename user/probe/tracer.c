@@ -298,7 +298,8 @@ static int attach_multi_group(struct tracer *tr, const struct probe_plan *plan,
 						binary, pid, why, why_len);
 	}
 	/* Its breakpoints go in one after the other during the calls: live from their middle. */
-	tr->attached_ns[group] = started + (monotonic_ns() - started) / 2;
+	tr->attach_took_ns[group] = monotonic_ns() - started;
+	tr->attached_ns[group] = started + tr->attach_took_ns[group] / 2;
 	if (err)
 		tracer_detach_group(tr, group);
 	return err;
@@ -324,6 +325,7 @@ int tracer_attach_group(struct tracer *tr, const struct probe_plan *plan, enum p
 			return err;
 		}
 	}
+	tr->attach_took_ns[group] = monotonic_ns() - tr->attached_ns[group];
 	return 0;
 }
 

@@ -36,7 +36,8 @@ struct tracer {
 	int multi_fd[PROBE_GROUPS][TRACER_MULTI_LINKS];
 	int multi_sites[PROBE_GROUPS];	    /* the sites a group's links hold */
 	uint64_t attached_ns[PROBE_GROUPS]; /* CLOCK_MONOTONIC: when the group's probes went live */
-	atomic_int retiring;		    /* links being destroyed on threads of their own */
+	uint64_t attach_took_ns[PROBE_GROUPS]; /* the attach calls: attached_ns is +- half this */
+	atomic_int retiring;		       /* links being destroyed on threads of their own */
 	tracer_event_fn on_event;
 	void *on_event_ctx;
 };
