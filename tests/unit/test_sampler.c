@@ -47,6 +47,34 @@ Test(sampler, decodes_a_classic_hmap_and_rejects_torn_ones)
 	cr_assert_not(map_header_decode(&l, raw, &h));
 }
 
+Test(sampler, rejects_more_overflow_buckets_than_a_map_keeps)
+{
+	struct golayout l = layout_of("go1.24.4", "noswissmap");
+	uint8_t raw[56] = { 0 };
+	struct map_header h;
+	uint64_t buckets = 0xc000100000, oldbuckets = 0xc000200000;
+	uint16_t noverflow = 4;
+
+	raw[9] = 2; /* B: 4 buckets, so at most 4 overflow buckets before a grow */
+	memcpy(raw + 16, &buckets, 8);
+	memcpy(raw + 10, &noverflow, 2);
+	cr_assert(map_header_decode(&l, raw, &h));
+	/* What a moved goroutine stack left at a tracked map's address: 770 at B = 2. */
+	noverflow = 770;
+	memcpy(raw + 10, &noverflow, 2);
+	cr_assert_not(map_header_decode(&l, raw, &h));
+	/* A grow in progress: the new array takes overflow buckets too. */
+	noverflow = 16;
+	memcpy(raw + 10, &noverflow, 2);
+	memcpy(raw + 24, &oldbuckets, 8);
+	cr_assert(map_header_decode(&l, raw, &h));
+	/* From B = 16 noverflow is approximate: anything goes. */
+	raw[9] = 16;
+	noverflow = 65535;
+	memcpy(raw + 10, &noverflow, 2);
+	cr_assert(map_header_decode(&l, raw, &h));
+}
+
 Test(sampler, classic_header_grew_a_clear_seq_in_go124_noswissmap)
 {
 	cr_assert_eq(layout_of("go1.23.5", "").header_size, 48);

@@ -28,8 +28,27 @@ size_t map_header_size(const struct golayout *layout)
 	return layout->header_size;
 }
 
-#define CLASSIC_MAX_B	   40
-#define CLASSIC_FLAGS_MASK 0x0f
+#define CLASSIC_MAX_B		 40
+#define CLASSIC_FLAGS_MASK	 0x0f
+#define CLASSIC_EXACT_OVERFLOW_B 16 /* noverflow is approximate from here */
+#define CLASSIC_OVERFLOW_SLACK	 8
+
+/*
+ * Below B = 16 noverflow is exact, and a map with 2^B overflow buckets grows
+ * at its next insert (tooManyOverflowBuckets), which resets it: more means
+ * words that are not a map's header (a goroutine stack's, where a map lived
+ * until its stack moved). While a grow is in progress the new array takes
+ * overflow buckets too: four times as many pass.
+ */
+static bool classic_overflow_plausible(const struct map_header *h)
+{
+	uint64_t limit;
+
+	if (h->b >= CLASSIC_EXACT_OVERFLOW_B)
+		return true;
+	limit = (h->growing ? 4ull : 1ull) << h->b;
+	return h->noverflow <= limit + CLASSIC_OVERFLOW_SLACK;
+}
 
 static bool classic_decode(const struct golayout *layout, const uint8_t *raw, struct map_header *h)
 {
@@ -54,7 +73,7 @@ static bool classic_decode(const struct golayout *layout, const uint8_t *raw, st
 	return h->b <= CLASSIC_MAX_B && !(raw[8] & ~CLASSIC_FLAGS_MASK) &&
 	       h->count < MAX_PLAUSIBLE_COUNT &&
 	       h->count <= (32ull << h->b) + 8ull * h->noverflow &&
-	       (h->count == 0 || le64(raw + 16) != 0);
+	       (h->count == 0 || le64(raw + 16) != 0) && classic_overflow_plausible(h);
 }
 
 static bool swiss_decode(const uint8_t *raw, struct map_header *h)
