@@ -176,7 +176,10 @@ class Alerts(gml.TargetTestCase):
                          ("main.runBigKeys.func1", big_line))
         self.assertTrue(leak["filled"]["file"].endswith("/tests/targets/leaks/bigkeys.go"))
         if late:
-            self.assertEqual(leak["group"]["maps"], 16)
+            # The group is the maps seen growing so far: Swiss tables split every few
+            # seconds each at this rate, so by LEAK some of the 16 may not have.
+            self.assertGreater(leak["group"]["maps"], 1)
+            self.assertLessEqual(leak["group"]["maps"], 16)
             self.assertIsNone(leak["group"]["outer"])
             # int keys beside elements stored indirectly: read from the right slots.
             self.assertTrue(leak["keys"] and all(re.fullmatch(r"\d+", k) for k in leak["keys"]),
