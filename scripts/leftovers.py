@@ -5,9 +5,10 @@
 Usage: leftovers.py snapshot FILE          (before the run: record what exists)
        leftovers.py check FILE ROOT...     (after: fail on anything new)
 
-A process is the suite's if it is new and its executable lies under one of
-the ROOTs (the checkout, the cache of toolchains and targets) or is one the
-tests run from the system (prometheus, sleep). A temporary directory is the
+A process is the suite's if it is new and carries the environment meson gives
+every test (GOMAPLEAK_SOURCE set to the first ROOT, the checkout), inherited by
+whatever a test starts, reparented or not; other processes of the machine (a
+shell's sleep, a system service) are not. A temporary directory is the
 suite's if it is new in /tmp and its name starts with "gomapleak-". Exits 1
 and names each one found; nothing is ended here.
 """
@@ -16,11 +17,8 @@ import os
 import sys
 import time
 
-SYSTEM_PROGRAMS = ("/usr/bin/prometheus", "/usr/bin/sleep", "/bin/sleep")
-
-
 def processes():
-    """{pid: executable} of every live (not zombie) process that can be read."""
+    """{pid: environment (bytes)} of every live (not zombie) process that can be read."""
     out = {}
     for name in os.listdir("/proc"):
         if not name.isdigit():
@@ -29,7 +27,8 @@ def processes():
             with open("/proc/%s/stat" % name) as f:
                 if f.read().rsplit(")", 1)[1].split()[0] == "Z":
                     continue
-            out[int(name)] = os.readlink("/proc/%s/exe" % name)
+            with open("/proc/%s/environ" % name, "rb") as f:
+                out[int(name)] = f.read()
         except OSError:
             continue
     return out
@@ -44,14 +43,17 @@ def snapshot(path):
         json.dump({"pids": sorted(processes()), "tmp": temp_dirs()}, f)
 
 
-def suites(exe, roots):
-    exe = exe.removesuffix(" (deleted)")
-    return exe in SYSTEM_PROGRAMS or any(exe.startswith(r.rstrip("/") + "/") for r in roots)
+def suites(environ, checkout):
+    for var in environ.split(b"\0"):
+        if var.startswith(b"GOMAPLEAK_SOURCE="):
+            source = var.split(b"=", 1)[1].decode(errors="replace")
+            return os.path.realpath(source) == os.path.realpath(checkout)
+    return False
 
 
 def found(before, roots):
-    procs = {pid: exe for pid, exe in processes().items()
-             if pid not in before["pids"] and pid != os.getpid() and suites(exe, roots)}
+    procs = {pid: "" for pid, env in processes().items()
+             if pid not in before["pids"] and pid != os.getpid() and suites(env, roots[0])}
     dirs = [d for d in temp_dirs() if d not in before["tmp"]]
     return procs, dirs
 
@@ -66,13 +68,13 @@ def check(path, roots):
         if not procs and not dirs:
             return 0
         time.sleep(0.1)
-    for pid, exe in sorted(procs.items()):
+    for pid in sorted(procs):
         try:
             with open("/proc/%d/cmdline" % pid, "rb") as f:
                 cmd = f.read().replace(b"\0", b" ").decode(errors="replace").strip()
         except OSError:
             cmd = ""
-        print("left running: pid %d %s" % (pid, cmd or exe))
+        print("left running: pid %d %s" % (pid, cmd))
     for d in dirs:
         print("left behind: /tmp/%s" % d)
     return 1
