@@ -20,6 +20,14 @@ const volatile struct gml_config cfg = {};
  */
 __u32 calibrating_tgid = 0;
 
+/*
+ * The operations counted now (bits 1 << enum gml_op), set by user space
+ * once a group's probes are all in and cleared before they begin to go:
+ * a burst's counts cover exactly the time between, however long the
+ * attach and the detach take on a loaded machine.
+ */
+__u32 counted_ops = 0;
+
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
 	__uint(max_entries, GML_RINGBUF_BYTES);
@@ -363,6 +371,8 @@ static __always_inline int count_op(__u64 type, __u64 map, __u32 op, __u64 calle
 	struct gml_op_key key = { .map = map, .op = op, .caller_pc = caller_pc };
 	struct gml_op_value first = { .count = 1, .type = type }, *v;
 
+	if (!(counted_ops & (1u << op)))
+		return 0;
 	v = bpf_map_lookup_elem(&op_counts, &key);
 	if (v)
 		__sync_fetch_and_add(&v->count, 1);

@@ -12,23 +12,6 @@
 #include "clock.h"
 #include "error.h"
 
-/* The operations a group's probes count (bits 1 << enum gml_op); 0 for the others. */
-static unsigned int group_ops(enum probe_group group)
-{
-	switch (group) {
-	case PROBE_GROUP_INSERT:
-		return 1u << GML_OP_INSERT;
-	case PROBE_GROUP_DELETE:
-		return 1u << GML_OP_DELETE;
-	case PROBE_GROUP_CLEAR:
-		return 1u << GML_OP_CLEAR;
-	case PROBE_GROUP_OVERFLOW:
-		return 1u << GML_OP_OVERFLOW;
-	default:
-		return 0;
-	}
-}
-
 /* The group's hit counter: its sites' hits summed. */
 static uint64_t group_hits(const struct bursts *b, enum probe_group group)
 {
@@ -105,21 +88,6 @@ static void arm_timer(struct bursts *b)
 	timerfd_settime(b->timer_fd, 0, &its, NULL);
 }
 
-/*
- * A burst's start is its attach calls' middle. An attach that took much
- * longer than usual was held up (preempted, or waiting for the target's
- * memory map): hits counted from its first breakpoint on may not match
- * the exposure from the middle, by as much as a short burst's count.
- */
-static void note_attach_time(struct bursts *b, enum probe_group group, double took)
-{
-	double *fastest = &b->fastest_attach[group];
-
-	if (*fastest <= 0 || took < *fastest)
-		*fastest = took;
-	b->unsure[group] = took > BURSTS_UNSURE_FLOOR && took > BURSTS_UNSURE_FACTOR * *fastest;
-}
-
 static void start_burst(struct bursts *b, enum probe_group group)
 {
 	uint64_t hits = group_hits(b, group);
@@ -132,7 +100,6 @@ static void start_burst(struct bursts *b, enum probe_group group)
 		return;
 	}
 	governor_attached_at(b->gov, group, (double)b->tr->attached_ns[group] / 1e9, hits);
-	note_attach_time(b, group, (double)b->tr->attach_took_ns[group] / 1e9);
 }
 
 /* A group the governor switched: hot, its probes go until its bursts; cooled, they come back. */
@@ -182,26 +149,21 @@ static void take_op(void *ctx, const struct gml_op_key *key, const struct gml_op
 	struct bursts *b = ctx;
 	int site = registry_site_for_pc(b->reg, key->caller_pc);
 
-	op_estimates_add(b->est, b->reg, key->map, value->type, site, key->op,
-			 b->draining_unsure ? 0 : value->count);
+	op_estimates_add(b->est, b->reg, key->map, value->type, site, key->op, value->count);
 }
 
-/* Ends a burst: it ended when its breakpoints began to go. */
+/* Ends a burst: its operations were counted from its attach's end to its detach's start. */
 static void end_burst(struct bursts *b, enum probe_group group)
 {
 	double ended = (double)tracer_detach_group(b->tr, group) / 1e9, exposure;
 	uint64_t hits = group_hits(b, group);
+	unsigned int ops = probe_group_ops(group);
 
 	exposure = governor_burst_ended(b->gov, group, ended, hits);
-	if (!group_ops(group))
+	if (!ops)
 		return;
-	b->draining_unsure = b->unsure[group];
-	if (b->unsure[group])
-		b->unsure_bursts++;
-	else
-		op_estimates_add_exposure(b->est, group_ops(group), exposure);
-	tracer_drain_ops(b->tr, group_ops(group), take_op, b);
-	b->draining_unsure = false;
+	op_estimates_add_exposure(b->est, ops, exposure);
+	tracer_drain_ops(b->tr, ops, take_op, b);
 }
 
 void bursts_on_timer(struct bursts *b)

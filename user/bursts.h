@@ -19,13 +19,6 @@
 #include "tracer.h"
 
 #define BURSTS_FIRST_JUDGMENT 0.025 /* seconds */
-/*
- * A burst whose attach took this many times the group's fastest (and at
- * least BURSTS_UNSURE_FLOOR seconds) has an uncertain start: its counts and
- * exposure stay out of the estimates (its maps are still discovered).
- */
-#define BURSTS_UNSURE_FACTOR 4
-#define BURSTS_UNSURE_FLOOR  0.0005
 
 struct bursts {
 	struct governor *gov;
@@ -40,10 +33,6 @@ struct bursts {
 	double judge_at; /* the first tick after the attach's; 0 once taken */
 	struct calibration calibration;
 	bool calibrated;
-	double fastest_attach[PROBE_GROUPS]; /* seconds; 0 before the first */
-	bool unsure[PROBE_GROUPS];	     /* the burst in progress started uncertainly */
-	bool draining_unsure;		     /* its counts are being drained: not counted */
-	uint64_t unsure_bursts;		     /* left out of the estimates so far */
 };
 
 /*

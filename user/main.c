@@ -479,11 +479,6 @@ static void watch_report_bursts(struct gml_context *ctx)
 		ctx->opt.budget_percent, g->target_cpu, spent,
 		g->target_cpu > 0 ? 100 * spent / g->target_cpu : 0, bursts,
 		ctx->bursts.calibrated ? "" : " (hit costs not measured: defaults)");
-	if (ctx->bursts.unsure_bursts)
-		fprintf(stderr,
-			"gomapleak: %" PRIu64 " bursts whose attach was held up left out of the "
-			"estimates\n",
-			ctx->bursts.unsure_bursts);
 	report_op_estimates(stderr, &ctx->estimates, &ctx->registry, seconds_since(&ctx->started),
 			    50);
 }

@@ -90,6 +90,22 @@ const char *probe_group_name(enum probe_group group)
 	return names[group];
 }
 
+unsigned int probe_group_ops(enum probe_group group)
+{
+	switch (group) {
+	case PROBE_GROUP_INSERT:
+		return 1u << GML_OP_INSERT;
+	case PROBE_GROUP_DELETE:
+		return 1u << GML_OP_DELETE;
+	case PROBE_GROUP_CLEAR:
+		return 1u << GML_OP_CLEAR;
+	case PROBE_GROUP_OVERFLOW:
+		return 1u << GML_OP_OVERFLOW;
+	default:
+		return 0;
+	}
+}
+
 static bool is_reg(const cs_x86_op *op, x86_reg reg)
 {
 	return op->type == X86_OP_REG && op->reg == reg;

@@ -99,5 +99,7 @@ bool probe_handler_reads_result(enum probe_handler handler);
 /* A group's hit by these (a creation: its entry and one RET). */
 double probe_group_default_hit_seconds(enum probe_group group);
 const char *probe_group_name(enum probe_group group);
+/* The operations a group's probes count (bits 1 << enum gml_op); 0 for the others. */
+unsigned int probe_group_ops(enum probe_group group);
 
 #endif /* GOMAPLEAK_PROBES_H */

@@ -285,7 +285,6 @@ static int attach_multi_group(struct tracer *tr, const struct probe_plan *plan,
 			      enum probe_group group, const struct goelf *ge, const char *binary,
 			      pid_t pid, char *why, size_t why_len)
 {
-	uint64_t started = monotonic_ns();
 	int i, err = 0;
 
 	for (i = 0; i < plan->nsites && !err; i++) {
@@ -297,12 +296,25 @@ static int attach_multi_group(struct tracer *tr, const struct probe_plan *plan,
 						handler_program(tr, site->spec->handler), ge,
 						binary, pid, why, why_len);
 	}
-	/* Its breakpoints go in one after the other during the calls: live from their middle. */
-	tr->attach_took_ns[group] = monotonic_ns() - started;
-	tr->attached_ns[group] = started + tr->attach_took_ns[group] / 2;
 	if (err)
 		tracer_detach_group(tr, group);
 	return err;
+}
+
+/*
+ * Counting of the group's operations on or off (the BPF side's gate), and
+ * when. On only once every probe of the group is in, off before the first
+ * goes: a burst's counts cover the time between exactly, however long the
+ * attach and detach calls took (the machine loaded, the target's memory
+ * map locked).
+ */
+static uint64_t count_group_ops(struct tracer *tr, enum probe_group group, bool on)
+{
+	unsigned int ops = probe_group_ops(group);
+
+	tr->counted_ops = on ? tr->counted_ops | ops : tr->counted_ops & ~ops;
+	__atomic_store_n(&tr->skel->bss->counted_ops, tr->counted_ops, __ATOMIC_SEQ_CST);
+	return monotonic_ns();
 }
 
 int tracer_attach_group(struct tracer *tr, const struct probe_plan *plan, enum probe_group group,
@@ -312,9 +324,13 @@ int tracer_attach_group(struct tracer *tr, const struct probe_plan *plan, enum p
 	const struct probe_site *site;
 	int i, err;
 
-	tr->attached_ns[group] = monotonic_ns();
-	if (multi_group(group))
-		return attach_multi_group(tr, plan, group, ge, binary, pid, why, why_len);
+	if (multi_group(group)) {
+		err = attach_multi_group(tr, plan, group, ge, binary, pid, why, why_len);
+		if (err)
+			return err;
+		tr->attached_ns[group] = count_group_ops(tr, group, true);
+		return 0;
+	}
 	for (i = 0; i < plan->nsites; i++) {
 		site = &plan->sites[i];
 		if (site->status != PROBE_OK || site->spec->group != group)
@@ -325,7 +341,7 @@ int tracer_attach_group(struct tracer *tr, const struct probe_plan *plan, enum p
 			return err;
 		}
 	}
-	tr->attach_took_ns[group] = monotonic_ns() - tr->attached_ns[group];
+	tr->attached_ns[group] = count_group_ops(tr, group, true);
 	return 0;
 }
 
@@ -334,7 +350,6 @@ struct link_retirement {
 	struct bpf_link *link;
 	int fd;
 	atomic_int *retiring;
-	atomic_uint_fast64_t *closing_ns; /* set just before the close, when asked; else NULL */
 };
 
 static void retirement_finish(struct link_retirement *r)
@@ -349,8 +364,6 @@ static void *destroy_link(void *arg)
 {
 	struct link_retirement *r = arg;
 
-	if (r->closing_ns)
-		atomic_store(r->closing_ns, monotonic_ns());
 	retirement_finish(r);
 	atomic_fetch_sub(r->retiring, 1);
 	free(r);
@@ -364,8 +377,7 @@ static void *destroy_link(void *arg)
  * of milliseconds after its burst "ended". In parallel every breakpoint
  * goes within a fraction of a millisecond, and the event loop never waits.
  */
-static void retire_noting(struct tracer *tr, struct bpf_link *link, int fd,
-			  atomic_uint_fast64_t *closing_ns)
+static void retire(struct tracer *tr, struct bpf_link *link, int fd)
 {
 	struct link_retirement *r = malloc(sizeof(*r));
 	pthread_attr_t attr;
@@ -373,9 +385,7 @@ static void retire_noting(struct tracer *tr, struct bpf_link *link, int fd,
 	int err = -1;
 
 	if (r && !pthread_attr_init(&attr)) {
-		*r = (struct link_retirement){
-			.link = link, .fd = fd, .retiring = &tr->retiring, .closing_ns = closing_ns
-		};
+		*r = (struct link_retirement){ .link = link, .fd = fd, .retiring = &tr->retiring };
 		atomic_fetch_add(&tr->retiring, 1);
 		pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
 		err = pthread_create(&thread, &attr, destroy_link, r);
@@ -387,49 +397,21 @@ static void retire_noting(struct tracer *tr, struct bpf_link *link, int fd,
 		struct link_retirement now = { .link = link, .fd = fd };
 
 		free(r);
-		if (closing_ns)
-			atomic_store(closing_ns, monotonic_ns());
 		retirement_finish(&now);
 	}
 }
 
-static void retire(struct tracer *tr, struct bpf_link *link, int fd)
-{
-	retire_noting(tr, link, fd, NULL);
-}
-
-/*
- * Retires a uprobe_multi link and returns when its close begins, which is
- * when its breakpoints go: a thread takes a fraction of a millisecond to
- * start, as much as a short burst's edges may be off by.
- */
-static uint64_t retire_multi(struct tracer *tr, int fd)
-{
-	atomic_uint_fast64_t closing_ns = 0;
-	uint64_t at;
-
-	retire_noting(tr, NULL, fd, &closing_ns);
-	while (!(at = atomic_load(&closing_ns)))
-		sched_yield();
-	return at;
-}
-
 uint64_t tracer_detach_group(struct tracer *tr, enum probe_group group)
 {
-	uint64_t gone = monotonic_ns(), first = 0;
+	uint64_t gone = count_group_ops(tr, group, false);
 	int i, kept = 0;
 
 	for (i = 0; i < TRACER_MULTI_LINKS; i++) {
-		if (tr->multi_fd[group][i] <= 0)
-			continue;
-		gone = retire_multi(tr, tr->multi_fd[group][i]);
-		first = first ? first : gone;
+		if (tr->multi_fd[group][i] > 0)
+			retire(tr, NULL, tr->multi_fd[group][i]);
 		tr->multi_fd[group][i] = 0;
 	}
 	tr->multi_sites[group] = 0;
-	/* The links went one after the other: gone from their middle. */
-	if (first)
-		gone = first + (gone - first) / 2;
 	for (i = 0; i < tr->nlinks; i++) {
 		if (tr->link_group[i] == group) {
 			retire(tr, tr->links[i], -1);
@@ -604,6 +586,8 @@ void tracer_wait_detached(struct tracer *tr)
 void tracer_set_calibrating(struct tracer *tr, bool on)
 {
 	tr->skel->bss->calibrating_tgid = on ? (uint32_t)getpid() : 0;
+	/* Its hits run the whole program, counting included. */
+	__atomic_store_n(&tr->skel->bss->counted_ops, on ? ~0u : tr->counted_ops, __ATOMIC_SEQ_CST);
 }
 
 void tracer_close(struct tracer *tr)

@@ -34,10 +34,11 @@ struct tracer {
 	struct bpf_link *exec_link; /* raw tracepoint sched_process_exec */
 	/* uprobe_multi links of the operation and growth groups, one a program; 0 none */
 	int multi_fd[PROBE_GROUPS][TRACER_MULTI_LINKS];
-	int multi_sites[PROBE_GROUPS];	    /* the sites a group's links hold */
-	uint64_t attached_ns[PROBE_GROUPS]; /* CLOCK_MONOTONIC: when the group's probes went live */
-	uint64_t attach_took_ns[PROBE_GROUPS]; /* the attach calls: attached_ns is +- half this */
-	atomic_int retiring;		       /* links being destroyed on threads of their own */
+	int multi_sites[PROBE_GROUPS]; /* the sites a group's links hold */
+	/* CLOCK_MONOTONIC: when the group's operations began to be counted, all its probes in */
+	uint64_t attached_ns[PROBE_GROUPS];
+	unsigned int counted_ops; /* the BPF side's gate (bits 1 << enum gml_op) */
+	atomic_int retiring;	  /* links being destroyed on threads of their own */
 	tracer_event_fn on_event;
 	void *on_event_ctx;
 };
@@ -62,11 +63,11 @@ int tracer_attach_group(struct tracer *tr, const struct probe_plan *plan, enum p
 			const struct goelf *ge, const char *binary, pid_t pid, char *why,
 			size_t why_len);
 /*
- * Detaches one group's probes (the governor's call); the rest stay. Their
- * breakpoints are gone when it returns; the links finish closing on
- * threads of their own (tracer_close waits for them). Returns when they
- * began to go (CLOCK_MONOTONIC nanoseconds); tr->attached_ns[group] holds
- * when they went live.
+ * Detaches one group's probes (the governor's call); the rest stay. Its
+ * operations are no longer counted when it returns; the links close on
+ * threads of their own (tracer_close waits for them). Returns when the
+ * counting stopped (CLOCK_MONOTONIC nanoseconds); tr->attached_ns[group]
+ * holds when it started.
  */
 uint64_t tracer_detach_group(struct tracer *tr, enum probe_group group);
 int tracer_start_events(struct tracer *tr, tracer_event_fn fn, void *ctx, char *why,
