@@ -6,6 +6,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "clock.h"
 #include "keys.h"
 #include "walker.h"
 
@@ -50,7 +51,8 @@ int census_init(struct census *c, pid_t pid, const struct golayout *layout,
 	c->cfg = reg->cfg;
 	c->interval = 1.0;
 	c->sample_keys = true;
-	if (sightings_init(&c->sightings) || groups_init(&c->groups, reg->cfg)) {
+	if (sightings_init(&c->sightings) || groups_init(&c->groups, reg->cfg) ||
+	    addr_sample_init(&c->leaves, CENSUS_NESTED_SAMPLE)) {
 		census_free(c);
 		return -ENOMEM;
 	}
@@ -62,6 +64,7 @@ void census_free(struct census *c)
 	free(c->addrs);
 	free(c->headers);
 	free(c->ok);
+	addr_sample_free(&c->leaves);
 	groups_free(&c->groups);
 	sightings_free(&c->sightings);
 	memset(c, 0, sizeof(*c));
@@ -242,19 +245,15 @@ static void push_inner(void *data, uint64_t inner)
 	addr_vec_push(data, inner);
 }
 
-/* Reads headers of addrs[0..n), every stride-th only; ok says which validated. */
-static int read_subset(struct census *c, const struct addr_vec *maps, size_t stride, size_t *n)
+/* Reads the headers of addrs[0..n) into the scratch arrays; ok says which validated. */
+static int read_headers(struct census *c, const uint64_t *addrs, size_t n)
 {
-	size_t i, k = 0;
-	int err;
+	int err = scratch_reserve(c, n);
 
-	err = scratch_reserve(c, (maps->n + stride - 1) / stride);
-	for (i = 0; !err && i < maps->n; i += stride)
-		c->addrs[k++] = maps->v[i];
 	if (err)
 		return err;
-	*n = k;
-	err = sampler_read_headers(c->pid, c->layout, c->addrs, k, c->headers, c->ok);
+	memcpy(c->addrs, addrs, n * sizeof(*addrs));
+	err = sampler_read_headers(c->pid, c->layout, c->addrs, n, c->headers, c->ok);
 	return err < 0 ? err : 0;
 }
 
@@ -274,40 +273,53 @@ static bool is_shadow(struct census *c, const struct tracked_map *child,
 	return owner && !owner->id.shadow && owner->sample.hdr.count >= outer->sample.hdr.count;
 }
 
-/* Inner maps the registry tracks (they grew) are the outer map's, not alerts of their own. */
-static void mark_children(struct census *c, const struct addr_vec *maps, uint64_t type,
-			  struct tracked_map *outer)
+/* An inner map the registry tracks (it grew) is the outer map's, not an alert of its own. */
+static void mark_child(struct census *c, uint64_t addr, uint64_t type, struct tracked_map *outer)
 {
 	struct tracked_map *child;
-	size_t i;
 
-	for (i = 0; i < maps->n && !outer->id.shadow; i++) {
-		child = registry_find(c->reg, maps->v[i]);
-		/*
-		 * A slot read while the target rewrote it can hold any pointer:
-		 * only a map of the element type is taken for an inner map.
-		 */
-		if (!child || (child->id.type && child->id.type - c->load_bias != type))
-			continue;
-		if (is_shadow(c, child, outer)) {
-			outer->id.shadow = true;
-			return;
-		}
-		child->id.parent = outer->id.addr;
-		if (child->origin.fill_site != REGISTRY_NO_SITE)
-			outer->origin.inner_fill_site = child->origin.fill_site;
+	if (outer->id.shadow)
+		return;
+	child = registry_find(c->reg, addr);
+	/*
+	 * A slot read while the target rewrote it can hold any pointer:
+	 * only a map of the element type is taken for an inner map.
+	 */
+	if (!child || (child->id.type && child->id.type - c->load_bias != type))
+		return;
+	if (is_shadow(c, child, outer)) {
+		outer->id.shadow = true;
+		return;
 	}
+	child->id.parent = outer->id.addr;
+	if (child->origin.fill_site != REGISTRY_NO_SITE)
+		outer->origin.inner_fill_site = child->origin.fill_site;
+}
+
+/* A walk down an outer map: its leaves are sampled, and marked as its children as they come. */
+struct leaf_walk {
+	struct census *c;
+	struct tracked_map *outer;
+	struct go_map_type leaf_mt;
+	uint64_t leaf_type; /* the leaves' map type: known before they are walked */
+};
+
+static void take_leaf(void *data, uint64_t leaf)
+{
+	struct leaf_walk *w = data;
+
+	mark_child(w->c, leaf, w->leaf_type, w->outer);
+	addr_sample_push(&w->c->leaves, leaf);
 }
 
 /*
  * The maps below a map of type mt with header h: the deepest level goes to
- * leaves (whose type goes to leaf_mt), the levels between to middles.
+ * the census's leaf sample (their type to w), the levels between to middles.
  */
-static int collect_leaves(struct census *c, const struct go_map_type *mt,
-			  const struct map_header *h, int depth, struct addr_vec *leaves,
-			  struct addr_vec *middles, struct go_map_type *leaf_mt,
-			  uint64_t *leaf_type)
+static int collect_leaves(struct leaf_walk *w, const struct go_map_type *mt,
+			  const struct map_header *h, int depth, struct addr_vec *middles)
 {
+	struct census *c = w->c;
 	struct go_map_type inner_mt;
 	struct map_header *hs = NULL;
 	size_t i, first = middles->n, n;
@@ -318,9 +330,9 @@ static int collect_leaves(struct census *c, const struct go_map_type *mt,
 	if (err)
 		return err;
 	if (inner_mt.elem_kind != GO_KIND_MAP || depth + 1 >= NESTED_MAX_DEPTH) {
-		*leaf_mt = inner_mt;
-		*leaf_type = mt->elem;
-		return walker_inner_maps(c->pid, c->layout->impl, mt, h, push_inner, leaves);
+		w->leaf_mt = inner_mt;
+		w->leaf_type = mt->elem;
+		return walker_inner_maps(c->pid, c->layout->impl, mt, h, take_leaf, w);
 	}
 	err = walker_inner_maps(c->pid, c->layout->impl, mt, h, push_inner, middles);
 	n = middles->n - first;
@@ -336,19 +348,10 @@ static int collect_leaves(struct census *c, const struct go_map_type *mt,
 	}
 	for (i = 0; !err && i < n; i++)
 		if (oks[i])
-			err = collect_leaves(c, &inner_mt, &hs[i], depth + 1, leaves, middles,
-					     leaf_mt, leaf_type);
+			err = collect_leaves(w, &inner_mt, &hs[i], depth + 1, middles);
 	free(hs);
 	free(oks);
 	return err;
-}
-
-static double now_seconds(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
 /* Keeps every stride-th address read in this round as the sample for quick rounds. */
@@ -421,11 +424,11 @@ static void schedule_walks(struct census *c, struct tracked_map *m, double walk_
 /* Inner maps of m, all levels: how many, their entries and bytes (scaled past the sample). */
 static int measure_nested(struct census *c, struct tracked_map *m, const struct go_map_type *mt)
 {
-	struct addr_vec leaves = { 0 }, middles = { 0 };
-	struct go_map_type leaf_mt;
-	uint64_t leaf_type = 0;
+	struct leaf_walk walk = { .c = c, .outer = m };
+	struct addr_vec middles = { 0 };
 	double started;
-	size_t i, n = 0, stride;
+	uint64_t leaves;
+	size_t i;
 	int err;
 
 	if (m->nested.quick.rounds_left && m->nested.quick.n) {
@@ -433,20 +436,19 @@ static int measure_nested(struct census *c, struct tracked_map *m, const struct 
 		if (!estimate_nested(c, m))
 			return 0;
 	}
-	started = now_seconds();
-	err = collect_leaves(c, mt, &m->sample.hdr, 0, &leaves, &middles, &leaf_mt, &leaf_type);
-	mark_children(c, &middles, mt->elem, m); /* one middle level at most */
-	mark_children(c, &leaves, leaf_type, m);
+	started = monotonic_seconds();
+	addr_sample_reset(&c->leaves);
+	err = collect_leaves(&walk, mt, &m->sample.hdr, 0, &middles);
+	for (i = 0; i < middles.n; i++) /* one middle level at most */
+		mark_child(c, middles.v[i], mt->elem, m);
 	free(middles.v);
-	if (err && err != -EFAULT) {
-		free(leaves.v);
+	if (err && err != -EFAULT)
 		return err;
-	}
+	leaves = c->leaves.seen;
 	memset(&m->nested.totals, 0, sizeof(m->nested.totals));
-	m->nested.totals.maps = leaves.n;
-	stride = leaves.n / CENSUS_NESTED_SAMPLE + 1;
-	err = read_subset(c, &leaves, stride, &n);
-	for (i = 0; !err && i < n; i++) {
+	m->nested.totals.maps = leaves;
+	err = read_headers(c, c->leaves.v, c->leaves.n);
+	for (i = 0; !err && i < c->leaves.n; i++) {
 		struct map_header *h = &c->headers[i];
 
 		if (!c->ok[i])
@@ -457,18 +459,16 @@ static int measure_nested(struct census *c, struct tracked_map *m, const struct 
 			continue;
 		m->nested.totals.sampled++;
 		m->nested.totals.entries += h->count;
-		m->nested.totals.bytes += estimate_bytes(c->layout->impl, &leaf_mt, h);
+		m->nested.totals.bytes += estimate_bytes(c->layout->impl, &walk.leaf_mt, h);
 	}
-	if (m->nested.totals.sampled && m->nested.totals.sampled < leaves.n) {
+	if (m->nested.totals.sampled && m->nested.totals.sampled < leaves) {
 		m->nested.totals.entries =
-			m->nested.totals.entries * leaves.n / m->nested.totals.sampled;
-		m->nested.totals.bytes =
-			m->nested.totals.bytes * leaves.n / m->nested.totals.sampled;
+			m->nested.totals.entries * leaves / m->nested.totals.sampled;
+		m->nested.totals.bytes = m->nested.totals.bytes * leaves / m->nested.totals.sampled;
 	}
-	free(leaves.v);
 	if (!err) {
-		keep_quick_sample(c, m, n);
-		schedule_walks(c, m, now_seconds() - started);
+		keep_quick_sample(c, m, c->leaves.n);
+		schedule_walks(c, m, monotonic_seconds() - started);
 	}
 	return err;
 }

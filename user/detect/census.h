@@ -12,6 +12,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "addr_sample.h"
 #include "detector.h"
 #include "golayout.h"
 #include "gotypes.h"
@@ -20,14 +21,14 @@
 #include "registry.h"
 #include "sightings.h"
 
-/* Inner-map headers read per outer map a round; past it, a fixed subset is read and scaled. */
+/* Inner-map headers read per outer map a round; past it, a systematic sample is read and scaled. */
 #define CENSUS_NESTED_SAMPLE 65536
 /* Inner-map headers read in the rounds between full walks. */
 #define CENSUS_QUICK_SAMPLE 4096
 /* Share of the time full walks may take, and the most rounds between two. */
 #define CENSUS_WALK_SHARE     0.01
 #define CENSUS_MAX_WALK_EVERY 30
-/* Inner maps one outer map may have before the walk gives up (addresses kept: 8 bytes each). */
+/* Middle maps (of a map of maps of maps) a walk keeps before it gives up: 8 bytes each. */
 #define CENSUS_NESTED_MAX (16u << 20)
 
 /*
@@ -76,6 +77,7 @@ struct census {
 	struct map_header *headers;
 	bool *ok;
 	size_t cap;
+	struct addr_sample leaves; /* a nested walk's deepest maps, however many there are */
 	uint64_t rounds;
 	uint64_t discovered;	     /* maps tracked because bursts saw them written */
 	struct detector_stats stats; /* alerts raised: reporters and exporters read them */
