@@ -1,0 +1,152 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "processes.h"
+#include "variants.h"
+
+#define ID64 "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
+#define POD  "3f1c2a4e-5b6d-4e7f-8a9b-0c1d2e3f4a5b"
+
+static void container_of(const char *cgroup, const char *container, const char *pod)
+{
+	char c[PROCESS_CONTAINER_LEN], p[PROCESS_POD_LEN];
+
+	process_container(cgroup, c, sizeof(c), p, sizeof(p));
+	cr_assert_str_eq(c, container, "%s: container %s", cgroup, c);
+	cr_assert_str_eq(p, pod, "%s: pod %s", cgroup, p);
+}
+
+Test(processes, container_ids_and_pods_come_from_every_runtimes_cgroup_paths)
+{
+	container_of("/system.slice/docker-" ID64 ".scope", ID64, "");
+	container_of("/docker/" ID64, ID64, "");
+	container_of("/machine.slice/libpod-" ID64 ".scope/container", ID64, "");
+	container_of("/kubepods/burstable/pod" POD "/" ID64, ID64, POD);
+	container_of("/kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod"
+		     "3f1c2a4e_5b6d_4e7f_8a9b_0c1d2e3f4a5b.slice/cri-containerd-" ID64 ".scope",
+		     ID64, POD);
+	container_of("/kubepods.slice/kubepods-pod" POD ".slice/crio-" ID64 ".scope", ID64, POD);
+	/* A service, a user session, an ID too short, capital hex: no container. */
+	container_of("/system.slice/prometheus.service", "", "");
+	container_of("/user.slice/user-0.slice/session-3.scope", "", "");
+	container_of("/system.slice/docker-0123456789abcdef.scope", "", "");
+	container_of("/docker/0123456789ABCDEF0123456789abcdef0123456789abcdef0123456789abcdef", "",
+		     "");
+	container_of("/", "", "");
+}
+
+static struct process_info info(const char *comm, const char *exe, const char *cgroup)
+{
+	struct process_info p = { .pid = 42 };
+
+	snprintf(p.comm, sizeof(p.comm), "%s", comm);
+	snprintf(p.exe, sizeof(p.exe), "%s", exe);
+	snprintf(p.cgroup, sizeof(p.cgroup), "%s", cgroup);
+	return p;
+}
+
+Test(processes, selectors_combine_and_a_cgroup_selects_the_cgroups_below_it)
+{
+	struct process_info api = info("api", "/srv/api/bin/api", "/system.slice/api.service");
+	struct process_info apix = info("api", "/srv/api/bin/api", "/system.slice/api.servicex");
+	struct process_filter none = { 0 };
+	struct process_filter by_comm = { .comm = "api" };
+	struct process_filter by_exe = { .exe_glob = "/srv/*/bin/*" };
+	struct process_filter by_cgroup = { .cgroup = "/system.slice/api.service/" };
+	struct process_filter both = { .comm = "api", .cgroup = "/system.slice/db.service" };
+	struct process_filter root = { .cgroup = "/" };
+
+	cr_assert(process_filter_matches(&none, &api));
+	cr_assert(process_filter_matches(&by_comm, &api));
+	cr_assert_not(process_filter_matches(&by_comm, &(struct process_info){ .comm = "ap" }));
+	cr_assert(process_filter_matches(&by_exe, &api));
+	cr_assert(process_filter_matches(&by_cgroup, &api));
+	cr_assert_not(process_filter_matches(&by_cgroup, &apix));
+	cr_assert_not(process_filter_matches(&both, &api));
+	cr_assert(process_filter_matches(&root, &apix));
+}
+
+/* A fake /proc under dir: pid's comm, exe (a symlink) and cgroup. */
+static void fake_process(const char *dir, pid_t pid, const char *comm, const char *exe,
+			 const char *cgroup)
+{
+	char path[512];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%d", dir, pid);
+	cr_assert_eq(mkdir(path, 0755), 0);
+	snprintf(path, sizeof(path), "%s/%d/comm", dir, pid);
+	cr_assert_not_null(f = fopen(path, "w"));
+	fprintf(f, "%s\n", comm);
+	fclose(f);
+	snprintf(path, sizeof(path), "%s/%d/cgroup", dir, pid);
+	cr_assert_not_null(f = fopen(path, "w"));
+	fprintf(f, "0::%s\n", cgroup);
+	fclose(f);
+	snprintf(path, sizeof(path), "%s/%d/exe", dir, pid);
+	cr_assert_eq(symlink(exe, path), 0);
+}
+
+struct found {
+	struct process_info p[8];
+	int n;
+};
+
+static void take(void *ctx, const struct process_info *p)
+{
+	struct found *f = ctx;
+
+	cr_assert_lt(f->n, 8);
+	f->p[f->n++] = *p;
+}
+
+Test(processes, a_scan_finds_the_go_processes_a_filter_selects)
+{
+	char dir[] = "/tmp/gomapleak-unit-proc-XXXXXX", go[512], cmd[600];
+	struct variant v[MAX_VARIANTS];
+	struct process_filter all = { 0 }, docker = { .cgroup = "/system.slice" };
+	struct found f = { 0 };
+
+	cr_assert_gt(variants_load(v, MAX_VARIANTS), 0);
+	variant_binary(go, sizeof(go), &v[0], "stripped-pie", "leaks");
+	cr_assert_not_null(mkdtemp(dir));
+	fake_process(dir, 300, "leaks", go, "/system.slice/docker-" ID64 ".scope");
+	fake_process(dir, 20, "sh", "/bin/sh", "/user.slice");
+	fake_process(dir, 1000, "self", go, "/user.slice");
+	fake_process(dir, 7, "api", go, "/kubepods/pod" POD "/" ID64);
+	cr_assert_eq(mkdir(strcat(strcpy(cmd, dir), "/self"), 0755), 0); /* not a pid */
+
+	cr_assert_eq(processes_scan(dir, &all, 1000, take, &f), 0);
+	cr_assert_eq(f.n, 2); /* in pid order; not the shell, not the skipped pid */
+	cr_assert_eq(f.p[0].pid, 7);
+	cr_assert_str_eq(f.p[0].comm, "api");
+	cr_assert_str_eq(f.p[0].pod, POD);
+	cr_assert_eq(f.p[1].pid, 300);
+	cr_assert_str_eq(f.p[1].exe, go);
+	cr_assert_str_eq(f.p[1].container, ID64);
+
+	f.n = 0;
+	cr_assert_eq(processes_scan(dir, &docker, 0, take, &f), 0);
+	cr_assert_eq(f.n, 1);
+	cr_assert_eq(f.p[0].pid, 300);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	cr_assert_eq(system(cmd), 0);
+}
+
+Test(processes, reads_a_live_process)
+{
+	struct process_info p;
+
+	cr_assert_eq(process_info_read("/proc", getpid(), &p), 0);
+	cr_assert_eq(p.pid, getpid());
+	cr_assert_str_eq(p.comm, "test_processes");
+	cr_assert_eq(p.exe[0], '/');
+	cr_assert_eq(p.cgroup[0], '/');
+	cr_assert_not(process_runs_go(p.exe));
+	cr_assert_neq(process_info_read("/proc", 0, &p), 0);
+}
