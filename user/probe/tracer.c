@@ -464,26 +464,37 @@ int tracer_consume(struct tracer *tr)
 }
 
 /* Sums a per-CPU array of counters into out[0..n). */
+/* Sums the first n entries of a per-CPU array over CPUs, in one batch lookup. */
 static int sum_percpu(int map_fd, uint64_t *out, uint32_t n)
 {
+	LIBBPF_OPTS(bpf_map_batch_opts, opts);
 	int ncpu = libbpf_num_possible_cpus(), cpu, err = 0;
+	uint32_t *keys, batch, count = n, i;
 	uint64_t *values;
-	uint32_t key;
 
 	if (ncpu <= 0)
 		return ncpu ? ncpu : -EINVAL;
-	values = calloc(ncpu, sizeof(*values));
-	if (!values)
-		return -ENOMEM;
-	for (key = 0; key < n && !err; key++) {
-		if (bpf_map_lookup_elem(map_fd, &key, values)) {
-			err = -errno;
-			break;
-		}
-		out[key] = 0;
-		for (cpu = 0; cpu < ncpu; cpu++)
-			out[key] += values[cpu];
+	keys = calloc(n, sizeof(*keys));
+	values = calloc((size_t)n * ncpu, sizeof(*values));
+	if (!keys || !values) {
+		err = -ENOMEM;
+		goto out;
 	}
+	/* All n at once; past the last entry the kernel says ENOENT with count set. */
+	if (bpf_map_lookup_batch(map_fd, NULL, &batch, keys, values, &count, &opts) &&
+	    errno != ENOENT) {
+		err = -errno;
+		goto out;
+	}
+	memset(out, 0, n * sizeof(*out));
+	for (i = 0; i < count; i++) {
+		if (keys[i] >= n)
+			continue;
+		for (cpu = 0; cpu < ncpu; cpu++)
+			out[keys[i]] += values[(size_t)i * ncpu + cpu];
+	}
+out:
+	free(keys);
 	free(values);
 	return err;
 }
