@@ -2,16 +2,19 @@
 /*
  * probe_cost: measures what one uprobe costs at each of a Go function's first
  * instructions, on this kernel. Usage:
- *   probe_cost BINARY FUNCTION [WORKLOAD ARGS...]
+ *   probe_cost [--all] BINARY FUNCTION [WORKLOAD ARGS...]
  * runs "BINARY ARGS" (which must print "per_sec R") untraced, then once with
  * a counting uprobe on each of FUNCTION's first instructions and on each of
  * its RETs (where gomapleak reads results), and prints the
  * throughput of each run and its ratio to the untraced one, untraced runs
- * interleaved to expose the machine's noise.
+ * interleaved to expose the machine's noise. With --all, every instruction
+ * of the function is measured: which of them the kernel emulates (a cheap
+ * place to read a result) and which it single-steps.
  */
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <capstone/capstone.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -96,18 +99,29 @@ static void measure_at(struct probe_cost_bpf *skel, const struct goelf *ge, cons
 	       rate > 0 ? base / rate : 0, (unsigned long)read_hits(skel));
 }
 
-/* Measures a probe on each RET of the function (the hot path's shows the cost). */
-static void measure_rets(struct probe_cost_bpf *skel, csh cs, const struct goelf *ge,
-			 const struct go_func *fn, char **argv, double base)
+/*
+ * Measures a probe on each RET of the function (the hot path's shows the
+ * cost), or on every instruction past the first ones with all_insns.
+ */
+static void measure_rest(struct probe_cost_bpf *skel, csh cs, const struct goelf *ge,
+			 const struct go_func *fn, size_t first, bool all_insns, char **argv,
+			 double base)
 {
 	const uint8_t *code = goelf_bytes_at(ge, fn->entry, fn->end - fn->entry);
 	size_t len = fn->end - fn->entry;
 	uint64_t addr = fn->entry;
 	cs_insn *insn = cs_malloc(cs);
+	size_t seen = 0;
 
-	while (insn && code && cs_disasm_iter(cs, &code, &len, &addr, insn))
-		if (insn->id == X86_INS_RET)
-			measure_at(skel, ge, insn, fn->entry, argv, base);
+	while (insn && code && cs_disasm_iter(cs, &code, &len, &addr, insn)) {
+		if (insn->id == X86_INS_INT3)
+			break; /* padding past the function's last instruction */
+		if (seen++ < first || !(all_insns || insn->id == X86_INS_RET))
+			continue;
+		measure_at(skel, ge, insn, fn->entry, argv, base);
+		if (all_insns)
+			printf("untraced %35.0f ops/s\n", run_workload(argv));
+	}
 	if (insn)
 		cs_free(insn, 1);
 }
@@ -121,10 +135,13 @@ int main(int argc, char **argv)
 	cs_insn *insn = NULL;
 	csh cs;
 	size_t n = 0, i;
+	bool all_insns = argc > 1 && !strcmp(argv[1], "--all");
 	double base;
 
+	argc -= all_insns;
+	argv += all_insns;
 	if (argc < 3) {
-		fprintf(stderr, "usage: probe_cost BINARY FUNCTION [WORKLOAD ARGS...]\n");
+		fprintf(stderr, "usage: probe_cost [--all] BINARY FUNCTION [WORKLOAD ARGS...]\n");
 		return 2;
 	}
 	if (goelf_open(&ge, argv[1]) || pclntab_open(&pt, &ge) ||
@@ -145,7 +162,7 @@ int main(int argc, char **argv)
 		printf("untraced %35.0f ops/s\n", run_workload(argv + 2));
 	}
 	cs_free(insn, n);
-	measure_rets(skel, cs, &ge, &fn, argv + 2, base);
+	measure_rest(skel, cs, &ge, &fn, n, all_insns, argv + 2, base);
 	cs_close(&cs);
 	probe_cost_bpf__destroy(skel);
 	pclntab_close(&pt);

@@ -128,20 +128,18 @@ static __always_inline __u64 read_user_u64(__u64 addr)
 }
 
 /*
- * The probes sit before the function saves RBP, so [RSP] is the return
- * address into the immediate caller and RBP is the caller's frame pointer:
- * [RBP] is the next frame pointer, [RBP+8] the caller's return address.
- * (Unwinding from RBP alone would skip the immediate caller.) Returns the
- * stack's hash; the first frame, the caller, is handed back too.
+ * Walks the frame-pointer chain from a return address's slot and the frame
+ * pointer above it. Returns the stack's hash; the first frame, the caller,
+ * is handed back too.
  */
-static __always_inline __u64 capture_stack(struct pt_regs *regs, __u64 *caller_pc)
+static __always_inline __u64 capture_stack_from(__u64 return_slot, __u64 fp, __u64 *caller_pc)
 {
 	struct gml_stack st;
-	__u64 frame[2], fp = GO_FP(regs), hash = 14695981039346656037ull;
+	__u64 frame[2], hash = 14695981039346656037ull;
 	int i;
 
 	__builtin_memset(&st, 0, sizeof(st));
-	st.pcs[0] = read_user_u64(GO_SP(regs));
+	st.pcs[0] = read_user_u64(return_slot);
 	*caller_pc = st.pcs[0];
 	for (i = 1; i < GML_STACK_DEPTH; i++) {
 		if (!fp || bpf_probe_read_user(frame, sizeof(frame), (void *)fp))
@@ -153,6 +151,26 @@ static __always_inline __u64 capture_stack(struct pt_regs *regs, __u64 *caller_p
 		hash = (hash ^ st.pcs[i]) * 1099511628211ull; /* FNV-1a, a word at a time */
 	bpf_map_update_elem(&stacks, &hash, &st, BPF_NOEXIST);
 	return hash;
+}
+
+/*
+ * Most probes sit before the function saves RBP, so [RSP] is the return
+ * address into the immediate caller and RBP is the caller's frame pointer:
+ * [RBP] is the next frame pointer, [RBP+8] the caller's return address.
+ * (Unwinding from RBP alone would skip the immediate caller.)
+ */
+static __always_inline __u64 capture_stack(struct pt_regs *regs, __u64 *caller_pc)
+{
+	return capture_stack_from(GO_SP(regs), GO_FP(regs), caller_pc);
+}
+
+/*
+ * A probe in a function's body, its frame set up: RBP is its own frame
+ * pointer, the return address at [RBP+8] and the caller's RBP at [RBP].
+ */
+static __always_inline __u64 capture_stack_in_body(struct pt_regs *regs, __u64 *caller_pc)
+{
+	return capture_stack_from(GO_FP(regs) + 8, read_user_u64(GO_FP(regs)), caller_pc);
 }
 
 /* Reserves an event with its common fields filled in, or counts it lost. */
@@ -358,6 +376,28 @@ int make_map_return(struct pt_regs *regs)
 		event_submit(e);
 	}
 	bpf_map_delete_elem(&pending_makes, &g);
+	return 0;
+}
+
+/*
+ * In makemap_small's body, just after the new map was allocated (probes.c
+ * finds the instruction: one the kernel emulates, with the map still in
+ * RAX). One cheap hit a creation instead of an entry probe and a RET the
+ * kernel single-steps; no type (makemap_small has none) and no hint.
+ */
+SEC("uprobe")
+int make_map_allocated(struct pt_regs *regs)
+{
+	int probe = probe_enter(regs);
+	struct gml_event *e;
+
+	if (probe < 0)
+		return 0;
+	e = event_reserve(probe, GML_EV_CREATE, GO_ARG1(regs), 0);
+	if (!e)
+		return 0;
+	e->stack = capture_stack_in_body(regs, &e->caller_pc);
+	event_submit(e);
 	return 0;
 }
 

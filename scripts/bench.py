@@ -6,8 +6,10 @@ default budget of 1%, and --budget 5), under watch with every exporter on and
 probing the same runtime functions at their entry, side by side in one run.
 Usage: bench.py GOMAPLEAK BENCH_BINARY [SECONDS] [REPEATS] [SHAPE]
 
-SHAPE: mix (each request's map has 4 entries and never grows) or grow (16
-entries: it grows past 8, as real requests' maps do, ~40,000 a second).
+SHAPE: mix (each request's map has 4 entries and never grows), grow (16
+entries: it grows past 8, as real requests' maps do, ~40,000 a second) or
+make (nothing but such maps, each escaping to the heap: makemap_small on
+every round, what creation probes cost).
 Each configuration runs REPEATS times, interleaved, so drift on a shared
 machine touches all of them; the median is reported, with the target's own
 CPU (user and kernel) and context switches from its rusage, which are
@@ -29,7 +31,8 @@ GOMAPLEAK, BINARY = sys.argv[1], sys.argv[2]
 SECONDS = float(sys.argv[3]) if len(sys.argv) > 3 else 3
 REPEATS = int(sys.argv[4]) if len(sys.argv) > 4 else 3
 SHAPE = sys.argv[5] if len(sys.argv) > 5 else "mix"
-SHAPE_ARGS = {"mix": [], "grow": ["-reqsize", "16"]}[SHAPE]
+SHAPE_ARGS = {"mix": [], "grow": ["-reqsize", "16"],
+              "make": ["-mode", "make", "-reqsize", "16"]}[SHAPE]
 BUDGETS = {"watch": 1, "watch5": 5}
 GROUPS = ("create", "growth", "overflow", "insert", "delete", "clear")
 

@@ -12,7 +12,44 @@
 #include "clock.h"
 #include "error.h"
 
-/* The group's hit counter: its sites' hits summed. */
+/* One creation at site: its probe's hit, and a single-stepped RET where the map is read there. */
+static double creation_cost(const struct bursts *b, const struct probe_site *site)
+{
+	double entry = b->calibrated ? b->calibration.create_entry : PROBE_EMULATED_HIT_SECONDS;
+	double ret = b->calibrated ? b->calibration.create_ret : PROBE_STEPPED_HIT_SECONDS;
+
+	return entry + (probe_site_reads_at_rets(site) ? ret : 0);
+}
+
+/*
+ * A creation's cost, averaged over the creation sites' hits so far: on Go
+ * 1.22+ makemap_small's maps are read in its body (one emulated hit), and
+ * makemap's at a RET (ten times that). Before any hit, the dearest site's.
+ */
+static void update_creation_cost(const struct bursts *b, const struct tracer_counters *c)
+{
+	double weighted = 0, dearest = 0;
+	uint64_t hits = 0;
+	int i;
+
+	for (i = 0; i < b->plan->nsites; i++) {
+		const struct probe_site *site = &b->plan->sites[i];
+		double cost;
+
+		if (site->status != PROBE_OK || site->spec->group != PROBE_GROUP_CREATE)
+			continue;
+		cost = creation_cost(b, site);
+		weighted += cost * (double)c->hits[i];
+		hits += c->hits[i];
+		if (cost > dearest)
+			dearest = cost;
+	}
+	if (dearest > 0)
+		governor_set_hit_cost(b->gov, PROBE_GROUP_CREATE,
+				      hits ? weighted / (double)hits : dearest);
+}
+
+/* The group's hit counter: its sites' hits summed (for creations, their cost updated). */
 static uint64_t group_hits(const struct bursts *b, enum probe_group group)
 {
 	struct tracer_counters c;
@@ -24,6 +61,8 @@ static uint64_t group_hits(const struct bursts *b, enum probe_group group)
 	for (i = 0; i < b->plan->nsites; i++)
 		if (b->plan->sites[i].spec->group == group)
 			hits += c.hits[i];
+	if (group == PROBE_GROUP_CREATE)
+		update_creation_cost(b, &c);
 	return hits;
 }
 
@@ -38,7 +77,6 @@ static void set_costs(struct bursts *b)
 	governor_set_hit_cost(g, PROBE_GROUP_OVERFLOW, c->overflow_hit);
 	/* A growth probe walks the stack and emits an event, as makemap's entry does. */
 	governor_set_hit_cost(g, PROBE_GROUP_GROWTH, c->create_entry);
-	governor_set_hit_cost(g, PROBE_GROUP_CREATE, c->create_entry + c->create_ret);
 }
 
 void bursts_calibrate(struct bursts *b)
@@ -51,6 +89,7 @@ void bursts_calibrate(struct bursts *b)
 	}
 	b->calibrated = true;
 	set_costs(b);
+	group_hits(b, PROBE_GROUP_CREATE); /* the creation cost, by where sites read the map */
 }
 
 int bursts_start_timer(struct bursts *b, int epoll_fd, char *why, size_t why_len)

@@ -529,13 +529,14 @@ static void watch_announce(struct gml_context *ctx)
 	if (ctx->opt.verbose && ctx->bursts.calibrated)
 		fprintf(stderr,
 			"gomapleak: a probe hit costs, measured here: %.2f us an operation, "
-			"%.2f us an overflow bucket, %.2f us a creation (%.2f us its RET)\n",
+			"%.2f us an overflow bucket, %.2f us a creation read in its body, %.2f us "
+			"one read at a RET\n",
 			ctx->bursts.calibration.op_hit * 1e6,
 			ctx->bursts.calibration.overflow_hit * 1e6,
+			ctx->bursts.calibration.create_entry * 1e6,
 			(ctx->bursts.calibration.create_entry +
 			 ctx->bursts.calibration.create_ret) *
-				1e6,
-			ctx->bursts.calibration.create_ret * 1e6);
+				1e6);
 	if (ctx->opt.verbose)
 		report_plan(stderr, ctx->target.exe_name, b, ctx->opt.verbose > 1);
 }

@@ -12,6 +12,7 @@
  * Anything else is refused with the reason: no probe is better than a slow one.
  */
 #include "probes.h"
+#include "result_point.h"
 
 #include <capstone/capstone.h>
 #include <errno.h>
@@ -71,6 +72,11 @@ static const struct probe_spec probe_specs[] = {
 bool probe_handler_reads_result(enum probe_handler handler)
 {
 	return handler == PROBE_MAKEMAP || handler == PROBE_MAKEMAP_SMALL;
+}
+
+bool probe_site_reads_at_rets(const struct probe_site *site)
+{
+	return probe_handler_reads_result(site->spec->handler) && !site->choice.result_in_body;
 }
 
 double probe_group_default_hit_seconds(enum probe_group group)
@@ -252,6 +258,27 @@ static int scan_function(struct probe_site *site, const uint8_t *code, size_t le
 	return 0;
 }
 
+/*
+ * makemap_small's new map read in its body, where the code allows
+ * (result_point.h): one emulated hit a creation instead of the entry and a
+ * single-stepped RET.
+ */
+static void read_result_in_body(struct probe_site *site, const uint8_t *code, size_t len,
+				const struct pclntab *pt)
+{
+	struct go_func newobject;
+	struct result_point point;
+
+	if (site->spec->handler != PROBE_MAKEMAP_SMALL ||
+	    pclntab_find_func(pt, "runtime.newobject", &newobject) ||
+	    !result_point_after_call(code, len, site->func.entry, newobject.entry, &point))
+		return;
+	site->choice.vaddr = point.vaddr;
+	site->choice.at_stack_check_jump = false;
+	site->choice.result_in_body = true;
+	snprintf(site->choice.insn, sizeof(site->choice.insn), "%s", point.insn);
+}
+
 static void plan_site(struct probe_site *site, const struct goelf *ge, const struct pclntab *pt)
 {
 	const uint8_t *code;
@@ -285,8 +312,9 @@ static void plan_site(struct probe_site *site, const struct goelf *ge, const str
 			 site->func.entry, &site->choice))
 		return;
 	scan_function(site, code, len);
+	read_result_in_body(site, code, len, pt);
 	/* A RET left unprobed would lose that path's results without a word. */
-	if (probe_handler_reads_result(site->spec->handler) && site->rets_truncated) {
+	if (probe_site_reads_at_rets(site) && site->rets_truncated) {
 		snprintf(site->choice.reason, sizeof(site->choice.reason),
 			 "more than %d RET instructions to read its result at", PROBE_MAX_RETS);
 		return;

@@ -58,6 +58,7 @@ struct probe_choice {
 	uint64_t vaddr;
 	char insn[200];		  /* e.g. "push rbp" */
 	bool at_stack_check_jump; /* hits on the morestack path must be dropped */
+	bool result_in_body;	  /* the new map is in RAX here: no RET probes (result_point.h) */
 	char reason[256];	  /* why no instruction fits, when none does */
 };
 
@@ -88,6 +89,8 @@ int probe_choose(const uint8_t *code, size_t len, uint64_t vaddr, struct probe_c
 int probe_plan_build(struct probe_plan *plan, const struct goelf *ge, const struct pclntab *pt,
 		     enum go_map_impl impl);
 bool probe_handler_reads_result(enum probe_handler handler);
+/* Whether the site's result is read on its RETs (single-stepped), not in its body. */
+bool probe_site_reads_at_rets(const struct probe_site *site);
 /*
  * What one hit costs the target, measured on the machine docs/probes.md
  * names: a probe on an emulated instruction, plus a single-stepped RET for

@@ -186,18 +186,23 @@ static int attach_at(struct tracer *tr, const struct goelf *ge, const struct pro
 	return err;
 }
 
-/* The entry probe, and for functions whose result matters a probe on each RET. */
+/*
+ * The entry probe, and for functions whose result matters a probe on each
+ * RET, unless the result is read in the body (one probe, its own program).
+ */
 static int attach_site(struct tracer *tr, const struct goelf *ge, const struct probe_site *site,
 		       int index, const char *binary, pid_t pid, char *why, size_t why_len)
 {
+	struct bpf_program *prog = site->choice.result_in_body
+					   ? tr->skel->progs.make_map_allocated
+					   : handler_program(tr, site->spec->handler);
 	uint64_t cookie = (uint64_t)index;
 	int i, err;
 
 	if (site->choice.at_stack_check_jump)
 		cookie |= GML_COOKIE_AT_STACK_CHECK_JUMP;
-	err = attach_at(tr, ge, site, handler_program(tr, site->spec->handler), site->choice.vaddr,
-			cookie, binary, pid, why, why_len);
-	if (err || !probe_handler_reads_result(site->spec->handler))
+	err = attach_at(tr, ge, site, prog, site->choice.vaddr, cookie, binary, pid, why, why_len);
+	if (err || !probe_site_reads_at_rets(site))
 		return err;
 	for (i = 0; i < site->nrets && !err; i++)
 		err = attach_at(tr, ge, site, tr->skel->progs.make_map_return, site->rets[i],

@@ -49,11 +49,11 @@ static void report_site(FILE *out, const struct probe_site *site, int verbose)
 		fprintf(out, "  %-8s %-42s refused: %s\n", group, site->spec->func, c->reason);
 		return;
 	}
-	fprintf(out, "  %-8s %-42s 0x%" PRIx64 "+0x%" PRIx64 " (file 0x%" PRIx64 ") %s%s%s\n",
+	fprintf(out, "  %-8s %-42s 0x%" PRIx64 "+0x%" PRIx64 " (file 0x%" PRIx64 ") %s%s%s%s\n",
 		group, site->spec->func, site->func.entry, c->vaddr - site->func.entry,
 		site->file_offset, c->insn,
 		c->at_stack_check_jump ? ", morestack pass dropped" : "",
-		watch_note(site->spec->group));
+		c->result_in_body ? ", the new map read here" : "", watch_note(site->spec->group));
 	if (verbose)
 		report_site_detail(out, site);
 }
@@ -117,8 +117,11 @@ static void json_site(FILE *out, const struct probe_site *site)
 			site->func.entry, site->func.end - site->func.entry,
 			c->vaddr - site->func.entry, site->file_offset);
 		json_string(out, c->insn);
-		fprintf(out, ",\"drops_morestack_pass\":%s,\"frame_size\":%u,\"ret_offsets\":[",
-			c->at_stack_check_jump ? "true" : "false", site->frame_size);
+		fprintf(out,
+			",\"drops_morestack_pass\":%s,\"result_in_body\":%s,\"frame_size\":%u,"
+			"\"ret_offsets\":[",
+			c->at_stack_check_jump ? "true" : "false",
+			c->result_in_body ? "true" : "false", site->frame_size);
 		for (i = 0; i < site->nrets; i++)
 			fprintf(out, "%s%" PRIu64, i ? "," : "", site->rets[i] - site->func.entry);
 		fputc(']', out);

@@ -13,6 +13,9 @@
 //	              and dropped (scripts/bench.sh's workload); with -reqsize
 //	              above 8 that map is made without a size and grows past
 //	              its first 8 entries, as a request's maps do
+//	-mode make    a map made for every round and kept (it escapes to the heap,
+//	              so runtime.makemap_small makes it), filled with -reqsize
+//	              entries: what creation probes cost (bench/probe_cost)
 package main
 
 import (
@@ -30,6 +33,7 @@ var (
 	users    []string
 	reqKeys  = []string{"method", "path", "user", "trace"}
 	sinkSize int
+	reqSink  [64]map[string]int
 )
 
 func insertRounds(n, size uint64) uint64 {
@@ -61,9 +65,19 @@ func mixRound(i, size, rebuild uint64) uint64 {
 	return v
 }
 
+// makeRound makes one request's map and keeps it until 64 rounds later.
+func makeRound(i uint64) uint64 {
+	req := make(map[string]int)
+	for j, k := range reqKeys {
+		req[k] = j
+	}
+	reqSink[i%uint64(len(reqSink))] = req
+	return uint64(len(req))
+}
+
 func main() {
 	d := flag.Duration("d", 2*time.Second, "how long to run")
-	mode := flag.String("mode", "insert", "insert or mix")
+	mode := flag.String("mode", "insert", "insert, mix or make")
 	size := flag.Uint64("size", 4096, "keys in the bounded map")
 	rebuild := flag.Uint64("rebuild", 256, "mix: rounds per rebuilt map")
 	wait := flag.Bool("wait", false, "print ready and wait for a line on stdin before starting")
@@ -89,11 +103,16 @@ func main() {
 	var ops, sum uint64
 	start := time.Now()
 	for (*rounds == 0 && time.Since(start) < *d) || ops < *rounds {
-		if *mode == "mix" {
+		switch *mode {
+		case "mix":
 			for i := uint64(0); i < 1024; i++ {
 				sum += mixRound(ops+i, *size, *rebuild)
 			}
-		} else {
+		case "make":
+			for i := uint64(0); i < 1024; i++ {
+				sum += makeRound(ops + i)
+			}
+		default:
 			sum += insertRounds(1024, *size)
 		}
 		ops += 1024
