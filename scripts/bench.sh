@@ -2,7 +2,9 @@
 # SPDX-License-Identifier: GPL-2.0
 # Sets everything up and runs the benchmarks side by side in one run:
 #   1. bench/probe_cost: what one uprobe costs on each instruction kind here;
-#   2. scripts/bench.py: a map-heavy Go program untraced, under watch (budgets
+#   2. scripts/bpf_prog_cost.py: what gomapleak's BPF programs cost a hit
+#      apart from the trap (the kernel's bpf_stats), under watch --exact;
+#   3. scripts/bench.py: a map-heavy Go program untraced, under watch (budgets
 #      of 1% and 5%), under watch --exact and under bpftrace entry probes, for
 #      each map implementation, in two shapes: requests' maps of 4 entries
 #      (never grow) and of 16 (grow past 8).
@@ -21,6 +23,10 @@ echo "== machine: $(nproc) CPUs, kernel $(uname -r), $(date -u +%Y-%m-%d)"
 for v in go1.19 go1.26; do
 	echo "== uprobe cost by instruction: $v runtime.mapassign_fast64"
 	build/bench/probe_cost "$cache/targets/$v/default/mapbench" runtime.mapassign_fast64 -d 1s
+done
+for v in go1.19 go1.26; do
+	echo "== BPF programs' own time a hit: $v"
+	python3 scripts/bpf_prog_cost.py build/gomapleak "$cache/targets/$v/default/mapbench"
 done
 for seconds in ${BENCH_SECONDS:-3}; do
 	for shape in ${BENCH_SHAPES:-mix grow}; do
