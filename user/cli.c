@@ -53,6 +53,11 @@ enum {
 	OPT_PPROF,
 	OPT_FOLDED,
 	OPT_BUDGET,
+	OPT_ALL,
+	OPT_COMM,
+	OPT_EXE,
+	OPT_CGROUP,
+	OPT_MAX_PROCESSES,
 };
 
 /* The options watch and run share: sampling, detector, output. */
@@ -100,7 +105,15 @@ static const struct argp_option detector_options[] = {
 };
 
 static const struct argp_option watch_options[] = {
-	{ "pid", 'p', "PID", 0, "Process to attach to", 0 },
+	{ "pid", 'p', "PID", 0, "Process to attach to (repeat for several)", 0 },
+	{ "all", OPT_ALL, NULL, 0,
+	  "Every Go process this host runs, those started later included (node mode)", 0 },
+	{ "comm", OPT_COMM, "NAME", 0, "Go processes whose command name is NAME (node mode)", 0 },
+	{ "exe", OPT_EXE, "GLOB", 0, "Go processes whose executable's path matches GLOB", 0 },
+	{ "cgroup", OPT_CGROUP, "PATH", 0,
+	  "Go processes in cgroup PATH or below it (a container, a systemd unit)", 0 },
+	{ "max-processes", OPT_MAX_PROCESSES, "N", 0,
+	  "Watch at most N processes at once (default " QUOTE(CLI_DEFAULT_MAX_PROCESSES) ")", 0 },
 	{ NULL, 'h', NULL, OPTION_HIDDEN, "Give this help list", 0 }, /* -h, as bcc tools take it */
 	{ 0 },
 };
@@ -302,11 +315,71 @@ static void check_window(struct argp_state *state, const struct cli_options *o)
 		argp_error(state, "--pprof and --folded need two different files");
 }
 
+bool cli_node_mode(const struct cli_options *o)
+{
+	return o->command == GML_CMD_WATCH &&
+	       (o->all || o->comm || o->exe_glob || o->cgroup || o->npids > 1);
+}
+
+/* What node mode does not do yet: one output file or port for several processes. */
+static void check_node_mode(struct argp_state *state, const struct cli_options *o)
+{
+	if (!cli_node_mode(o))
+		return;
+	if (o->prometheus || o->pprof_path || o->folded_path || o->top)
+		argp_error(state, "--prometheus, --pprof, --folded and --top watch one process "
+				  "(-p PID) for now");
+	if (o->all && (o->comm || o->exe_glob || o->cgroup))
+		argp_error(state, "--all selects every Go process: no --comm, --exe or --cgroup");
+}
+
+/* Node mode's selectors and -p, repeated. */
+static void parse_process_opt(int key, char *arg, struct argp_state *state)
+{
+	struct cli_options *o = state->input;
+	uint64_t n;
+
+	switch (key) {
+	case 'p':
+		if (o->npids == CLI_MAX_PIDS)
+			argp_error(state, "at most %d -p", CLI_MAX_PIDS);
+		if (parse_pid(arg, &o->pids[o->npids]))
+			argp_error(state, "invalid PID '%s'", arg);
+		o->pid = o->pids[0];
+		o->npids++;
+		break;
+	case OPT_ALL:
+		o->all = true;
+		break;
+	case OPT_COMM:
+		o->comm = arg;
+		break;
+	case OPT_EXE:
+		o->exe_glob = arg;
+		break;
+	case OPT_CGROUP:
+		o->cgroup = arg;
+		break;
+	case OPT_MAX_PROCESSES:
+		if (parse_count(arg, 4096, &n))
+			argp_error(state, "invalid --max-processes '%s': 1 to 4096", arg);
+		o->max_processes = (unsigned int)n;
+		break;
+	}
+}
+
 static error_t parse_opt(int key, char *arg, struct argp_state *state)
 {
 	struct cli_options *o = state->input;
 
 	switch (key) {
+	case OPT_ALL:
+	case OPT_COMM:
+	case OPT_EXE:
+	case OPT_CGROUP:
+	case OPT_MAX_PROCESSES:
+		parse_process_opt(key, arg, state);
+		break;
 	case 'h':
 		argp_state_help(state, stdout, ARGP_HELP_STD_HELP);
 		break;
@@ -316,8 +389,9 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 			state->child_inputs[0] = o;
 		break;
 	case 'p':
-		if (parse_pid(arg, &o->pid))
-			argp_error(state, "invalid PID '%s'", arg);
+		if (o->npids && o->command != GML_CMD_WATCH)
+			argp_error(state, "one -p PID");
+		parse_process_opt(key, arg, state);
 		break;
 	case OPT_DURATION:
 		if (parse_seconds(arg, &o->duration))
@@ -350,9 +424,11 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 				   "run needs a program: gomapleak run [OPTIONS] -- CMD [ARGS]");
 		if (o->command == GML_CMD_WATCH || o->command == GML_CMD_RUN)
 			check_window(state, o);
-		if ((o->command == GML_CMD_WATCH || o->command == GML_CMD_TRACE) && !o->pid)
-			argp_error(state, "%s needs -p PID",
-				   o->command == GML_CMD_WATCH ? "watch" : "trace");
+		if (o->command == GML_CMD_WATCH && !o->pid && !cli_node_mode(o))
+			argp_error(state, "watch needs -p PID, --all, --comm, --exe or --cgroup");
+		if (o->command == GML_CMD_TRACE && !o->pid)
+			argp_error(state, "trace needs -p PID");
+		check_node_mode(state, o);
 		if (o->command == GML_CMD_INSPECT && !o->pid == !o->binary)
 			argp_error(state, "inspect needs either BINARY or -p PID");
 		break;
@@ -378,7 +454,10 @@ static const struct argp watch_argp = {
 	"  gomapleak watch -p 4121 -i 0.5 --window 10 --min-growth 200\n"
 	"  gomapleak watch -p 4121 --json | jq 'select(.event == \"alert\")'\n"
 	"  gomapleak watch -p 4121 --duration 600 --fail-on-leak   # in a CI job\n"
-	"  gomapleak watch -p 4121 --prometheus 9464 --pprof growth.pb.gz\n",
+	"  gomapleak watch -p 4121 --prometheus 9464 --pprof growth.pb.gz\n"
+	"  gomapleak watch --all                # every Go process, new ones too\n"
+	"  gomapleak watch --comm api --cgroup /system.slice/api.service\n"
+	"  gomapleak watch -p 4121 -p 4133\n",
 	detector_child,
 	NULL,
 	NULL,
@@ -443,6 +522,7 @@ int cli_parse(int argc, char **argv, struct cli_options *out)
 	out->budget_percent = GOVERNOR_DEFAULT_BUDGET_PERCENT;
 	out->min_growth = DETECTOR_DEFAULT_MIN_GROWTH;
 	out->confirm = DETECTOR_DEFAULT_CONFIRM;
+	out->max_processes = CLI_DEFAULT_MAX_PROCESSES;
 	argp_err_exit_status = GML_EXIT_USAGE;
 	if (argc < 2) {
 		fputs(top_usage, stderr);

@@ -16,11 +16,21 @@ enum gml_command {
 	GML_CMD_RUN, /* start a program, then watch it */
 };
 
+#define CLI_MAX_PIDS		  64
+#define CLI_DEFAULT_MAX_PROCESSES 64
+
 struct cli_options {
 	enum gml_command command;
-	pid_t pid;
-	const char *binary; /* inspect BINARY */
-	double duration;    /* seconds; 0 = until interrupted */
+	pid_t pid;		  /* the first -p */
+	pid_t pids[CLI_MAX_PIDS]; /* watch: every -p */
+	int npids;
+	bool all;		    /* watch --all: every Go process */
+	const char *comm;	    /* --comm NAME */
+	const char *exe_glob;	    /* --exe GLOB */
+	const char *cgroup;	    /* --cgroup PATH */
+	unsigned int max_processes; /* --max-processes */
+	const char *binary;	    /* inspect BINARY */
+	double duration;	    /* seconds; 0 = until interrupted */
 	int verbose;
 	bool json;
 	bool exact;	       /* attach the hot probe groups too */
@@ -39,6 +49,9 @@ struct cli_options {
 	const char *folded_path; /* --folded: growth as folded stacks */
 	char **run_argv;	 /* run: the program and its arguments */
 };
+
+/* Whether watch traces several processes (node mode): --all, a selector, or -p twice. */
+bool cli_node_mode(const struct cli_options *o);
 
 /* Returns -1 to continue, or an exit code (help printed: 0; bad usage: 2). */
 int cli_parse(int argc, char **argv, struct cli_options *out);

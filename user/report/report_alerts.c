@@ -269,6 +269,33 @@ static void print_subject(const struct report_alert_printer *p, const struct ale
 		print_group_members(p, s);
 }
 
+/* pid=N comm=NAME [container=ID]: text, with a space before. */
+static void print_process_text(const struct report_alert_printer *p, FILE *out)
+{
+	const struct report_process_label *l = p->process;
+
+	if (!l)
+		return;
+	fprintf(out, " pid=%d comm=%s", l->pid, l->comm);
+	if (l->container[0])
+		fprintf(out, " container=%.12s", l->container);
+}
+
+/* ,"pid":N,"comm":"NAME"[,"container":"ID"]: JSON fields. */
+static void print_process_json(const struct report_alert_printer *p, FILE *out)
+{
+	const struct report_process_label *l = p->process;
+
+	if (!l)
+		return;
+	fprintf(out, ",\"pid\":%d,\"comm\":", l->pid);
+	json_string(out, l->comm);
+	if (l->container[0]) {
+		fputs(",\"container\":", out);
+		json_string(out, l->container);
+	}
+}
+
 static void alert_print_text(struct report_alert_printer *p, const struct alert_subject *s)
 {
 	char when[16];
@@ -277,6 +304,7 @@ static void alert_print_text(struct report_alert_printer *p, const struct alert_
 	fprintf(p->out, "%s %s%-8s%s %-6s", when, p->colour ? state_colour(s->state) : "",
 		detector_state_name(s->state), p->colour ? COLOUR_RESET : "",
 		detector_kind_name(s->kind));
+	print_process_text(p, p->out);
 	print_subject(p, s);
 	print_keys_text(p, s);
 	fputc('\n', p->out);
@@ -397,6 +425,7 @@ static void alert_print_json(struct report_alert_printer *p, const struct alert_
 {
 	fprintf(p->out, "{\"event\":\"alert\",\"time\":%ld,\"state\":\"%s\",\"previous\":\"%s\"",
 		(long)time(NULL), detector_state_name(s->state), detector_state_name(before));
+	print_process_json(p, p->out);
 	json_subject_fields(p, s);
 	fprintf(p->out,
 		",\"window\":%u,\"window_rises\":%u,\"window_first\":%" PRIu64
@@ -506,6 +535,7 @@ void report_alert_samples(struct report_alert_printer *p)
 			continue;
 		fprintf(p->out, "{\"event\":\"sample\",\"time\":%ld,\"state\":\"%s\"",
 			(long)time(NULL), detector_state_name(rows[i].state));
+		print_process_json(p, p->out);
 		json_subject_fields(p, &rows[i]);
 		fputs("}\n", p->out);
 	}
@@ -583,10 +613,12 @@ static void summary_json(struct report_alert_printer *p, FILE *out, const struct
 		"{\"event\":\"summary\",\"seconds\":%.1f,\"reason\":\"%s\",\"events\":%" PRIu64
 		",\"events_lost\":%" PRIu64 ",\"maps_tracked\":%u,\"maps_seen\":%" PRIu64
 		",\"maps_dropped\":%" PRIu64 ",\"small_maps\":%" PRIu64 ",\"rounds\":%" PRIu64
-		",\"leaks\":%" PRIu64 ",\"alerts\":{",
+		",\"leaks\":%" PRIu64,
 		t->seconds, t->stop_reason, t->events, t->events_lost, p->reg->nmaps,
 		p->reg->maps_seen, p->reg->maps_dropped, p->reg->small_maps, p->census->rounds,
 		p->census->stats.leaks);
+	print_process_json(p, out);
+	fputs(",\"alerts\":{", out);
 	for (k = 0; k < ALERT_KINDS; k++)
 		fprintf(out,
 			"%s\"%s\":{\"SUSPECT\":%" PRIu64 ",\"LEAK\":%" PRIu64
@@ -608,10 +640,11 @@ void report_alert_summary(struct report_alert_printer *p, FILE *out, const struc
 		summary_json(p, out, t);
 		return;
 	}
+	fputs("gomapleak:", out);
+	print_process_text(p, out);
 	fprintf(out,
-		"gomapleak: detached after %.1fs (%s); %" PRIu64 " events, %" PRIu64
-		" lost; %" PRIu64 " maps tracked, %" PRIu64 " small maps made; %" PRIu64
-		" LEAK alerts\n",
+		" detached after %.1fs (%s); %" PRIu64 " events, %" PRIu64 " lost; %" PRIu64
+		" maps tracked, %" PRIu64 " small maps made; %" PRIu64 " LEAK alerts\n",
 		t->seconds, t->stop_reason, t->events, t->events_lost, p->reg->maps_seen,
 		p->reg->small_maps, p->census->stats.leaks);
 	p->out = out;
@@ -621,6 +654,7 @@ void report_alert_summary(struct report_alert_printer *p, FILE *out, const struc
 			continue;
 		fprintf(out, "gomapleak:   %-8s %-6s", detector_state_name(rows[i].state),
 			detector_kind_name(rows[i].kind));
+		print_process_text(p, out);
 		print_subject(p, &rows[i]);
 		fputc('\n', out);
 	}

@@ -13,8 +13,16 @@
 #include "census.h"
 #include "registry.h"
 
+/* Which process an alert is about, when gomapleak traces several (node mode). */
+struct report_process_label {
+	int pid;
+	const char *comm;
+	const char *container; /* "" outside containers */
+};
+
 struct report_alert_printer {
 	FILE *out;
+	const struct report_process_label *process; /* NULL: one process traced */
 	const struct registry *reg;
 	const struct census *census;
 	const struct gotypes *types;

@@ -12,7 +12,7 @@
 //	          runtime variant (fast32, fast32ptr, fast64, fast64ptr, faststr,
 //	          generic, generic with keys and elements over 128 bytes) with N
 //	          keys, deleting N/2 and clearing one (variants.go)
-//	exec      replace this process with /bin/sleep 30
+//	exec [PROGRAM ARGS...]  replace this process with PROGRAM (default /bin/sleep 30)
 //
 // Each command answers one line; the program exits when stdin closes.
 package main
@@ -116,8 +116,13 @@ func main() {
 			keys, _ := strconv.Atoi(f[2])
 			fmt.Println(runVariants(workers, keys))
 		case "exec":
+			// "exec" runs sleep; "exec PROGRAM ARGS..." another program.
+			argv := []string{"/bin/sleep", "30"}
+			if len(f) > 1 {
+				argv = f[1:]
+			}
 			fmt.Println("execing")
-			syscall.Exec("/bin/sleep", []string{"sleep", "30"}, os.Environ())
+			syscall.Exec(argv[0], argv, os.Environ())
 		}
 	}
 }

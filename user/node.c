@@ -1,0 +1,256 @@
+// SPDX-License-Identifier: GPL-2.0
+#include "node.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <unistd.h>
+
+#include "error.h"
+
+#define NODE_PROC "/proc"
+
+static struct session *find_session(const struct node *n, pid_t pid)
+{
+	unsigned int i;
+
+	for (i = 0; i < n->nsessions; i++)
+		if (n->sessions[i]->pid == pid)
+			return n->sessions[i];
+	return NULL;
+}
+
+/* A session for the process; a line when it cannot be watched. */
+static void watch_process(struct node *n, const struct process_info *info)
+{
+	struct session *s;
+	int err;
+
+	if (find_session(n, info->pid))
+		return;
+	if (n->nsessions == n->opt->max_processes) {
+		fprintf(stderr,
+			"gomapleak: pid %d (%s) not watched: %u processes watched already "
+			"(--max-processes)\n",
+			info->pid, info->comm, n->nsessions);
+		return;
+	}
+	s = calloc(1, sizeof(*s));
+	if (!s) {
+		fprintf(stderr, "gomapleak: pid %d (%s) not watched: out of memory\n", info->pid,
+			info->comm);
+		return;
+	}
+	session_init(s, n->opt, info->pid);
+	s->labelled = true;
+	s->info = *info;
+	err = session_open(s);
+	if (!err)
+		err = session_start(s, n->epoll_fd);
+	if (err) {
+		/* One that exited meanwhile (short-lived) is not worth a line. */
+		if (err != -ESRCH && err != -ENOENT)
+			fprintf(stderr, "gomapleak: pid %d (%s) not watched: %s\n", info->pid,
+				info->comm, s->why);
+		session_close(s);
+		free(s);
+		return;
+	}
+	session_announce(s);
+	n->sessions[n->nsessions++] = s;
+	n->watched++;
+}
+
+static void on_scanned(void *ctx, const struct process_info *info)
+{
+	watch_process(ctx, info);
+}
+
+static void on_exec(void *ctx, pid_t pid)
+{
+	struct node *n = ctx;
+
+	if (n->npending == NODE_PENDING_EXECS) {
+		n->pending_overflow = true;
+		return;
+	}
+	n->pending[n->npending++] = pid;
+}
+
+/* A process that exec'd and is not watched (any more): watched if it runs Go now. */
+static void consider_exec(struct node *n, pid_t pid)
+{
+	struct process_info info;
+
+	if (find_session(n, pid) || process_info_read(NODE_PROC, pid, &info) ||
+	    !process_filter_matches(&n->filter, &info))
+		return;
+	if (process_runs_go(info.exe))
+		watch_process(n, &info);
+}
+
+/* -p PID, each: watched whatever it runs (a non-Go program gets its error line). */
+static void watch_given_pids(struct node *n)
+{
+	struct process_info info;
+	int i;
+
+	for (i = 0; i < n->opt->npids; i++) {
+		if (process_info_read(NODE_PROC, n->opt->pids[i], &info)) {
+			fprintf(stderr, "gomapleak: pid %d not watched: no such process\n",
+				n->opt->pids[i]);
+			continue;
+		}
+		watch_process(n, &info);
+	}
+}
+
+int node_start(struct node *n, const struct cli_options *opt, int epoll_fd)
+{
+	int err;
+
+	memset(n, 0, sizeof(*n));
+	n->opt = opt;
+	n->epoll_fd = epoll_fd;
+	n->filter = (struct process_filter){ .comm = opt->comm,
+					     .exe_glob = opt->exe_glob,
+					     .cgroup = opt->cgroup };
+	n->follow = opt->all || opt->comm || opt->exe_glob || opt->cgroup;
+	n->sessions = calloc(opt->max_processes, sizeof(*n->sessions));
+	if (!n->sessions)
+		return error_set(n->why, sizeof(n->why), -ENOMEM, "out of memory");
+	watch_given_pids(n);
+	if (!n->follow)
+		return 0;
+	/* The exec watch first: a process started during the scan is not missed. */
+	err = exec_watch_open(&n->exec, on_exec, n, n->why, sizeof(n->why));
+	if (!err)
+		err = exec_watch_fd(&n->exec) < 0 ? -EBADF : 0;
+	if (!err) {
+		struct epoll_event ev = { .events = EPOLLIN, .data.fd = exec_watch_fd(&n->exec) };
+
+		if (epoll_ctl(epoll_fd, EPOLL_CTL_ADD, ev.data.fd, &ev))
+			err = error_set(n->why, sizeof(n->why), -errno,
+					"cannot watch the exec watch: %s", strerror(errno));
+	}
+	if (err)
+		return err;
+	err = processes_scan(NODE_PROC, &n->filter, getpid(), on_scanned, n);
+	if (err)
+		return error_set(n->why, sizeof(n->why), err, "cannot read %s: %s", NODE_PROC,
+				 strerror(-err));
+	fprintf(stderr, "gomapleak: watching %u Go processes, and those %s that start later\n",
+		n->nsessions, opt->all ? "of any kind" : "the selectors match");
+	return 0;
+}
+
+bool node_on_wakeup(struct node *n, int fd)
+{
+	unsigned int i;
+
+	if (n->exec.skel && fd == exec_watch_fd(&n->exec)) {
+		exec_watch_consume(&n->exec);
+		return true;
+	}
+	for (i = 0; i < n->nsessions; i++)
+		if (session_on_wakeup(n->sessions[i], fd))
+			return true;
+	return false;
+}
+
+/* The sessions that ended: their summary, then freed. */
+static void reap_sessions(struct node *n)
+{
+	unsigned int i, kept = 0;
+
+	for (i = 0; i < n->nsessions; i++) {
+		struct session *s = n->sessions[i];
+
+		if (!s->stop_reason) {
+			n->sessions[kept++] = s;
+			continue;
+		}
+		session_finish(s);
+		n->leaks += s->census.stats.leaks;
+		session_close(s);
+		free(s);
+	}
+	n->nsessions = kept;
+}
+
+void node_settle(struct node *n)
+{
+	struct session *s;
+	unsigned int i;
+
+	exec_watch_consume(&n->exec);
+	/* A watched process that exec'd: its old program, and every map of it, is gone. */
+	for (i = 0; i < n->npending; i++) {
+		s = find_session(n, n->pending[i]);
+		if (s && !s->stop_reason)
+			s->stop_reason = "target exec'd";
+	}
+	reap_sessions(n);
+	for (i = 0; i < n->npending; i++)
+		consider_exec(n, n->pending[i]);
+	n->npending = 0;
+	if (n->pending_overflow) {
+		n->pending_overflow = false;
+		processes_scan(NODE_PROC, &n->filter, getpid(), on_scanned, n);
+	}
+}
+
+void node_consume(struct node *n)
+{
+	unsigned int i;
+
+	for (i = 0; i < n->nsessions; i++)
+		session_consume(n->sessions[i]);
+}
+
+void node_tick(struct node *n)
+{
+	unsigned int i;
+
+	for (i = 0; i < n->nsessions; i++)
+		if (!n->sessions[i]->stop_reason)
+			session_tick(n->sessions[i]);
+}
+
+bool node_active(const struct node *n)
+{
+	return n->follow || n->nsessions > 0;
+}
+
+void node_finish(struct node *n, const char *reason)
+{
+	unsigned int i;
+
+	for (i = 0; i < n->nsessions; i++)
+		if (!n->sessions[i]->stop_reason)
+			n->sessions[i]->stop_reason = reason;
+	reap_sessions(n);
+	fprintf(stderr, "gomapleak: %" PRIu64 " processes watched; %" PRIu64 " LEAK alerts\n",
+		n->watched, n->leaks);
+}
+
+bool node_leaked(const struct node *n)
+{
+	return n->leaks > 0;
+}
+
+void node_close(struct node *n)
+{
+	unsigned int i;
+
+	for (i = 0; i < n->nsessions; i++) {
+		session_close(n->sessions[i]);
+		free(n->sessions[i]);
+	}
+	free(n->sessions);
+	exec_watch_close(&n->exec);
+	memset(n, 0, sizeof(*n));
+}

@@ -1,0 +1,548 @@
+// SPDX-License-Identifier: GPL-2.0
+#include "session.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <unistd.h>
+
+#include "clock.h"
+#include "error.h"
+#include "report_ops.h"
+#include "report_plan.h"
+
+#define OPS_TABLE_ROWS 50 /* the exit summary's rows of operation counts, unless -v */
+
+/* A failure at stage: s->why says what failed. */
+static int session_fail(struct session *s, enum gml_stage stage, int err)
+{
+	s->failed_stage = stage;
+	return err;
+}
+
+void session_init(struct session *s, const struct cli_options *opt, pid_t pid)
+{
+	memset(s, 0, sizeof(*s));
+	s->opt = opt;
+	s->pid = pid;
+	s->bursts.timer_fd = -1;
+}
+
+static int open_binary(struct session *s, const char *path)
+{
+	int err = gobinary_open(&s->bin, path, s->why, sizeof(s->why));
+
+	return err ? session_fail(s, GML_STAGE_BINARY, err) : 0;
+}
+
+/*
+ * Whether to use a creation event: the governor's creation budget. The first
+ * creation over it hands the creation probes over to bursts; those still
+ * queued are dropped unread, so the backlog drains fast.
+ */
+static bool admit_creation(struct session *s, uint64_t ts_ns)
+{
+	bool governed = s->governor.groups[PROBE_GROUP_CREATE].when == ATTACH_GOVERNED;
+
+	if (governor_admit_creation(&s->governor, ts_ns))
+		return true;
+	if (!governed)
+		return false;
+	bursts_take_over(&s->bursts, PROBE_GROUP_CREATE);
+	fprintf(stderr,
+		"gomapleak: creation probes in bursts from now: more than %d maps made a "
+		"second\n",
+		ATTACH_CREATION_BUDGET);
+	return false;
+}
+
+static int on_event(void *data, const struct gml_event *e)
+{
+	struct session *s = data;
+	struct gml_stack stack;
+	bool have_stack;
+
+	if (e->kind == GML_EV_EXEC) {
+		s->stop_reason = "target exec'd";
+		return 0;
+	}
+	s->events++;
+	if (e->kind == GML_EV_CREATE && !admit_creation(s, e->ts_ns))
+		return 0;
+	have_stack = !tracer_lookup_stack(&s->tracer, e->stack, &stack);
+	if (s->opt->command != GML_CMD_TRACE) {
+		int site = registry_add_event(&s->registry, e, have_stack ? &stack : NULL);
+
+		exporters_on_event(&s->exporters, e, have_stack ? &stack : NULL, site);
+		/* A map of maps may never grow itself: follow it from its creation. */
+		if (e->kind == GML_EV_CREATE && census_type_is_nested(&s->census, e->type))
+			registry_track(&s->registry, e->map, e->type);
+	} else if (s->opt->json)
+		report_event_json(&s->printer, e, have_stack ? &stack : NULL);
+	else
+		report_event(&s->printer, e, have_stack ? &stack : NULL);
+	return 0;
+}
+
+static int open_target(struct session *s)
+{
+	int err = target_open(&s->target, s->pid, s->why, sizeof(s->why));
+
+	if (err)
+		return session_fail(s, GML_STAGE_TARGET, err);
+	err = open_binary(s, s->target.exe_path);
+	if (err)
+		return err;
+	if (!governor_count_sites(&s->bin.plan, s->governor.mode, true)) {
+		snprintf(s->why, sizeof(s->why),
+			 "%s: no map function can be probed (see 'gomapleak inspect -p %d')",
+			 s->target.exe_name, s->pid);
+		return session_fail(s, GML_STAGE_BINARY, -ENOTSUP);
+	}
+	err = target_load_bias(&s->target, &s->bin.elf, &s->load_bias, s->why, sizeof(s->why));
+	return err ? session_fail(s, GML_STAGE_MEMORY, err) : 0;
+}
+
+/*
+ * Every group the governor has attached. A governed group that cannot be
+ * attached costs only what it tells (creation sites): one line, and on.
+ */
+static int attach_groups(struct session *s)
+{
+	enum probe_group g;
+	char why[256];
+	int err;
+
+	for (g = 0; g < PROBE_GROUPS; g++) {
+		if (!governor_attached(&s->governor, g))
+			continue;
+		if (governor_plan(g, s->governor.mode) != ATTACH_GOVERNED) {
+			err = tracer_attach_group(&s->tracer, &s->bin.plan, g, &s->bin.elf,
+						  s->target.exe_path, s->pid, s->why,
+						  sizeof(s->why));
+			if (err)
+				return session_fail(s, GML_STAGE_ATTACH, err);
+			continue;
+		}
+		if (tracer_attach_group(&s->tracer, &s->bin.plan, g, &s->bin.elf,
+					s->target.exe_path, s->pid, why, sizeof(why))) {
+			governor_detach(&s->governor, g);
+			fprintf(stderr, "gomapleak: %s probes unavailable: %s\n",
+				probe_group_name(g), why);
+		} else
+			governor_attached_at(&s->governor, g, monotonic_seconds(), 0);
+	}
+	return 0;
+}
+
+/* The bursts' parts: what they need from main's context, and what a hit costs. */
+static void setup_bursts(struct session *s)
+{
+	s->bursts = (struct bursts){
+		.gov = &s->governor,
+		.tr = &s->tracer,
+		.plan = &s->bin.plan,
+		.elf = &s->bin.elf,
+		.binary = s->target.exe_path,
+		.target = &s->target,
+		.reg = &s->registry,
+		.est = &s->estimates,
+		.timer_fd = -1,
+	};
+	if (governor_bursts(&s->governor))
+		bursts_calibrate(&s->bursts);
+}
+
+static int attach_probes(struct session *s)
+{
+	struct gml_config cfg = { .target_tgid = s->pid, .go = s->bin.layout.bpf };
+	int err;
+
+	/* Alerts need no event per small map made: a counter will do. */
+	if (s->opt->command != GML_CMD_TRACE)
+		cfg.flags |= GML_CFG_COUNT_SMALL_MAPS;
+	tracer_set_verbose(s->opt->verbose);
+	err = tracer_open(&s->tracer, &cfg, s->why, sizeof(s->why));
+	if (err)
+		return session_fail(s, GML_STAGE_LOAD, err);
+	err = tracer_watch_exec(&s->tracer, s->why, sizeof(s->why));
+	if (err)
+		return session_fail(s, GML_STAGE_ATTACH, err);
+	setup_bursts(s);
+	err = attach_groups(s);
+	if (err)
+		return err;
+	err = tracer_start_events(&s->tracer, on_event, s, s->why, sizeof(s->why));
+	return err ? session_fail(s, GML_STAGE_ATTACH, err) : 0;
+}
+
+/* Swiss maps given their first group: the growToSmall probe's hits. */
+static void count_small_maps(struct session *s, const struct tracer_counters *c)
+{
+	uint64_t small = 0;
+	int i;
+
+	for (i = 0; i < s->bin.plan.nsites; i++)
+		if (s->bin.plan.sites[i].spec->handler == PROBE_SWISS_GROW_TO_SMALL)
+			small += c->hits[i];
+	s->registry.small_maps = small;
+}
+
+void session_tick(struct session *s)
+{
+	struct tracer_counters c;
+	int err;
+
+	/* Read once a tick: the registry's small maps and the metrics both use them. */
+	if (tracer_read_counters(&s->tracer, &c))
+		memset(&c, 0, sizeof(c));
+	else
+		count_small_maps(s, &c);
+	if (governor_bursts(&s->governor))
+		bursts_tick(&s->bursts);
+	err = census_round(&s->census, monotonic_seconds());
+	if (err == -ESRCH) {
+		s->stop_reason = "target exited";
+		return;
+	}
+	if (err)
+		fprintf(stderr, "gomapleak: sampling failed: %s\n", strerror(-err));
+	if (s->opt->json)
+		report_alert_samples(&s->alerts);
+	else if (s->opt->top)
+		report_alert_top(&s->alerts, 20, isatty(STDOUT_FILENO));
+	exporters_tick(&s->exporters, s->events, &c);
+}
+
+static double seconds_since(const struct timespec *start)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (double)(now.tv_sec - start->tv_sec) + (now.tv_nsec - start->tv_nsec) / 1e9;
+}
+
+static void print_summary(struct session *s)
+{
+	struct tracer_counters c;
+	int i;
+
+	if (tracer_read_counters(&s->tracer, &c)) {
+		fprintf(stderr, "gomapleak: cannot read BPF counters\n");
+		return;
+	}
+	if (s->opt->command == GML_CMD_TRACE) {
+		fprintf(stderr,
+			"gomapleak: detached after %.1fs (%s); %" PRIu64 " events; %" PRIu64
+			" events lost\n",
+			seconds_since(&s->started), s->stop_reason, s->events, c.lost);
+	} else {
+		struct report_totals t;
+
+		count_small_maps(s, &c);
+		t = (struct report_totals){ .seconds = seconds_since(&s->started),
+					    .stop_reason = s->stop_reason,
+					    .events = s->events,
+					    .events_lost = c.lost };
+
+		report_alert_summary(&s->alerts, s->opt->json ? stdout : stderr, &t);
+	}
+	if (c.ops_lost)
+		fprintf(stderr,
+			"gomapleak: %" PRIu64 " map operations not counted: more than %d "
+			"(map, site, operation) counters\n",
+			c.ops_lost, GML_MAX_OP_COUNTERS);
+	if (!s->opt->verbose)
+		return;
+	for (i = 0; i < s->bin.plan.nsites; i++) {
+		const struct probe_site *site = &s->bin.plan.sites[i];
+
+		if (site->status == PROBE_OK && governor_probed(&s->governor, site->spec->group))
+			fprintf(stderr, "gomapleak:   %-45s %" PRIu64 " hits\n", site->spec->func,
+				c.hits[i]);
+	}
+}
+
+static void collect_op(void *data, const struct gml_op_key *key, const struct gml_op_value *value)
+{
+	struct report_op_table *t = data;
+
+	report_op_table_add(t, key, value->count);
+}
+
+/* What the bursts cost against the budget, and the operations they saw. */
+static void print_bursts(struct session *s)
+{
+	const struct governor *g = &s->governor;
+	double spent = governor_spent(g);
+	uint64_t bursts = 0;
+	enum probe_group group;
+
+	for (group = 0; group < PROBE_GROUPS; group++)
+		bursts += g->groups[group].bursts;
+	fprintf(stderr,
+		"gomapleak: overhead budget %g%% of the target's %.2fs CPU: bursts and creations "
+		"cost ~%.3fs (%.2f%%) in %" PRIu64 " bursts%s\n",
+		s->opt->budget_percent, g->target_cpu, spent,
+		g->target_cpu > 0 ? 100 * spent / g->target_cpu : 0, bursts,
+		s->bursts.calibrated ? "" : " (hit costs not measured: defaults)");
+	report_op_estimates(stderr, &s->estimates, &s->registry, seconds_since(&s->started), 50);
+}
+
+/* With --exact: the operation counters, largest first (every row with -v); else the bursts'
+ * estimates. */
+static void print_ops(struct session *s)
+{
+	struct report_op_table table = { 0 };
+
+	if (governor_bursts(&s->governor))
+		print_bursts(s);
+	if (!s->opt->exact)
+		return;
+	if (tracer_for_each_op(&s->tracer, collect_op, &table))
+		fprintf(stderr, "gomapleak: cannot read operation counters\n");
+	else
+		report_ops(stderr, &table, &s->bin.pclntab, s->load_bias,
+			   s->opt->verbose ? SIZE_MAX : OPS_TABLE_ROWS);
+	report_op_table_free(&table);
+}
+
+/* Functions probed now, by the governor. */
+static int functions_probed(const struct session *s)
+{
+	const struct probe_plan *plan = &s->bin.plan;
+	int i, n = 0;
+
+	for (i = 0; i < plan->nsites; i++)
+		n += plan->sites[i].status == PROBE_OK &&
+		     governor_attached(&s->governor, plan->sites[i].spec->group);
+	return n;
+}
+
+static void announce(struct session *s)
+{
+	const struct gobinary *b = &s->bin;
+
+	fprintf(stderr, "gomapleak: attached to %d (%s, %s, %s maps, %d functions, %d uprobes",
+		s->pid, s->target.exe_name, b->buildinfo.version, go_map_impl_name(b->layout.impl),
+		functions_probed(s), tracer_uprobes(&s->tracer));
+	if (governor_bursts(&s->governor))
+		fprintf(stderr, ", overhead budget %g%%", s->opt->budget_percent);
+	fputs(")\n", stderr);
+	if (s->opt->verbose && s->bursts.calibrated)
+		fprintf(stderr,
+			"gomapleak: a probe hit costs, measured here: %.2f us an operation, "
+			"%.2f us an overflow bucket, %.2f us a creation read in its body, %.2f us "
+			"one read at a RET\n",
+			s->bursts.calibration.op_hit * 1e6,
+			s->bursts.calibration.overflow_hit * 1e6,
+			s->bursts.calibration.create_entry * 1e6,
+			(s->bursts.calibration.create_entry + s->bursts.calibration.create_ret) *
+				1e6);
+	if (s->opt->verbose)
+		report_plan(stderr, s->target.exe_name, b, s->opt->verbose > 1);
+}
+
+static void on_alert(void *data, const struct tracked_map *m, enum alert_kind kind,
+		     enum detector_state before)
+{
+	struct session *s = data;
+
+	report_alert(&s->alerts, m, kind, before);
+}
+
+static void on_group_alert(void *data, const struct site_group *g, enum alert_kind kind,
+			   enum detector_state before)
+{
+	struct session *s = data;
+
+	report_group_alert(&s->alerts, g, kind, before);
+}
+
+/* Colour on a terminal, unless NO_COLOR is set (https://no-color.org). */
+static bool use_colour(void)
+{
+	const char *no_colour = getenv("NO_COLOR");
+
+	return isatty(STDOUT_FILENO) && !(no_colour && *no_colour);
+}
+
+/* The registry, sampler and detector behind watch's alerts. */
+static int setup_detector(struct session *s)
+{
+	struct detector_config *d = &s->detector;
+	int err;
+
+	detector_config_default(d);
+	d->window = (unsigned int)(s->opt->window / s->opt->interval + 0.5);
+	d->min_growth = s->opt->min_growth;
+	d->confirm = s->opt->confirm;
+	err = registry_init(&s->registry, d, &s->bin.pclntab, s->load_bias);
+	if (err) {
+		error_set(s->why, sizeof(s->why), err, "cannot allocate the map registry: %s",
+			  strerror(-err));
+		return session_fail(s, GML_STAGE_RUNNING, err);
+	}
+	err = op_estimates_init(&s->estimates);
+	if (err) {
+		error_set(s->why, sizeof(s->why), err, "cannot allocate the estimates: %s",
+			  strerror(-err));
+		return session_fail(s, GML_STAGE_RUNNING, err);
+	}
+	err = census_init(&s->census, s->pid, &s->bin.layout, &s->bin.types, s->load_bias,
+			  &s->registry);
+	if (err) {
+		error_set(s->why, sizeof(s->why), err, "cannot allocate the site groups: %s",
+			  strerror(-err));
+		return session_fail(s, GML_STAGE_RUNNING, err);
+	}
+	s->census.interval = s->opt->interval;
+	s->census.estimates = &s->estimates;
+	s->census.sample_keys = !s->opt->no_keys;
+	s->census.on_alert = on_alert;
+	s->census.on_group_alert = on_group_alert;
+	s->census.ctx = s;
+	report_alert_printer_init(&s->alerts, stdout, &s->census, s->opt->json, use_colour());
+	return 0;
+}
+
+static int start_exporters(struct session *s)
+{
+	const struct exporters_sources src = {
+		.opt = {
+			.prometheus = s->opt->prometheus,
+			.prometheus_host = s->opt->prometheus_host,
+			.prometheus_port = s->opt->prometheus_port,
+			.pprof_path = s->opt->pprof_path,
+			.folded_path = s->opt->folded_path,
+		},
+		.governor = &s->governor,
+		.bin = &s->bin,
+		.target = &s->target,
+		.tracer = &s->tracer,
+		.reg = &s->registry,
+		.census = &s->census,
+		.estimates = &s->estimates,
+		.load_bias = s->load_bias,
+	};
+	int err = exporters_start(&s->exporters, &src, s->why, sizeof(s->why));
+
+	return err ? session_fail(s, GML_STAGE_OUTPUT, err) : 0;
+}
+
+static enum attach_mode attach_mode_of(const struct cli_options *opt)
+{
+	if (opt->exact)
+		return ATTACH_MODE_EXACT;
+	if (opt->command == GML_CMD_TRACE)
+		return ATTACH_MODE_TRACE;
+	return opt->command == GML_CMD_RUN ? ATTACH_MODE_RUN : ATTACH_MODE_WATCH;
+}
+
+int session_open(struct session *s)
+{
+	const struct cli_options *opt = s->opt;
+	int err;
+
+	governor_init(&s->governor, attach_mode_of(opt), opt->budget_percent / 100, opt->interval,
+		      opt->window);
+	err = open_target(s);
+	if (!err && opt->command != GML_CMD_TRACE)
+		err = setup_detector(s);
+	if (!err && s->labelled) {
+		s->label = (struct report_process_label){ .pid = s->pid,
+							  .comm = s->info.comm,
+							  .container = s->info.container };
+		s->alerts.process = &s->label;
+	}
+	/* A file or port that cannot be used fails before anything is attached. */
+	if (!err && opt->command != GML_CMD_TRACE)
+		err = start_exporters(s);
+	if (!err)
+		err = attach_probes(s);
+	return err;
+}
+
+static int epoll_add(int epoll_fd, int fd)
+{
+	struct epoll_event ev = { .events = EPOLLIN, .data.fd = fd };
+
+	return epoll_ctl(epoll_fd, EPOLL_CTL_ADD, fd, &ev) ? -errno : 0;
+}
+
+int session_start(struct session *s, int epoll_fd)
+{
+	int err = epoll_add(epoll_fd, s->target.pidfd);
+
+	if (!err)
+		err = epoll_add(epoll_fd, tracer_events_fd(&s->tracer));
+	if (err) {
+		error_set(s->why, sizeof(s->why), err, "cannot set up event loop: %s",
+			  strerror(-err));
+		return session_fail(s, GML_STAGE_ATTACH, err);
+	}
+	if (governor_bursts(&s->governor)) {
+		err = bursts_start_timer(&s->bursts, epoll_fd, s->why, sizeof(s->why));
+		if (err)
+			return session_fail(s, GML_STAGE_ATTACH, err);
+	}
+	report_event_printer_init(&s->printer, stdout, &s->bin.pclntab, &s->bin.types,
+				  s->load_bias);
+	clock_gettime(CLOCK_MONOTONIC, &s->started);
+	return 0;
+}
+
+void session_announce(struct session *s)
+{
+	announce(s);
+	exporters_announce(&s->exporters);
+}
+
+bool session_on_wakeup(struct session *s, int fd)
+{
+	if (fd == s->target.pidfd) {
+		s->stop_reason = "target exited";
+		return true;
+	}
+	if (fd == s->bursts.timer_fd) {
+		bursts_on_timer(&s->bursts);
+		return true;
+	}
+	return fd == tracer_events_fd(&s->tracer); /* consumed on every wakeup */
+}
+
+void session_consume(struct session *s)
+{
+	tracer_consume(&s->tracer);
+}
+
+void session_finish(struct session *s)
+{
+	tracer_consume(&s->tracer);
+	if (governor_bursts(&s->governor))
+		bursts_end_all(&s->bursts);
+	fflush(stdout);
+	exporters_write_profiles(&s->exporters);
+	print_summary(s);
+	print_ops(s);
+}
+
+bool session_leaked(const struct session *s)
+{
+	return s->census.stats.leaks > 0;
+}
+
+void session_close(struct session *s)
+{
+	exporters_stop(&s->exporters);
+	bursts_close(&s->bursts);
+	tracer_close(&s->tracer);
+	op_estimates_free(&s->estimates);
+	census_free(&s->census);
+	registry_free(&s->registry);
+	gobinary_close(&s->bin);
+	target_close(&s->target);
+}
