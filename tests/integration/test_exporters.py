@@ -19,10 +19,9 @@ import threading
 import time
 import unittest
 import urllib.error
-import urllib.parse
-import urllib.request
 
 import gml
+from prom import free_port, parse_exposition, query_prometheus, scrape, series, start_prometheus
 
 VARIANT = sys.argv[1]
 del sys.argv[1]
@@ -30,8 +29,6 @@ del sys.argv[1]
 FAST = ["-i", "0.25", "--window", "2", "--min-growth", "500"]
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 URL_RE = re.compile(r"^gomapleak: metrics at (http://\S+/metrics)$")
-SAMPLE_RE = re.compile(r"^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})? (\S+)$")
-LABEL_RE = re.compile(r'([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\\n]|\\[\\"n])*)"(,|$)')
 # The runtime functions a growth profile's leaf frames may be.
 GROWTH_FUNCS = {"runtime.hashGrow", "internal/runtime/maps.(*Map).growToTable",
                 "internal/runtime/maps.(*table).grow", "internal/runtime/maps.(*table).split",
@@ -46,56 +43,6 @@ def go_binary():
     minor = gml.variant(VARIANT)["minor"]
     return os.path.join(os.environ["GOMAPLEAK_CACHE"],
                         "go/1.%d/usr/lib/go-1.%d/bin/go" % (minor, minor))
-
-
-def unescape(value):
-    return re.sub(r"\\(.)", lambda m: {"n": "\n", "\\": "\\", '"': '"'}[m.group(1)], value)
-
-
-def parse_labels(text):
-    """Label pairs, unescaped; fails on anything the format does not allow."""
-    labels, pos = {}, 0
-    while pos < len(text):
-        m = LABEL_RE.match(text, pos)
-        if not m:
-            raise AssertionError("bad labels at %d: %r" % (pos, text))
-        labels[m.group(1)] = unescape(m.group(2))
-        pos = m.end()
-    return labels
-
-
-def parse_exposition(text):
-    """([(name, labels, value)], {family: type}, {family: help}) of a text format 0.0.4 page."""
-    samples, types, helps = [], {}, {}
-    for l in text.split("\n"):
-        if l.startswith("# HELP "):
-            name, help_text = l[7:].split(" ", 1)
-            helps[name] = help_text
-        elif l.startswith("# TYPE "):
-            name, kind = l[7:].split(" ")
-            types[name] = kind
-        elif l:
-            m = SAMPLE_RE.match(l)
-            if not m:
-                raise AssertionError("bad sample line %r" % l)
-            samples.append((m.group(1), parse_labels(m.group(2) or ""), float(m.group(3))))
-    return samples, types, helps
-
-
-def series(samples, name, **labels):
-    return [v for n, l, v in samples if n == name and all(l.get(k) == v2 for k, v2 in labels.items())]
-
-
-def scrape(url, method="GET"):
-    req = urllib.request.Request(url, method=method)
-    with urllib.request.urlopen(req, timeout=10) as r:
-        return r.status, r.headers.get("Content-Type"), r.read().decode()
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def go_env(tmp):
@@ -158,36 +105,6 @@ class Exporters(gml.TargetTestCase):
 
         w.out.wait_for(progress, timeout)
         return found
-
-    def start_prometheus(self, metrics_url):
-        port = free_port()
-        target = urllib.parse.urlparse(metrics_url).netloc
-        config = os.path.join(self.tmp.name, "prometheus.yml")
-        with open(config, "w") as f:
-            f.write("global:\n  scrape_interval: 1s\n  scrape_timeout: 1s\n"
-                    "scrape_configs:\n  - job_name: gomapleak\n"
-                    "    static_configs:\n      - targets: ['%s']\n" % target)
-        p = gml.Process(["prometheus", "--config.file=" + config,
-                         "--storage.tsdb.path=" + os.path.join(self.tmp.name, "tsdb"),
-                         "--web.listen-address=127.0.0.1:%d" % port], stdin=False)
-        self.procs.append(p)
-        return "http://127.0.0.1:%d" % port
-
-    def query_prometheus(self, base, query, timeout=45.0):
-        """The query's vector, once it is not empty."""
-        url = base + "/api/v1/query?" + urllib.parse.urlencode({"query": query})
-        end = time.monotonic() + timeout
-        last = None
-        while time.monotonic() < end:
-            try:
-                with urllib.request.urlopen(url, timeout=5) as r:
-                    last = json.load(r)
-                if last["status"] == "success" and last["data"]["result"]:
-                    return last["data"]["result"]
-            except (urllib.error.URLError, ConnectionError):
-                pass
-            time.sleep(0.5)
-        raise AssertionError("Prometheus never answered %r: %r" % (query, last))
 
     def check_scrape(self, url, alerts):
         status, ctype, text = scrape(url)
@@ -275,7 +192,8 @@ class Exporters(gml.TargetTestCase):
                                     folded, *FAST, "--", self.path, "-modes",
                                     "cache,tagged,stable")
         self.assertRegex(url, r"^http://127\.0\.0\.1:\d+/metrics$")
-        prometheus = self.start_prometheus(url)
+        server, prometheus = start_prometheus(self.tmp.name, url)
+        self.procs.append(server)
         alerts = self.wait_for_alerts(w, {("nested", line("fill-cache")): ("LEAK",),
                                           ("growth", line("fill-tagged")): ("SUSPECT", "LEAK")})
         time.sleep(0.5)  # a tick after the LEAK: its count is in the text
@@ -287,7 +205,7 @@ class Exporters(gml.TargetTestCase):
                 scrape(url.replace("/metrics", path), method)
             self.assertEqual(e.exception.code, code)
 
-        result = self.query_prometheus(prometheus, 'gomapleak_map_grows_total{site="%s"}' % (
+        result = query_prometheus(prometheus, 'gomapleak_map_grows_total{site="%s"}' % (
             "main.runCache.func1 main.go:%d" % line("fill-cache")))
         self.assertEqual(result[0]["metric"]["job"], "gomapleak")
         self.assertEqual(result[0]["metric"]["map_type"], "map[int]string")
