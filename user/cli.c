@@ -326,9 +326,8 @@ static void check_node_mode(struct argp_state *state, const struct cli_options *
 {
 	if (!cli_node_mode(o))
 		return;
-	if (o->prometheus || o->pprof_path || o->folded_path || o->top)
-		argp_error(state, "--prometheus, --pprof, --folded and --top watch one process "
-				  "(-p PID) for now");
+	if (o->pprof_path || o->folded_path || o->top)
+		argp_error(state, "--pprof, --folded and --top watch one process (-p PID) for now");
 	if (o->all && (o->comm || o->exe_glob || o->cgroup))
 		argp_error(state, "--all selects every Go process: no --comm, --exe or --cgroup");
 }

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "error.h"
+#include "metrics_merge.h"
 
 #define NODE_PROC "/proc"
 
@@ -108,6 +109,61 @@ static void watch_given_pids(struct node *n)
 	}
 }
 
+/*
+ * One page from the sessions' pages, each series labelled with its process.
+ * A process gone since the last interval has no page: its series go.
+ */
+static void publish_metrics(struct node *n)
+{
+	struct metrics_page *pages = calloc(n->nsessions + 1, sizeof(*pages));
+	char(*labels)[3 * 300] = calloc(n->nsessions + 1, sizeof(*labels));
+	char pid[16], comm[64], container[160], *text = NULL;
+	unsigned int i, npages = 0;
+	size_t len = 0;
+	FILE *out;
+
+	for (i = 0; pages && labels && i < n->nsessions; i++) {
+		const struct session *s = n->sessions[i];
+
+		if (!s->exporters.page)
+			continue;
+		snprintf(pid, sizeof(pid), "%d", s->pid);
+		metrics_format_label(comm, sizeof(comm), "comm", s->info.comm);
+		metrics_format_label(container, sizeof(container), "container", s->info.container);
+		snprintf(labels[npages], sizeof(labels[npages]), "pid=\"%s\",%s%s%s", pid, comm,
+			 s->info.container[0] ? "," : "", s->info.container[0] ? container : "");
+		pages[npages] = (struct metrics_page){ .text = s->exporters.page,
+						       .len = s->exporters.page_len,
+						       .labels = labels[npages] };
+		npages++;
+	}
+	out = pages && labels ? open_memstream(&text, &len) : NULL;
+	if (out && !metrics_merge(out, pages, npages)) {
+		fclose(out);
+		metrics_server_publish(&n->server, text, len);
+	} else if (out) {
+		fclose(out);
+		free(text);
+	}
+	free(pages);
+	free(labels);
+}
+
+static int start_server(struct node *n)
+{
+	const struct cli_options *opt = n->opt;
+	bool v6 = strchr(opt->prometheus_host, ':') != NULL;
+	int err = metrics_server_start(&n->server, opt->prometheus_host, opt->prometheus_port,
+				       n->why, sizeof(n->why));
+
+	if (err)
+		return err;
+	n->serving = true;
+	fprintf(stderr, "gomapleak: metrics of every process at http://%s%s%s:%u/metrics\n",
+		v6 ? "[" : "", opt->prometheus_host, v6 ? "]" : "", n->server.port);
+	return 0;
+}
+
 int node_start(struct node *n, const struct cli_options *opt, int epoll_fd)
 {
 	int err;
@@ -122,6 +178,9 @@ int node_start(struct node *n, const struct cli_options *opt, int epoll_fd)
 	n->sessions = calloc(opt->max_processes, sizeof(*n->sessions));
 	if (!n->sessions)
 		return error_set(n->why, sizeof(n->why), -ENOMEM, "out of memory");
+	/* A port that cannot be used fails before anything is attached. */
+	if (opt->prometheus && (err = start_server(n)))
+		return err;
 	watch_given_pids(n);
 	if (!n->follow)
 		return 0;
@@ -218,6 +277,8 @@ void node_tick(struct node *n)
 	for (i = 0; i < n->nsessions; i++)
 		if (!n->sessions[i]->stop_reason)
 			session_tick(n->sessions[i]);
+	if (n->serving)
+		publish_metrics(n);
 }
 
 bool node_active(const struct node *n)
@@ -252,5 +313,7 @@ void node_close(struct node *n)
 	}
 	free(n->sessions);
 	exec_watch_close(&n->exec);
+	if (n->serving)
+		metrics_server_stop(&n->server);
 	memset(n, 0, sizeof(*n));
 }

@@ -14,6 +14,7 @@
 
 #include "cli.h"
 #include "exec_watch.h"
+#include "metrics_server.h"
 #include "processes.h"
 #include "session.h"
 
@@ -30,6 +31,8 @@ struct node {
 	unsigned int npending;
 	bool pending_overflow; /* more execs than pending holds: rescan /proc */
 	int epoll_fd;
+	bool serving; /* --prometheus: one page, every process's series labelled */
+	struct metrics_server server;
 	uint64_t watched, leaks; /* over the whole run, ended sessions included */
 	char why[512];
 };
@@ -44,6 +47,7 @@ bool node_on_wakeup(struct node *n, int fd);
 /* After a batch of wakeups: ended sessions summed up and freed, new processes watched. */
 void node_settle(struct node *n);
 void node_consume(struct node *n);
+/* Every session's interval; then /metrics gets their pages, merged. */
 void node_tick(struct node *n);
 /* Whether anything is left to do: a session, or processes to follow. */
 bool node_active(const struct node *n);

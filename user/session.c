@@ -418,6 +418,7 @@ static int start_exporters(struct session *s)
 			.prometheus_port = s->opt->prometheus_port,
 			.pprof_path = s->opt->pprof_path,
 			.folded_path = s->opt->folded_path,
+			.shared_server = s->labelled,
 		},
 		.governor = &s->governor,
 		.bin = &s->bin,

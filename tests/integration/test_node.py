@@ -12,15 +12,18 @@ must never attach to their programs.
 import os
 import re
 import shutil
-import signal
+import subprocess
 import tempfile
+import time
 import unittest
 
 import gml
+from prom import parse_exposition, query_prometheus, scrape, series, start_prometheus
 
 # Short windows: a test takes seconds.
 FAST = ["-i", "0.25", "--window", "2", "--min-growth", "500"]
 ALERT_RE = re.compile(r" (SUSPECT|LEAK) +\w+ pid=(\d+) comm=(\S+) ")
+URL_RE = re.compile(r"^gomapleak: metrics of every process at (http://\S+/metrics)$")
 
 
 class Node(gml.TargetTestCase):
@@ -63,7 +66,10 @@ class Node(gml.TargetTestCase):
         swiss = self.program("go1.26", "stripped-pie", "leaks", "svc-swiss")
         shutil.copy("/bin/sleep", os.path.join(self.dir, "notgo"))
         before = self.start(classic, "-modes", "cache")
-        w = self.node_watch("--exe", self.dir + "/*")
+        w = self.node_watch("--exe", self.dir + "/*", "--prometheus", "0")
+        url = URL_RE.match(w.err.wait_for(lambda l: URL_RE.match(l) is not None))[1]
+        server, prometheus = start_prometheus(self.dir, url)
+        self.procs.append(server)
         self.wait_attached(w, before.pid)
         w.err.wait_for(lambda l: l.startswith("gomapleak: watching 1 Go processes"))
         after = self.start(swiss, "-modes", "cache")
@@ -72,6 +78,7 @@ class Node(gml.TargetTestCase):
         self.procs.append(notgo)
         self.wait_alert(w, before.pid, "svc-classic")
         self.wait_alert(w, after.pid, "svc-swiss")
+        self.check_metrics(url, prometheus, {before.pid: "svc-classic", after.pid: "svc-swiss"})
 
         # A restart is a new pid: the old one is summed up, the new one watched.
         before.end()
@@ -80,6 +87,10 @@ class Node(gml.TargetTestCase):
         again = self.start(classic, "-modes", "cache")
         self.wait_attached(w, again.pid)
         self.wait_alert(w, again.pid, "svc-classic")
+        # The old pid's series are gone from the page an interval after it exited.
+        samples, _, _ = parse_exposition(scrape(url)[2])
+        self.assertFalse(series(samples, "gomapleak_target_info", pid=str(before.pid)))
+        self.assertTrue(series(samples, "gomapleak_target_info", pid=str(again.pid)))
 
         rc, _, err = gml.stop_watch(w)
         self.assertEqual(rc, 0, err)
@@ -89,6 +100,31 @@ class Node(gml.TargetTestCase):
         # Each process's summary names it, with its own stop reason.
         self.assertTrue(any("pid=%d comm=svc-swiss detached" % after.pid in l
                             and "(interrupted)" in l for l in err), err)
+
+    def check_metrics(self, url, prometheus, comms):
+        """One page: every family once, each process's series under its pid and comm."""
+        time.sleep(0.5)  # an interval after the alerts: their counts are in the page
+        status, _, text = scrape(url)
+        self.assertEqual(status, 200)
+        samples, types, helps = parse_exposition(text)
+        families = [l.split()[2] for l in text.split("\n") if l.startswith("# TYPE ")]
+        self.assertEqual(len(families), len(set(families)), families)
+        self.assertEqual(set(types), set(helps))
+        for pid, comm in comms.items():
+            self.assertEqual(series(samples, "gomapleak_target_info", pid=str(pid), comm=comm),
+                             [1.0], text)
+            self.assertTrue(sum(series(samples, "gomapleak_map_grows_total", pid=str(pid))) > 0)
+        lint = subprocess.run(["promtool", "check", "metrics"], input=text, capture_output=True,
+                              text=True, timeout=60)
+        self.assertEqual((lint.returncode, lint.stdout, lint.stderr), (0, "", ""))
+        keys = [(n, tuple(sorted(l.items()))) for n, l, _ in samples]
+        self.assertEqual(len(keys), len(set(keys)), "duplicate series")
+        # A real Prometheus server: the grows of each process, by pid.
+        for pid, comm in comms.items():
+            result = query_prometheus(prometheus,
+                                      'sum by (pid, comm) (gomapleak_map_grows_total{pid="%d"})'
+                                      % pid)
+            self.assertEqual(result[0]["metric"], {"pid": str(pid), "comm": comm})
 
     def test_a_go_program_execing_another_go_binary_is_followed(self):
         ops = self.program("go1.23", "default", "mapops", "svc-ops")
@@ -138,7 +174,7 @@ class Node(gml.TargetTestCase):
                          sorted(str(t.pid) for t in ts))
 
     def test_bad_selectors_are_usage_errors(self):
-        for args in (["--all", "--comm", "x"], ["--all", "--prometheus", "9464"],
+        for args in (["--all", "--comm", "x"], ["--all", "--pprof", "x.pb.gz"],
                      ["--max-processes", "0", "--all"], ["-p", "1", "-p", "x"]):
             r = gml.run([gml.GOMAPLEAK, "watch", *args])
             self.assertEqual(r.returncode, 2, (args, r.stderr))

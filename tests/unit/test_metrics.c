@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "metrics.h"
+#include "metrics_merge.h"
 
 static struct detector_config cfg;
 static struct registry reg;
@@ -319,4 +320,56 @@ Test(metrics, process_metrics_name_the_target)
 	cr_assert_eq(value_of(text, "gomapleak_events_lost_total"), 0);
 	cr_assert_null(strstr(text, "gomapleak_map_inserts_total"), "ops only when probed");
 	free(text);
+}
+
+/* Node mode: every family once, each process's series labelled with it. */
+static char *merged(const struct metrics_page *pages, size_t n)
+{
+	char *text = NULL;
+	size_t len = 0;
+	FILE *out = open_memstream(&text, &len);
+
+	cr_assert_not_null(out);
+	cr_assert_eq(metrics_merge(out, pages, n), 0);
+	fclose(out);
+	return text;
+}
+
+Test(metrics_merge, families_once_and_series_labelled_by_process)
+{
+	static const char a[] = "# HELP m_total Maps.\n# TYPE m_total counter\n"
+				"m_total{site=\"x\"} 1\n"
+				"# HELP info What runs.\n# TYPE info gauge\n"
+				"info{pid=\"1\",v=\"a\"} 1\n";
+	static const char b[] = "# HELP m_total Maps.\n# TYPE m_total counter\n"
+				"m_total 2\nm_total{} 3\n";
+	const struct metrics_page pages[] = {
+		{ a, sizeof(a) - 1, "pid=\"1\",comm=\"api\"" },
+		{ b, sizeof(b) - 1, "pid=\"2\",comm=\"a \\\"q\\\"\",container=\"c1\"" },
+	};
+	char *text = merged(pages, 2);
+
+	cr_assert_str_eq(text, "# HELP m_total Maps.\n# TYPE m_total counter\n"
+			       "m_total{pid=\"1\",comm=\"api\",site=\"x\"} 1\n"
+			       "m_total{pid=\"2\",comm=\"a \\\"q\\\"\",container=\"c1\"} 2\n"
+			       "m_total{pid=\"2\",comm=\"a \\\"q\\\"\",container=\"c1\"} 3\n"
+			       "# HELP info What runs.\n# TYPE info gauge\n"
+			       "info{comm=\"api\",pid=\"1\",v=\"a\"} 1\n");
+	free(text);
+}
+
+Test(metrics_merge, no_pages_is_an_empty_page)
+{
+	char *text = merged(NULL, 0);
+
+	cr_assert_str_eq(text, "");
+	free(text);
+}
+
+Test(metrics_merge, label_values_are_escaped)
+{
+	char buf[64];
+
+	metrics_format_label(buf, sizeof(buf), "comm", "a\"b\\c");
+	cr_assert_str_eq(buf, "comm=\"a\\\"b\\\\c\"");
 }

@@ -60,11 +60,14 @@ int exporters_start(struct exporters *x, const struct exporters_sources *src, ch
 		snprintf(why, why_len, "cannot allocate metrics: %s", strerror(-err));
 		return err;
 	}
+	x->serving = true;
+	if (opt->shared_server)
+		return 0;
 	err = metrics_server_start(&x->server, opt->prometheus_host, opt->prometheus_port, why,
 				   why_len);
 	if (err)
 		return err;
-	x->serving = true;
+	x->own_server = true;
 	return 0;
 }
 
@@ -81,6 +84,8 @@ void exporters_announce(struct exporters *x)
 	/* The first text: process metrics at once, map metrics from the first interval. */
 	tracer_read_counters(x->src.tracer, &c);
 	exporters_tick(x, 0, &c);
+	if (!x->own_server)
+		return;
 	fprintf(stderr, "gomapleak: metrics at http://%s%s%s:%u/metrics\n", v6 ? "[" : "", host,
 		v6 ? "]" : "", x->server.port);
 }
@@ -207,7 +212,13 @@ void exporters_tick(struct exporters *x, uint64_t events, const struct tracer_co
 		return; /* the last good text stays served */
 	}
 	fclose(out);
-	metrics_server_publish(&x->server, text, len);
+	if (x->own_server) {
+		metrics_server_publish(&x->server, text, len);
+		return;
+	}
+	free(x->page);
+	x->page = text;
+	x->page_len = len;
 }
 
 /* What each tracked map holds now, at the stack where it last grew. */
@@ -249,8 +260,11 @@ void exporters_write_profiles(struct exporters *x)
 
 void exporters_stop(struct exporters *x)
 {
-	if (x->serving)
+	if (x->own_server)
 		metrics_server_stop(&x->server);
+	free(x->page);
+	x->page = NULL;
+	x->own_server = false;
 	if (x->src.opt.prometheus)
 		metrics_free(&x->metrics);
 	if (x->profiling)

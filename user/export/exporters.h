@@ -29,6 +29,7 @@ struct exporters_options {
 	bool prometheus; /* serve /metrics on prometheus_host:prometheus_port */
 	const char *prometheus_host;
 	uint16_t prometheus_port;
+	bool shared_server;	 /* node mode: the page is kept for the caller to merge and serve */
 	const char *pprof_path;	 /* growth profile, or NULL */
 	const char *folded_path; /* folded stacks, or NULL */
 };
@@ -49,6 +50,9 @@ struct exporters_sources {
 struct exporters {
 	struct exporters_sources src;
 	bool serving, profiling;
+	bool own_server; /* serving on a server of its own (not node mode's) */
+	char *page;	 /* with a shared server: the last page rendered */
+	size_t page_len;
 	struct metrics metrics;
 	struct metrics_server server;
 	struct profile profile;
