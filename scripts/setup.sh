@@ -10,6 +10,7 @@ DEB_PACKAGES=(
 	clang clang-format llvm lld libbpf-dev bpftool libelf-dev zlib1g-dev libcapstone-dev
 	libcriterion-dev libmicrohttpd-dev meson ninja-build pkg-config
 	libclang-rt-14-dev prometheus bpftrace binutils jq procps curl groff-base python3-yaml
+	systemd
 )
 
 # Go release series the tests build targets with, and the Debian suite that

@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0
 """The docs: meson install puts the man page in man8, groff renders it without
 a warning, it documents every option the commands' -h lists; the alerting
-rules in docs/metrics.md pass promtool; the DaemonSet in docs/kubernetes.md
+rules in docs/metrics.md pass promtool; the DaemonSet and PodMonitor in docs/kubernetes.md
 parses, asks for hostPID and exactly BPF, PERFMON and SYS_PTRACE, and uses
 only options gomapleak has.
 Usage: test_docs.py BUILD_DIR
@@ -67,9 +67,9 @@ class KubernetesDoc(unittest.TestCase):
         import yaml
 
         with open(os.path.join(SOURCE, "docs/kubernetes.md")) as f:
-            blocks = re.findall(r"```yaml\n(.*?)```", f.read(), re.S)
-        self.assertEqual(len(blocks), 1)
-        ds = yaml.safe_load(blocks[0])
+            blocks = [yaml.safe_load(b) for b in re.findall(r"```yaml\n(.*?)```", f.read(), re.S)]
+        self.assertEqual([b["kind"] for b in blocks], ["DaemonSet", "PodMonitor"])
+        ds, monitor = blocks
         self.assertEqual((ds["apiVersion"], ds["kind"]), ("apps/v1", "DaemonSet"))
         pod = ds["spec"]["template"]["spec"]
         self.assertIs(pod["hostPID"], True)
@@ -81,15 +81,20 @@ class KubernetesDoc(unittest.TestCase):
                                               "add": ["BPF", "PERFMON", "SYS_PTRACE"]})
         self.assertNotIn("privileged", sc)
         self.assertIs(sc["allowPrivilegeEscalation"], False)
-        script = container["args"][0]
-        self.assertIn("--prometheus 0.0.0.0:9464", script)
-        port = container["ports"][0]["containerPort"]
-        self.assertEqual(str(port), ds["spec"]["template"]["metadata"]["annotations"][
-            "prometheus.io/port"])
-        r = subprocess.run([os.environ["GOMAPLEAK"], "watch", "-h"], capture_output=True,
+        self.assertEqual(container["command"], ["/usr/sbin/gomapleak"])
+        args = container["args"]
+        self.assertEqual(args[:2], ["watch", "--all"])
+        self.assertEqual(args[args.index("--prometheus") + 1], "0.0.0.0:9464")
+        port = container["ports"][0]
+        self.assertEqual(str(port["containerPort"]), ds["spec"]["template"]["metadata"][
+            "annotations"]["prometheus.io/port"])
+        self.assertEqual(monitor["spec"]["selector"]["matchLabels"],
+                         ds["spec"]["template"]["metadata"]["labels"])
+        self.assertEqual(monitor["spec"]["podMetricsEndpoints"][0]["port"], port["name"])
+        # Every option is one gomapleak takes: parsed up to the -h.
+        r = subprocess.run([os.environ["GOMAPLEAK"], *args, "-h"], capture_output=True,
                            text=True)
-        for option in re.findall(r"(--[a-z-]+)", script):
-            self.assertIn(option, r.stdout)
+        self.assertEqual(r.returncode, 0, r.stderr)
 
 
 if __name__ == "__main__":
