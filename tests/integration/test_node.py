@@ -26,6 +26,16 @@ ALERT_RE = re.compile(r" (SUSPECT|LEAK) +\w+ pid=(\d+) comm=(\S+) ")
 URL_RE = re.compile(r"^gomapleak: metrics of every process at (http://\S+/metrics)$")
 
 
+def cgroup2_root():
+    """Where the cgroup v2 hierarchy is mounted (/sys/fs/cgroup, or .../unified on hybrid)."""
+    with open("/proc/mounts") as f:
+        for line in f:
+            fields = line.split()
+            if fields[2] == "cgroup2":
+                return fields[1]
+    raise AssertionError("no cgroup2 hierarchy mounted")
+
+
 class Node(gml.TargetTestCase):
     def setUp(self):
         super().setUp()
@@ -154,6 +164,22 @@ class Node(gml.TargetTestCase):
         rc, _, err = gml.stop_watch(w)
         self.assertEqual(rc, 0, err)
         self.assertFalse([l for l in err if "gml-skip" in l or str(skipped.pid) in l], err)
+
+    def test_cgroup_selects_and_a_cgo_program_is_watched(self):
+        cgo = self.program("go1.21", "cgo-ext-stripped", "growonce", "gml-cgo")
+        inside, outside = self.start(cgo), self.start(cgo)
+        group = "/" + os.path.basename(self.dir)
+        path = cgroup2_root() + group
+        os.mkdir(path)
+        self.addCleanup(os.rmdir, path)
+        with open(os.path.join(path, "cgroup.procs"), "w") as f:
+            f.write(str(inside.pid))
+        w = self.node_watch("--cgroup", group)
+        self.wait_attached(w, inside.pid)
+        rc, _, err = gml.stop_watch(w)
+        self.assertEqual(rc, 0, err)
+        self.assertFalse([l for l in err if str(outside.pid) in l], err)
+        inside.end()  # the cgroup is removed once empty
 
     def test_several_pids_end_when_the_last_exits(self):
         path = self.program("go1.25-noswiss", "default", "growonce", "gml-pids")
