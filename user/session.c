@@ -283,8 +283,11 @@ static void print_bursts(struct session *s)
 
 	for (group = 0; group < PROBE_GROUPS; group++)
 		bursts += g->groups[group].bursts;
+	fputs("gomapleak:", stderr);
+	if (s->labelled)
+		fprintf(stderr, " pid=%d comm=%s", s->pid, s->info.comm);
 	fprintf(stderr,
-		"gomapleak: overhead budget %g%% of the target's %.2fs CPU: bursts and creations "
+		" overhead budget %g%% of the target's %.2fs CPU: bursts and creations "
 		"cost ~%.3fs (%.2f%%) in %" PRIu64 " bursts%s\n",
 		s->opt->budget_percent, g->target_cpu, spent,
 		g->target_cpu > 0 ? 100 * spent / g->target_cpu : 0, bursts,
