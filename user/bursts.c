@@ -84,7 +84,8 @@ void bursts_calibrate(struct bursts *b)
 	char reason[256];
 
 	if (calibrate_probes(b->tr, &b->calibration, reason, sizeof(reason))) {
-		fprintf(stderr, "gomapleak: %s; the budget counts default costs\n", reason);
+		fprintf(stderr, "gomapleak:%s %s; the budget counts default costs\n", b->who,
+			reason);
 		return;
 	}
 	b->calibrated = true;
@@ -150,9 +151,9 @@ static void switch_group(struct bursts *b, enum probe_group group)
 	if (!g->attached) {
 		tracer_detach_group(b->tr, group);
 		fprintf(stderr,
-			"gomapleak: %s probes in bursts from now: attached all the time they cost "
+			"gomapleak:%s %s probes in bursts from now: attached all the time they cost "
 			"%.0f hits a second, over half the budget\n",
-			probe_group_name(group), g->rate);
+			b->who, probe_group_name(group), g->rate);
 		return;
 	}
 	if (tracer_attach_group(b->tr, b->plan, group, b->elf, b->binary, b->target->pid, why,
@@ -160,8 +161,8 @@ static void switch_group(struct bursts *b, enum probe_group group)
 		governor_stay_hot(b->gov, group);
 		return;
 	}
-	fprintf(stderr, "gomapleak: %s probes attached all the time again: %.0f hits a second\n",
-		probe_group_name(group), g->rate);
+	fprintf(stderr, "gomapleak:%s %s probes attached all the time again: %.0f hits a second\n",
+		b->who, probe_group_name(group), g->rate);
 }
 
 void bursts_tick(struct bursts *b)

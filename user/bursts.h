@@ -33,6 +33,7 @@ struct bursts {
 	double judge_at; /* the first tick after the attach's; 0 once taken */
 	struct calibration calibration;
 	bool calibrated;
+	const char *who; /* node mode: " pid=N comm=NAME", what its lines name; else "" */
 };
 
 /*

@@ -201,8 +201,9 @@ int node_start(struct node *n, const struct cli_options *opt, int epoll_fd)
 	if (err)
 		return error_set(n->why, sizeof(n->why), err, "cannot read %s: %s", NODE_PROC,
 				 strerror(-err));
-	fprintf(stderr, "gomapleak: watching %u Go processes, and those %s that start later\n",
-		n->nsessions, opt->all ? "of any kind" : "the selectors match");
+	fprintf(stderr,
+		"gomapleak: watching %u Go processes; new ones%s are watched as they start\n",
+		n->nsessions, opt->all ? "" : " the selectors match");
 	return 0;
 }
 

@@ -53,9 +53,9 @@ static bool admit_creation(struct session *s, uint64_t ts_ns)
 		return false;
 	bursts_take_over(&s->bursts, PROBE_GROUP_CREATE);
 	fprintf(stderr,
-		"gomapleak: creation probes in bursts from now: more than %d maps made a "
+		"gomapleak:%s creation probes in bursts from now: more than %d maps made a "
 		"second\n",
-		ATTACH_CREATION_BUDGET);
+		s->who, ATTACH_CREATION_BUDGET);
 	return false;
 }
 
@@ -130,7 +130,7 @@ static int attach_groups(struct session *s)
 		if (tracer_attach_group(&s->tracer, &s->bin.plan, g, &s->bin.elf,
 					s->target.exe_path, s->pid, why, sizeof(why))) {
 			governor_detach(&s->governor, g);
-			fprintf(stderr, "gomapleak: %s probes unavailable: %s\n",
+			fprintf(stderr, "gomapleak:%s %s probes unavailable: %s\n", s->who,
 				probe_group_name(g), why);
 		} else
 			governor_attached_at(&s->governor, g, monotonic_seconds(), 0);
@@ -151,6 +151,7 @@ static void setup_bursts(struct session *s)
 		.reg = &s->registry,
 		.est = &s->estimates,
 		.timer_fd = -1,
+		.who = s->who,
 	};
 	if (governor_bursts(&s->governor))
 		bursts_calibrate(&s->bursts);
@@ -209,7 +210,7 @@ void session_tick(struct session *s)
 		return;
 	}
 	if (err)
-		fprintf(stderr, "gomapleak: sampling failed: %s\n", strerror(-err));
+		fprintf(stderr, "gomapleak:%s sampling failed: %s\n", s->who, strerror(-err));
 	if (s->opt->json)
 		report_alert_samples(&s->alerts);
 	else if (s->opt->top)
@@ -283,13 +284,10 @@ static void print_bursts(struct session *s)
 
 	for (group = 0; group < PROBE_GROUPS; group++)
 		bursts += g->groups[group].bursts;
-	fputs("gomapleak:", stderr);
-	if (s->labelled)
-		fprintf(stderr, " pid=%d comm=%s", s->pid, s->info.comm);
 	fprintf(stderr,
-		" overhead budget %g%% of the target's %.2fs CPU: bursts and creations "
+		"gomapleak:%s overhead budget %g%% of the target's %.2fs CPU: bursts and creations "
 		"cost ~%.3fs (%.2f%%) in %" PRIu64 " bursts%s\n",
-		s->opt->budget_percent, g->target_cpu, spent,
+		s->who, s->opt->budget_percent, g->target_cpu, spent,
 		g->target_cpu > 0 ? 100 * spent / g->target_cpu : 0, bursts,
 		s->bursts.calibrated ? "" : " (hit costs not measured: defaults)");
 	report_op_estimates(stderr, &s->estimates, &s->registry, seconds_since(&s->started), 50);
@@ -451,6 +449,8 @@ int session_open(struct session *s)
 	const struct cli_options *opt = s->opt;
 	int err;
 
+	if (s->labelled)
+		snprintf(s->who, sizeof(s->who), " pid=%d comm=%s", s->pid, s->info.comm);
 	governor_init(&s->governor, attach_mode_of(opt), opt->budget_percent / 100, opt->interval,
 		      opt->window);
 	err = open_target(s);

@@ -34,6 +34,7 @@ struct session {
 	bool labelled;		  /* alerts and lines name the process: several are traced */
 	struct process_info info; /* with labelled: what the alerts name */
 	struct report_process_label label;
+	char who[48]; /* " pid=N comm=NAME" in its lines when labelled, else "" */
 	struct governor governor;
 	struct bursts bursts;
 	struct op_estimates estimates;
