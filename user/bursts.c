@@ -79,18 +79,25 @@ static void set_costs(struct bursts *b)
 	governor_set_hit_cost(g, PROBE_GROUP_GROWTH, c->create_entry);
 }
 
+void bursts_use_calibration(struct bursts *b, const struct calibration *c)
+{
+	b->calibration = *c;
+	b->calibrated = true;
+	set_costs(b);
+	group_hits(b, PROBE_GROUP_CREATE); /* the creation cost, by where sites read the map */
+}
+
 void bursts_calibrate(struct bursts *b)
 {
+	struct calibration c;
 	char reason[256];
 
-	if (calibrate_probes(b->tr, &b->calibration, reason, sizeof(reason))) {
+	if (calibrate_probes(b->tr, &c, reason, sizeof(reason))) {
 		fprintf(stderr, "gomapleak:%s %s; the budget counts default costs\n", b->who,
 			reason);
 		return;
 	}
-	b->calibrated = true;
-	set_costs(b);
-	group_hits(b, PROBE_GROUP_CREATE); /* the creation cost, by where sites read the map */
+	bursts_use_calibration(b, &c);
 }
 
 int bursts_start_timer(struct bursts *b, int epoll_fd, char *why, size_t why_len)

@@ -42,6 +42,8 @@ struct bursts {
  * and says so.
  */
 void bursts_calibrate(struct bursts *b);
+/* The costs another session measured on this machine: node mode measures once. */
+void bursts_use_calibration(struct bursts *b, const struct calibration *c);
 /*
  * The burst timer, on epoll_fd, once the probes are attached: the governor
  * takes its first tick now and judges what they cost BURSTS_FIRST_JUDGMENT

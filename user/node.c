@@ -48,6 +48,7 @@ static void watch_process(struct node *n, const struct process_info *info)
 	session_init(s, n->opt, info->pid);
 	s->labelled = true;
 	s->info = *info;
+	s->calibration = n->calibrated ? &n->calibration : NULL;
 	err = session_open(s);
 	if (!err)
 		err = session_start(s, n->epoll_fd);
@@ -61,6 +62,10 @@ static void watch_process(struct node *n, const struct process_info *info)
 		return;
 	}
 	session_announce(s);
+	if (!n->calibrated && s->bursts.calibrated) {
+		n->calibration = s->bursts.calibration;
+		n->calibrated = true;
+	}
 	n->sessions[n->nsessions++] = s;
 	n->watched++;
 }

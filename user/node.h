@@ -34,6 +34,13 @@ struct node {
 	bool serving; /* --prometheus: one page, every process's series labelled */
 	struct metrics_server server;
 	uint64_t watched, leaks; /* over the whole run, ended sessions included */
+	/*
+	 * What a hit costs, measured by the first session: measuring takes ~1 s
+	 * (attach, time, detach, a dozen times), during which every other
+	 * session's bursts would stay attached.
+	 */
+	struct calibration calibration;
+	bool calibrated;
 	char why[512];
 };
 

@@ -153,7 +153,11 @@ static void setup_bursts(struct session *s)
 		.timer_fd = -1,
 		.who = s->who,
 	};
-	if (governor_bursts(&s->governor))
+	if (!governor_bursts(&s->governor))
+		return;
+	if (s->calibration)
+		bursts_use_calibration(&s->bursts, s->calibration);
+	else
 		bursts_calibrate(&s->bursts);
 }
 

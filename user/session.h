@@ -35,6 +35,8 @@ struct session {
 	struct process_info info; /* with labelled: what the alerts name */
 	struct report_process_label label;
 	char who[48]; /* " pid=N comm=NAME" in its lines when labelled, else "" */
+	/* Node mode: hit costs measured by an earlier session, not measured again; or NULL. */
+	const struct calibration *calibration;
 	struct governor governor;
 	struct bursts bursts;
 	struct op_estimates estimates;
