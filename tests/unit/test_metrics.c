@@ -373,3 +373,15 @@ Test(metrics_merge, label_values_are_escaped)
 	metrics_format_label(buf, sizeof(buf), "comm", "a\"b\\c");
 	cr_assert_str_eq(buf, "comm=\"a\\\"b\\\\c\"");
 }
+
+Test(metrics_merge, braces_commas_and_label_names_inside_values_are_values)
+{
+	static const char a[] = "# HELP g_total G.\n# TYPE g_total counter\n"
+				"g_total{site=\"a,pid=\\\"9\\\" }\"} 4\n";
+	const struct metrics_page pages[] = { { a, sizeof(a) - 1, "pid=\"1\"" } };
+	char *text = merged(pages, 1);
+
+	cr_assert_str_eq(text, "# HELP g_total G.\n# TYPE g_total counter\n"
+			       "g_total{pid=\"1\",site=\"a,pid=\\\"9\\\" }\"} 4\n");
+	free(text);
+}

@@ -69,15 +69,45 @@ static long family_get(struct families *fs, const char *name, size_t len, size_t
 	return (long)fs->n++;
 }
 
-/* Whether the label set (between the braces) already has name=. */
+/*
+ * The end of a quoted label value starting at p (its opening quote), past the
+ * closing quote; values may hold escaped quotes, braces and commas.
+ */
+static const char *quoted_end(const char *p, const char *end)
+{
+	for (p++; p < end && *p != '"'; p++)
+		if (*p == '\\' && p + 1 < end)
+			p++;
+	return p < end ? p + 1 : end;
+}
+
+/* The closing brace of the label set opening at p, or NULL. */
+static const char *label_set_end(const char *p, const char *end)
+{
+	for (p++; p < end; p++) {
+		if (*p == '"')
+			p = quoted_end(p, end) - 1;
+		else if (*p == '}')
+			return p;
+	}
+	return NULL;
+}
+
+/* Whether the label set (between the braces) already has name=: label names only, not values. */
 static bool has_label(const char *set, size_t set_len, const char *name, size_t name_len)
 {
 	const char *p = set, *end = set + set_len;
 
-	while (p + name_len < end) {
-		if ((p == set || p[-1] == ',') && !memcmp(p, name, name_len) && p[name_len] == '=')
+	while (p < end) {
+		const char *eq = memchr(p, '=', (size_t)(end - p));
+
+		if (!eq)
+			return false;
+		if ((size_t)(eq - p) == name_len && !memcmp(p, name, name_len))
 			return true;
-		p++;
+		p = eq + 1 < end && eq[1] == '"' ? quoted_end(eq + 1, end) : eq + 1;
+		if (p < end && *p == ',')
+			p++;
 	}
 	return false;
 }
@@ -114,7 +144,7 @@ static void print_series(FILE *out, const char *line, size_t len, const char *la
 	FILE *set;
 
 	if (rest < end && *rest == '{') {
-		close = memchr(rest, '}', (size_t)(end - rest));
+		close = label_set_end(rest, end);
 		if (!close) {
 			fwrite(line, 1, len, out); /* not ours to fix */
 			return;
