@@ -44,21 +44,15 @@ static int load_failed(int err, char *why, size_t why_len)
 }
 
 /*
- * The operation counters' and growth's programs are attached as
- * uprobe_multi links: one link a program, attached and detached with one
- * call each. Detaching a perf-event uprobe waits for an RCU grace period
- * (~60 ms here) under the kernel's event_mutex, one probe after another, so
- * a burst of five mapassign probes would take 300 ms to end, and every
- * attach meanwhile would wait. A uprobe_multi link takes all its
- * breakpoints out at once, then waits once, under no global lock.
+ * Every group's probes are uprobe_multi links: one link a program, its
+ * entries and RETs attached and detached with one call each. Detaching a
+ * perf-event uprobe takes its breakpoint out under the kernel's
+ * event_mutex, then waits for an RCU grace period (~60 ms here), one probe
+ * after another however many threads close them: the last of makemap's
+ * four probes stayed ~180 ms after its burst ended, single-stepping every
+ * map made meanwhile, a cost no hit counter saw. A uprobe_multi link takes
+ * all its breakpoints out at once, then waits once, under no global lock.
  */
-static bool multi_group(enum probe_group group)
-{
-	return group == PROBE_GROUP_INSERT || group == PROBE_GROUP_DELETE ||
-	       group == PROBE_GROUP_CLEAR || group == PROBE_GROUP_OVERFLOW ||
-	       group == PROBE_GROUP_GROWTH;
-}
-
 static void set_multi_programs(struct tracer *tr)
 {
 	struct bpf_program *progs[] = {
@@ -66,7 +60,9 @@ static void set_multi_programs(struct tracer *tr)
 		tr->skel->progs.map_clear,	     tr->skel->progs.map_overflow,
 		tr->skel->progs.hash_grow,	     tr->skel->progs.swiss_grow_to_small,
 		tr->skel->progs.swiss_grow_to_table, tr->skel->progs.swiss_table_grow,
-		tr->skel->progs.swiss_table_split,
+		tr->skel->progs.swiss_table_split,   tr->skel->progs.make_map,
+		tr->skel->progs.make_map_small,	     tr->skel->progs.make_map_return,
+		tr->skel->progs.make_map_allocated,
 	};
 	size_t i;
 
@@ -152,61 +148,49 @@ static struct bpf_program *handler_program(struct tracer *tr, enum probe_handler
 	return NULL;
 }
 
-static int attach_one(struct tracer *tr, struct bpf_program *prog, const char *binary, pid_t pid,
-		      uint64_t file_offset, uint64_t cookie, enum probe_group group)
+/* The program at a site's entry: the creation result read in the body has its own. */
+static struct bpf_program *entry_program(struct tracer *tr, const struct probe_site *site)
 {
-	LIBBPF_OPTS(bpf_uprobe_opts, opts);
-	struct bpf_link *link;
+	return site->choice.result_in_body ? tr->skel->progs.make_map_allocated
+					   : handler_program(tr, site->spec->handler);
+}
 
-	if (tr->nlinks == GML_MAX_LINKS)
-		return -E2BIG;
-	opts.bpf_cookie = cookie;
-	link = bpf_program__attach_uprobe_opts(prog, pid, binary, file_offset, &opts);
-	if (!link)
-		return -errno;
-	tr->link_group[tr->nlinks] = group;
-	tr->links[tr->nlinks++] = link;
+/* The group's probes, entries and RETs, as uprobe_multi offsets and cookies. */
+struct multi_probes {
+	uint64_t offsets[TRACER_MAX_UPROBES], cookies[TRACER_MAX_UPROBES];
+	uint32_t n;
+};
+
+static int add_probe(struct multi_probes *mp, const struct goelf *ge, const struct probe_site *site,
+		     uint64_t vaddr, uint64_t cookie, char *why, size_t why_len)
+{
+	if (mp->n == TRACER_MAX_UPROBES)
+		return error_set(why, why_len, -E2BIG, "%s: too many probes", site->spec->func);
+	if (goelf_vaddr_to_offset(ge, vaddr, &mp->offsets[mp->n]))
+		return error_set(why, why_len, -EINVAL, "%s: no file offset for 0x%llx",
+				 site->spec->func, (unsigned long long)vaddr);
+	mp->cookies[mp->n++] = cookie;
 	return 0;
 }
 
-/* One uprobe at vaddr of site; on failure why names the function and offset. */
-static int attach_at(struct tracer *tr, const struct goelf *ge, const struct probe_site *site,
-		     struct bpf_program *prog, uint64_t vaddr, uint64_t cookie, const char *binary,
-		     pid_t pid, char *why, size_t why_len)
+/* The probes of site (plan index i) that run prog: its entry, or its RETs. */
+static int add_site_probes(struct tracer *tr, struct multi_probes *mp, const struct goelf *ge,
+			   const struct probe_site *site, int i, struct bpf_program *prog,
+			   char *why, size_t why_len)
 {
-	uint64_t offset;
-	int err = goelf_vaddr_to_offset(ge, vaddr, &offset);
+	uint64_t cookie = (uint64_t)i;
+	int j, err = 0;
 
-	if (!err)
-		err = attach_one(tr, prog, binary, pid, offset, cookie, site->spec->group);
-	if (err)
-		error_set(why, why_len, err, "failed to attach uprobe to %s+0x%llx in %s: %s",
-			  site->spec->func, (unsigned long long)(vaddr - site->func.entry), binary,
-			  strerror(-err));
-	return err;
-}
-
-/*
- * The entry probe, and for functions whose result matters a probe on each
- * RET, unless the result is read in the body (one probe, its own program).
- */
-static int attach_site(struct tracer *tr, const struct goelf *ge, const struct probe_site *site,
-		       int index, const char *binary, pid_t pid, char *why, size_t why_len)
-{
-	struct bpf_program *prog = site->choice.result_in_body
-					   ? tr->skel->progs.make_map_allocated
-					   : handler_program(tr, site->spec->handler);
-	uint64_t cookie = (uint64_t)index;
-	int i, err;
-
-	if (site->choice.at_stack_check_jump)
-		cookie |= GML_COOKIE_AT_STACK_CHECK_JUMP;
-	err = attach_at(tr, ge, site, prog, site->choice.vaddr, cookie, binary, pid, why, why_len);
-	if (err || !probe_site_reads_at_rets(site))
-		return err;
-	for (i = 0; i < site->nrets && !err; i++)
-		err = attach_at(tr, ge, site, tr->skel->progs.make_map_return, site->rets[i],
-				(uint64_t)index | GML_COOKIE_AT_RETURN, binary, pid, why, why_len);
+	if (entry_program(tr, site) == prog) {
+		if (site->choice.at_stack_check_jump)
+			cookie |= GML_COOKIE_AT_STACK_CHECK_JUMP;
+		return add_probe(mp, ge, site, site->choice.vaddr, cookie, why, why_len);
+	}
+	if (prog != tr->skel->progs.make_map_return || !probe_site_reads_at_rets(site))
+		return 0;
+	for (j = 0; j < site->nrets && !err; j++)
+		err = add_probe(mp, ge, site, site->rets[j], cookie | GML_COOKIE_AT_RETURN, why,
+				why_len);
 	return err;
 }
 
@@ -232,57 +216,73 @@ int tracer_watch_exec(struct tracer *tr, char *why, size_t why_len)
 	return attach_exec_watch(tr, why, why_len);
 }
 
-/* One uprobe_multi link for the group's sites that run prog: their entries, with their cookies. */
+/* One uprobe_multi link for the probes of the group's sites that run prog. */
 static int attach_multi_link(struct tracer *tr, const struct probe_plan *plan,
 			     enum probe_group group, struct bpf_program *prog,
 			     const struct goelf *ge, const char *binary, pid_t pid, char *why,
 			     size_t why_len)
 {
-	uint64_t offsets[GML_MAX_PROBES], cookies[GML_MAX_PROBES];
-	uint32_t n = 0;
-	int i, fd, *slot = NULL;
+	struct multi_probes mp = { .n = 0 };
+	int i, fd, err = 0, *slot = NULL;
 
-	for (i = 0; i < plan->nsites; i++) {
-		const struct probe_site *site = &plan->sites[i];
-
-		if (site->status != PROBE_OK || site->spec->group != group ||
-		    handler_program(tr, site->spec->handler) != prog)
-			continue;
-		if (goelf_vaddr_to_offset(ge, site->choice.vaddr, &offsets[n]))
-			return error_set(why, why_len, -EINVAL, "%s: no file offset for 0x%llx",
-					 site->spec->func, (unsigned long long)site->choice.vaddr);
-		cookies[n++] =
-			(uint64_t)i |
-			(site->choice.at_stack_check_jump ? GML_COOKIE_AT_STACK_CHECK_JUMP : 0);
-	}
+	for (i = 0; i < plan->nsites && !err; i++)
+		if (plan->sites[i].status == PROBE_OK && plan->sites[i].spec->group == group)
+			err = add_site_probes(tr, &mp, ge, &plan->sites[i], i, prog, why, why_len);
+	if (err)
+		return err;
 	for (i = 0; i < TRACER_MULTI_LINKS && !slot; i++)
 		if (!tr->multi_fd[group][i])
 			slot = &tr->multi_fd[group][i];
 	if (!slot)
 		return error_set(why, why_len, -E2BIG, "too many %s programs",
 				 probe_group_name(group));
-	fd = uprobe_multi_attach(bpf_program__fd(prog), binary, offsets, cookies, n, pid);
+	fd = uprobe_multi_attach(bpf_program__fd(prog), binary, mp.offsets, mp.cookies, mp.n, pid);
 	if (fd < 0)
 		return error_set(why, why_len, fd,
 				 "failed to attach the %s probes (uprobe_multi) in %s: %s",
 				 probe_group_name(group), binary, strerror(-fd));
 	*slot = fd;
-	tr->multi_sites[group] += (int)n;
+	tr->multi_sites[group] += (int)mp.n;
 	return 0;
 }
 
-/* Whether site i is the group's first to run its program (each program is one link). */
-static bool first_of_program(struct tracer *tr, const struct probe_plan *plan, int i)
+/* progs with prog added unless there; n its length; -E2BIG past TRACER_MULTI_LINKS. */
+static int add_program(struct bpf_program **progs, int n, struct bpf_program *prog)
 {
-	struct bpf_program *prog = handler_program(tr, plan->sites[i].spec->handler);
-	int j;
+	int i;
 
-	for (j = 0; j < i; j++)
-		if (plan->sites[j].status == PROBE_OK &&
-		    plan->sites[j].spec->group == plan->sites[i].spec->group &&
-		    handler_program(tr, plan->sites[j].spec->handler) == prog)
-			return false;
-	return true;
+	if (n < 0)
+		return n;
+	for (i = 0; i < n; i++)
+		if (progs[i] == prog)
+			return n;
+	if (n == TRACER_MULTI_LINKS)
+		return -E2BIG;
+	progs[n] = prog;
+	return n + 1;
+}
+
+/*
+ * The programs the group's sites run, the RETs' last: attached in reverse,
+ * the RETs are in before the entries (a RET's hit with no entry seen is
+ * dropped; an entry's hit whose RET is not in yet would leave its pending
+ * creation behind).
+ */
+static int group_programs(struct tracer *tr, const struct probe_plan *plan, enum probe_group group,
+			  struct bpf_program **progs)
+{
+	bool rets = false;
+	int i, n = 0;
+
+	for (i = 0; i < plan->nsites; i++) {
+		const struct probe_site *site = &plan->sites[i];
+
+		if (site->status != PROBE_OK || site->spec->group != group)
+			continue;
+		n = add_program(progs, n, entry_program(tr, site));
+		rets = rets || probe_site_reads_at_rets(site);
+	}
+	return rets ? add_program(progs, n, tr->skel->progs.make_map_return) : n;
 }
 
 /* The group's uprobe_multi links, one a program its sites run. */
@@ -290,17 +290,13 @@ static int attach_multi_group(struct tracer *tr, const struct probe_plan *plan,
 			      enum probe_group group, const struct goelf *ge, const char *binary,
 			      pid_t pid, char *why, size_t why_len)
 {
-	int i, err = 0;
+	struct bpf_program *progs[TRACER_MULTI_LINKS];
+	int i, n = group_programs(tr, plan, group, progs), err = 0;
 
-	for (i = 0; i < plan->nsites && !err; i++) {
-		const struct probe_site *site = &plan->sites[i];
-
-		if (site->status == PROBE_OK && site->spec->group == group &&
-		    first_of_program(tr, plan, i))
-			err = attach_multi_link(tr, plan, group,
-						handler_program(tr, site->spec->handler), ge,
-						binary, pid, why, why_len);
-	}
+	if (n < 0)
+		return error_set(why, why_len, n, "too many %s programs", probe_group_name(group));
+	for (i = n - 1; i >= 0 && !err; i--)
+		err = attach_multi_link(tr, plan, group, progs[i], ge, binary, pid, why, why_len);
 	if (err)
 		tracer_detach_group(tr, group);
 	return err;
@@ -326,63 +322,36 @@ int tracer_attach_group(struct tracer *tr, const struct probe_plan *plan, enum p
 			const struct goelf *ge, const char *binary, pid_t pid, char *why,
 			size_t why_len)
 {
-	const struct probe_site *site;
-	int i, err;
+	int err = attach_multi_group(tr, plan, group, ge, binary, pid, why, why_len);
 
-	if (multi_group(group)) {
-		err = attach_multi_group(tr, plan, group, ge, binary, pid, why, why_len);
-		if (err)
-			return err;
-		tr->attached_ns[group] = count_group_ops(tr, group, true);
-		return 0;
-	}
-	for (i = 0; i < plan->nsites; i++) {
-		site = &plan->sites[i];
-		if (site->status != PROBE_OK || site->spec->group != group)
-			continue;
-		err = attach_site(tr, ge, site, i, binary, pid, why, why_len);
-		if (err) {
-			tracer_detach_group(tr, group);
-			return err;
-		}
-	}
+	if (err)
+		return err;
 	tr->attached_ns[group] = count_group_ops(tr, group, true);
 	return 0;
 }
 
-/* A link to destroy: a libbpf one, or a uprobe_multi link's fd. */
+/* A uprobe_multi link to close on a thread of its own. */
 struct link_retirement {
-	struct bpf_link *link;
 	int fd;
 	atomic_int *retiring;
 };
 
-static void retirement_finish(struct link_retirement *r)
-{
-	if (r->link)
-		bpf_link__destroy(r->link);
-	else
-		close(r->fd);
-}
-
-static void *destroy_link(void *arg)
+static void *close_link(void *arg)
 {
 	struct link_retirement *r = arg;
 
-	retirement_finish(r);
+	close(r->fd);
 	atomic_fetch_sub(r->retiring, 1);
 	free(r);
 	return NULL;
 }
 
 /*
- * Destroys a link on a thread of its own. Removing a uprobe takes its
- * breakpoint out at once, then waits for an RCU grace period (~60 ms here):
- * one link after another, a group's last breakpoint would stay for hundreds
- * of milliseconds after its burst "ended". In parallel every breakpoint
- * goes within a fraction of a millisecond, and the event loop never waits.
+ * Closes a link on a thread of its own: the close waits for an RCU grace
+ * period (~60 ms here) after the breakpoints are out, and the event loop
+ * must not.
  */
-static void retire(struct tracer *tr, struct bpf_link *link, int fd)
+static void retire(struct tracer *tr, int fd)
 {
 	struct link_retirement *r = malloc(sizeof(*r));
 	pthread_attr_t attr;
@@ -390,42 +359,31 @@ static void retire(struct tracer *tr, struct bpf_link *link, int fd)
 	int err = -1;
 
 	if (r && !pthread_attr_init(&attr)) {
-		*r = (struct link_retirement){ .link = link, .fd = fd, .retiring = &tr->retiring };
+		*r = (struct link_retirement){ .fd = fd, .retiring = &tr->retiring };
 		atomic_fetch_add(&tr->retiring, 1);
 		pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-		err = pthread_create(&thread, &attr, destroy_link, r);
+		err = pthread_create(&thread, &attr, close_link, r);
 		pthread_attr_destroy(&attr);
 		if (err)
 			atomic_fetch_sub(&tr->retiring, 1);
 	}
 	if (err) {
-		struct link_retirement now = { .link = link, .fd = fd };
-
 		free(r);
-		retirement_finish(&now);
+		close(fd);
 	}
 }
 
 uint64_t tracer_detach_group(struct tracer *tr, enum probe_group group)
 {
 	uint64_t gone = count_group_ops(tr, group, false);
-	int i, kept = 0;
+	int i;
 
 	for (i = 0; i < TRACER_MULTI_LINKS; i++) {
 		if (tr->multi_fd[group][i] > 0)
-			retire(tr, NULL, tr->multi_fd[group][i]);
+			retire(tr, tr->multi_fd[group][i]);
 		tr->multi_fd[group][i] = 0;
 	}
 	tr->multi_sites[group] = 0;
-	for (i = 0; i < tr->nlinks; i++) {
-		if (tr->link_group[i] == group) {
-			retire(tr, tr->links[i], -1);
-			continue;
-		}
-		tr->links[kept] = tr->links[i];
-		tr->link_group[kept++] = tr->link_group[i];
-	}
-	tr->nlinks = kept;
 	return gone;
 }
 
@@ -451,7 +409,7 @@ int tracer_start_events(struct tracer *tr, tracer_event_fn fn, void *ctx, char *
 
 int tracer_uprobes(const struct tracer *tr)
 {
-	int i, n = tr->nlinks;
+	int i, n = 0;
 
 	for (i = 0; i < PROBE_GROUPS; i++)
 		n += tr->multi_sites[i];
@@ -571,26 +529,19 @@ int tracer_drain_ops(struct tracer *tr, unsigned int op_mask, tracer_op_fn fn, v
 int tracer_attach_self(struct tracer *tr, enum probe_handler handler, bool at_return,
 		       const char *self_path, uint64_t file_offset, struct tracer_self_probe *out)
 {
-	LIBBPF_OPTS(bpf_uprobe_opts, opts);
 	struct bpf_program *prog =
 		at_return ? tr->skel->progs.make_map_return : handler_program(tr, handler);
 	uint64_t cookie = GML_CALIBRATION_PROBE | (at_return ? GML_COOKIE_AT_RETURN : 0);
 
-	memset(out, 0, sizeof(*out));
-	if (bpf_program__expected_attach_type(prog) == GML_BPF_TRACE_UPROBE_MULTI) {
-		out->fd = uprobe_multi_attach(bpf_program__fd(prog), self_path, &file_offset,
-					      &cookie, 1, getpid());
-		return out->fd < 0 ? out->fd : 0;
-	}
-	opts.bpf_cookie = cookie;
-	out->link = bpf_program__attach_uprobe_opts(prog, getpid(), self_path, file_offset, &opts);
-	return out->link ? 0 : -errno;
+	out->fd = uprobe_multi_attach(bpf_program__fd(prog), self_path, &file_offset, &cookie, 1,
+				      getpid());
+	return out->fd < 0 ? out->fd : 0;
 }
 
 void tracer_detach_self(struct tracer *tr, struct tracer_self_probe *probe)
 {
-	retire(tr, probe->link, probe->link ? -1 : probe->fd);
-	memset(probe, 0, sizeof(*probe));
+	retire(tr, probe->fd);
+	probe->fd = 0;
 }
 
 void tracer_wait_detached(struct tracer *tr)
@@ -611,12 +562,10 @@ void tracer_close(struct tracer *tr)
 	int i, j;
 
 	ring_buffer__free(tr->events);
-	for (i = 0; i < tr->nlinks; i++)
-		retire(tr, tr->links[i], -1);
 	for (i = 0; i < PROBE_GROUPS; i++)
 		for (j = 0; j < TRACER_MULTI_LINKS; j++)
 			if (tr->multi_fd[i][j] > 0)
-				retire(tr, NULL, tr->multi_fd[i][j]);
+				retire(tr, tr->multi_fd[i][j]);
 	tracer_wait_detached(tr);
 	bpf_link__destroy(tr->exec_link);
 	gomapleak_bpf__destroy(tr->skel);

@@ -20,19 +20,17 @@ typedef int (*tracer_event_fn)(void *ctx, const struct gml_event *event);
 /* enum bpf_attach_type's BPF_TRACE_UPROBE_MULTI (Linux 6.6; newer than Debian 12's headers). */
 #define GML_BPF_TRACE_UPROBE_MULTI 48
 
-/* Entry probes plus the RET probes of functions whose results are read. */
-#define GML_MAX_LINKS (4 * GML_MAX_PROBES)
-/* uprobe_multi links a group may have: one a program (Swiss growth has four). */
+/* Uprobes of a group: entries plus the RETs of functions whose results are read. */
+#define TRACER_MAX_UPROBES (4 * GML_MAX_PROBES)
+/* uprobe_multi links a group may have: one a program (Swiss growth has four, creation up to four).
+ */
 #define TRACER_MULTI_LINKS 4
 
 struct tracer {
 	struct gomapleak_bpf *skel;
 	struct ring_buffer *events;
-	struct bpf_link *links[GML_MAX_LINKS]; /* uprobes */
-	enum probe_group link_group[GML_MAX_LINKS];
-	int nlinks;
 	struct bpf_link *exec_link; /* raw tracepoint sched_process_exec */
-	/* uprobe_multi links of the operation and growth groups, one a program; 0 none */
+	/* every group's uprobe_multi links, one a program; 0 none */
 	int multi_fd[PROBE_GROUPS][TRACER_MULTI_LINKS];
 	int multi_sites[PROBE_GROUPS]; /* the sites a group's links hold */
 	/* CLOCK_MONOTONIC: when the group's operations began to be counted, all its probes in */
@@ -90,8 +88,7 @@ int tracer_drain_ops(struct tracer *tr, unsigned int op_mask, tracer_op_fn fn, v
  * RET of makemap gets, under GML_CALIBRATION_PROBE.
  */
 struct tracer_self_probe {
-	struct bpf_link *link; /* a perf-event uprobe, or */
-	int fd;		       /* a uprobe_multi link */
+	int fd; /* a uprobe_multi link */
 };
 
 int tracer_attach_self(struct tracer *tr, enum probe_handler handler, bool at_return,
