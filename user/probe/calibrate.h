@@ -5,7 +5,9 @@
  * the kernel and whether the machine is virtual (a trap is a VM exit on
  * some). gomapleak probes a function of its own with the programs the
  * target's probes run and times calls to it with and without the probe, in
- * its own thread's CPU time (kernel time included: the trap's).
+ * its own thread's CPU time (kernel time included: the trap's), each call
+ * after touching 4 MiB of memory a page at a time, as a program between two
+ * map operations would: what the trap costs the code after it counts too.
  */
 #ifndef GOMAPLEAK_CALIBRATE_H
 #define GOMAPLEAK_CALIBRATE_H
