@@ -102,6 +102,7 @@ static int open_target(struct session *s)
 			 s->target.exe_name, s->pid);
 		return session_fail(s, GML_STAGE_BINARY, -ENOTSUP);
 	}
+	governor_off_without_sites(&s->governor, &s->bin.plan);
 	err = target_load_bias(&s->target, &s->bin.elf, &s->load_bias, s->why, sizeof(s->why));
 	return err ? session_fail(s, GML_STAGE_MEMORY, err) : 0;
 }

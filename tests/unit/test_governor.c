@@ -312,3 +312,22 @@ Test(governor, sites_counted_by_mode)
 	cr_assert_eq(governor_count_sites(&plan, ATTACH_MODE_WATCH, true), 2);
 	cr_assert_eq(governor_count_sites(&plan, ATTACH_MODE_EXACT, false), 2);
 }
+
+Test(governor, groups_without_a_probeable_site_get_no_bursts)
+{
+	struct probe_spec insert = { .group = PROBE_GROUP_INSERT };
+	struct probe_spec clear = { .group = PROBE_GROUP_CLEAR };
+	struct probe_plan plan;
+	unsigned int planned;
+
+	memset(&plan, 0, sizeof(plan));
+	plan.sites[0] = (struct probe_site){ .spec = &insert, .status = PROBE_OK };
+	plan.sites[1] = (struct probe_site){ .spec = &clear, .status = PROBE_ABSENT };
+	plan.nsites = 2;
+	governor_off_without_sites(&g, &plan);
+	governor_tick(&g, 0, 0);
+	planned = governor_tick(&g, 1, 0.5);
+	cr_assert_neq(planned & (1u << PROBE_GROUP_INSERT), 0);
+	cr_assert_eq(planned & (1u << PROBE_GROUP_CLEAR), 0);
+	cr_assert_eq(planned & (1u << PROBE_GROUP_DELETE), 0);
+}

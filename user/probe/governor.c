@@ -396,6 +396,19 @@ double governor_spent(const struct governor *g)
 	return spent;
 }
 
+void governor_off_without_sites(struct governor *g, const struct probe_plan *plan)
+{
+	bool has_sites[PROBE_GROUPS] = { false };
+	int i;
+
+	for (i = 0; i < plan->nsites; i++)
+		if (plan->sites[i].status == PROBE_OK)
+			has_sites[plan->sites[i].spec->group] = true;
+	for (i = 0; i < PROBE_GROUPS; i++)
+		if (!has_sites[i])
+			governor_detach(g, (enum probe_group)i);
+}
+
 int governor_count_sites(const struct probe_plan *plan, enum attach_mode mode, bool with_governed)
 {
 	enum attach_when when;

@@ -175,6 +175,12 @@ double governor_next_wakeup(const struct governor *g);
 double governor_burst_ended(struct governor *g, enum probe_group group, double now, uint64_t hits);
 /* Estimated CPU seconds the bursted and governed groups cost the target so far. */
 double governor_spent(const struct governor *g);
+/*
+ * Groups with no site the plan can probe (mapclear absent from most
+ * binaries) are off: a burst of nothing still wakes gomapleak twice, and
+ * on a busy machine each wakeup can take the target's CPU.
+ */
+void governor_off_without_sites(struct governor *g, const struct probe_plan *plan);
 /* Sites of the plan that the mode attaches: always, and governed too if asked. */
 int governor_count_sites(const struct probe_plan *plan, enum attach_mode mode, bool with_governed);
 
