@@ -27,6 +27,14 @@ __u32 calibrating_tgid = 0;
  * attach and the detach take on a loaded machine.
  */
 __u32 counted_ops = 0;
+/*
+ * Hits each probe group may still take in its burst, set by user space when
+ * the burst starts; 0: no limit. The hit that takes the last one wakes user
+ * space, which ends the burst: a burst costs what its credit buys even when
+ * its group is busier than its last burst said, or the timer that was to end
+ * it fires late (a loaded machine, an event loop busy with other processes).
+ */
+__s64 burst_hits_left[GML_GROUPS] = {};
 
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
@@ -100,6 +108,37 @@ static __always_inline void count_in(void *counters, __u32 index)
 }
 
 /*
+ * One hit of a group in a burst with a hit allowance: the hit that takes its
+ * last one tells user space at once (the event wakes it, unlike the others).
+ * Without a fetching atomic (BPF v1), two CPUs may both see zero: user
+ * space ignores a second word, and one missed ends by the timer.
+ */
+static __always_inline void count_burst_hit(__u64 cookie)
+{
+	__u32 group = (cookie >> GML_COOKIE_GROUP_SHIFT) & GML_COOKIE_GROUP_MASK;
+	struct gml_event *e;
+	__s64 *left;
+
+	if (!group || group > GML_GROUPS)
+		return;
+	left = &burst_hits_left[group - 1];
+	if (*left <= 0)
+		return;
+	__sync_fetch_and_add(left, -1);
+	if (*left != 0)
+		return;
+	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+	if (!e)
+		return;
+	__builtin_memset(e, 0, sizeof(*e));
+	e->ts_ns = bpf_ktime_get_ns();
+	e->pid = bpf_get_current_pid_tgid() >> 32;
+	e->kind = GML_EV_BURST_SPENT;
+	e->size = group - 1;
+	bpf_ringbuf_submit(e, BPF_RB_FORCE_WAKEUP);
+}
+
+/*
  * Common entry checks: the hit belongs to the target and is not the first of
  * two passes through a stack-bound check. Returns the probe index, or -1.
  */
@@ -114,8 +153,10 @@ static __always_inline int probe_enter(struct pt_regs *regs)
 	if ((cookie & GML_COOKIE_AT_STACK_CHECK_JUMP) && GO_JBE_TAKEN(regs))
 		return -1;
 	/* A call is counted once, at its entry. */
-	if (!(cookie & GML_COOKIE_AT_RETURN))
+	if (!(cookie & GML_COOKIE_AT_RETURN)) {
 		count_in(&probe_hits, index);
+		count_burst_hit(cookie);
+	}
 	return index;
 }
 

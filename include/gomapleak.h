@@ -45,11 +45,20 @@
 #define GML_COOKIE_AT_STACK_CHECK_JUMP (1u << 16)
 /* The probe is on one of the function's RET instructions: results are in RAX. */
 #define GML_COOKIE_AT_RETURN (1u << 17)
+/*
+ * The probe's group plus one (0: none, as the calibration's probes): a burst
+ * counts its group's hits down (burst_hits_left) and ends when they run out.
+ */
+#define GML_COOKIE_GROUP_SHIFT 20
+#define GML_COOKIE_GROUP_MASK  0xfu
+/* Probe groups the BPF side has a hit allowance for (at least user space's PROBE_GROUPS). */
+#define GML_GROUPS 8
 
 enum gml_event_kind {
 	GML_EV_GROW = 1,
-	GML_EV_CREATE = 2, /* size: the make() hint; type 0 for makemap_small */
-	GML_EV_EXEC = 3,   /* the target replaced its program: its maps are gone */
+	GML_EV_CREATE = 2,	/* size: the make() hint; type 0 for makemap_small */
+	GML_EV_EXEC = 3,	/* the target replaced its program: its maps are gone */
+	GML_EV_BURST_SPENT = 4, /* size: the probe group whose burst took all its hits */
 };
 
 /* How a map grew; one value per growth probe. */

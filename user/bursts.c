@@ -140,9 +140,12 @@ static void start_burst(struct bursts *b, enum probe_group group)
 	uint64_t hits = group_hits(b, group);
 	char why[256];
 
+	b->allowance_ns[group] =
+		tracer_limit_burst_hits(b->tr, group, governor_burst_hits(b->gov, group));
 	if (tracer_attach_group(b->tr, b->plan, group, b->elf, b->binary, b->target->pid, why,
 				sizeof(why))) {
 		/* A burst that cannot attach is skipped; the next may. */
+		tracer_limit_burst_hits(b->tr, group, 0);
 		governor_burst_skipped(b->gov, group);
 		return;
 	}
@@ -206,6 +209,7 @@ static void end_burst(struct bursts *b, enum probe_group group)
 	uint64_t hits = group_hits(b, group);
 	unsigned int ops = probe_group_ops(group);
 
+	tracer_limit_burst_hits(b->tr, group, 0);
 	exposure = governor_burst_ended(b->gov, group, ended, hits);
 	if (!ops)
 		return;
@@ -233,6 +237,16 @@ void bursts_on_timer(struct bursts *b)
 		if (due & (1u << group))
 			start_burst(b, group);
 	}
+	arm_timer(b);
+}
+
+void bursts_on_spent(struct bursts *b, enum probe_group group, uint64_t ts_ns)
+{
+	if (group >= PROBE_GROUPS || !b->gov->groups[group].attached ||
+	    !governor_in_bursts(b->gov, group) || ts_ns < b->allowance_ns[group])
+		return;
+	end_burst(b, group);
+	b->spent_early++;
 	arm_timer(b);
 }
 

@@ -9,6 +9,7 @@
 #define GOMAPLEAK_BURSTS_H
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 #include "calibrate.h"
@@ -34,6 +35,9 @@ struct bursts {
 	struct calibration calibration;
 	bool calibrated;
 	const char *who; /* node mode: " pid=N comm=NAME", what its lines name; else "" */
+	/* CLOCK_MONOTONIC ns: when each group's burst got its hit allowance */
+	uint64_t allowance_ns[PROBE_GROUPS];
+	uint64_t spent_early; /* bursts ended by their hit allowance, before their timer */
 };
 
 /*
@@ -55,6 +59,11 @@ int bursts_start_timer(struct bursts *b, int epoll_fd, char *why, size_t why_len
 void bursts_tick(struct bursts *b);
 /* The timer fired: bursts that are over are detached and their counts handed on. */
 void bursts_on_timer(struct bursts *b);
+/*
+ * The BPF side says the group's burst took its hit allowance (at ts_ns,
+ * CLOCK_MONOTONIC): the burst ends now, unless that was a past burst's.
+ */
+void bursts_on_spent(struct bursts *b, enum probe_group group, uint64_t ts_ns);
 /* A governed group went over to bursts (creations past their rate): detached now. */
 void bursts_take_over(struct bursts *b, enum probe_group group);
 /* At exit: bursts in progress end, so their counts count. */

@@ -69,6 +69,10 @@ static int on_event(void *data, const struct gml_event *e)
 		s->stop_reason = "target exec'd";
 		return 0;
 	}
+	if (e->kind == GML_EV_BURST_SPENT) {
+		bursts_on_spent(&s->bursts, (enum probe_group)e->size, e->ts_ns);
+		return 0;
+	}
 	s->events++;
 	if (e->kind == GML_EV_CREATE && !admit_creation(s, e->ts_ns))
 		return 0;
@@ -291,10 +295,13 @@ static void print_bursts(struct session *s)
 		bursts += g->groups[group].bursts;
 	fprintf(stderr,
 		"gomapleak:%s overhead budget %g%% of the target's %.2fs CPU: bursts and creations "
-		"cost ~%.3fs (%.2f%%) in %" PRIu64 " bursts%s\n",
+		"cost ~%.3fs (%.2f%%) in %" PRIu64 " bursts",
 		s->who, s->opt->budget_percent, g->target_cpu, spent,
-		g->target_cpu > 0 ? 100 * spent / g->target_cpu : 0, bursts,
-		s->bursts.calibrated ? "" : " (hit costs not measured: defaults)");
+		g->target_cpu > 0 ? 100 * spent / g->target_cpu : 0, bursts);
+	if (s->bursts.spent_early)
+		fprintf(stderr, ", %" PRIu64 " ended by their hit allowance",
+			s->bursts.spent_early);
+	fprintf(stderr, "%s\n", s->bursts.calibrated ? "" : " (hit costs not measured: defaults)");
 	report_op_estimates(stderr, &s->estimates, &s->registry, seconds_since(&s->started), 50);
 }
 

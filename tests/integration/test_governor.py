@@ -130,6 +130,29 @@ class Governor(gml.TargetTestCase):
                       % (op, estimate, own, 100 * (estimate - own) / own), file=sys.stderr)
                 self.assertLess(abs(estimate - own), own * 0.1, (estimate, own, err))
 
+    def test_a_burst_ends_once_it_took_the_hits_its_credit_buys(self):
+        # mapbench's inserts as fast as a loop makes them: the insert group's first burst
+        # (5 ms, to learn its rate) would take hundreds of hits; its allowance is 64 and the
+        # BPF side says when they are gone, so it ends then, not at its timer.
+        self.path = gml.target_path(VARIANT, "default", "mapbench")
+        t = self.target("-mode", "insert", "-wait", "-d", "30s")
+        t.send("go")
+        w = self.watch(t.pid, "-i", "0.5", command="watch")
+        time.sleep(3)
+        w.signal(signal.SIGINT)
+        self.assertEqual(w.wait(), 0)
+        err = w.err.rest()
+        budget = [l for l in err if l.startswith("gomapleak: overhead budget 1% of the target")]
+        self.assertEqual(len(budget), 1, err)
+        m = re.search(r"cost ~[\d.]+s \(([\d.]+)%\) in (\d+) bursts, (\d+) ended by their hit "
+                      r"allowance$", budget[0])
+        self.assertIsNotNone(m, budget[0])
+        self.assertGreaterEqual(int(m[3]), 1)
+        self.assertLessEqual(int(m[3]), int(m[2]))
+        # What the bursts cost stays near the budget: no burst ran long on a stale rate.
+        self.assertLess(float(m[1]), 2.0, budget[0])
+        self.assertEqual(gml.text_changes(t.pid), [])  # every probe is out of the target
+
     def test_exact_counts_agree_with_the_program(self):
         t = self.target("-modes", "steadyops")
         w = self.watch(t.pid, "--exact", "--duration", "8", *FAST, command="watch")

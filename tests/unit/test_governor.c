@@ -331,3 +331,14 @@ Test(governor, groups_without_a_probeable_site_get_no_bursts)
 	cr_assert_eq(planned & (1u << PROBE_GROUP_CLEAR), 0);
 	cr_assert_eq(planned & (1u << PROBE_GROUP_DELETE), 0);
 }
+
+Test(governor, a_burst_may_take_twice_the_hits_its_credit_buys)
+{
+	struct governor_group *insert = &g.groups[PROBE_GROUP_INSERT];
+
+	governor_set_hit_cost(&g, PROBE_GROUP_INSERT, 10e-6);
+	insert->credit = 0.01; /* 1000 hits' worth */
+	cr_assert_eq(governor_burst_hits(&g, PROBE_GROUP_INSERT), 2000);
+	insert->credit = 0; /* a first burst, to learn the rate: a few hits still */
+	cr_assert_eq(governor_burst_hits(&g, PROBE_GROUP_INSERT), GOVERNOR_MIN_BURST_HITS);
+}

@@ -320,6 +320,18 @@ unsigned int governor_tick(struct governor *g, double now, double target_cpu)
 	return planned;
 }
 
+uint64_t governor_burst_hits(const struct governor *g, enum probe_group group)
+{
+	const struct governor_group *b = &g->groups[group];
+	double hits = 0;
+
+	if (b->credit > 0 && b->hit_seconds > 0)
+		hits = GOVERNOR_BURST_HIT_SLACK * b->credit / b->hit_seconds;
+	if (hits < GOVERNOR_MIN_BURST_HITS)
+		hits = GOVERNOR_MIN_BURST_HITS;
+	return (uint64_t)(hits + 0.5);
+}
+
 unsigned int governor_due(const struct governor *g, double now)
 {
 	unsigned int due = 0;

@@ -59,6 +59,15 @@ enum attach_when {
 /* Hits a second assumed for a group that had none in its last burst (its cost stays bounded). */
 #define GOVERNOR_QUIET_RATE 100.0
 /*
+ * A burst also ends once its group took this many times the hits its
+ * credit buys (and at least GOVERNOR_MIN_BURST_HITS): a cap for the bursts
+ * that go wrong (a group busier than its last bursts said, a timer that
+ * fires late), not the usual end, which is the timer's. Counts of a burst
+ * ended at its N-th hit read ~N/(N-1) high; the cap keeps N large and rare.
+ */
+#define GOVERNOR_BURST_HIT_SLACK 2.0
+#define GOVERNOR_MIN_BURST_HITS	 64
+/*
  * An ATTACH_UNLESS_HOT group goes over to bursts when attached all the time
  * it cost more than this share of the budget (by GOVERNOR_HOT_SLACK_SHARES), and back once its
  * bursts say it would cost less than the lower share: the gap keeps a
@@ -162,6 +171,8 @@ void governor_stay_hot(struct governor *g, enum probe_group group);
 bool governor_in_bursts(const struct governor *g, enum probe_group group);
 /* A planned burst could not be attached: it is dropped. */
 void governor_burst_skipped(struct governor *g, enum probe_group group);
+/* The hits the group's planned burst may take before it ends, whatever its timer says. */
+uint64_t governor_burst_hits(const struct governor *g, enum probe_group group);
 /* Planned bursts due by now: the caller attaches them and calls governor_attached_at(). */
 unsigned int governor_due(const struct governor *g, double now);
 /* Bursts that are over by now: the caller detaches them and calls governor_burst_ended(). */

@@ -53,6 +53,9 @@ static int load_failed(int err, char *why, size_t why_len)
  * map made meanwhile, a cost no hit counter saw. A uprobe_multi link takes
  * all its breakpoints out at once, then waits once, under no global lock.
  */
+_Static_assert(PROBE_GROUPS <= GML_GROUPS && PROBE_GROUPS < GML_COOKIE_GROUP_MASK,
+	       "every probe group has a hit allowance on the BPF side");
+
 static void set_multi_programs(struct tracer *tr)
 {
 	struct bpf_program *progs[] = {
@@ -178,7 +181,7 @@ static int add_site_probes(struct tracer *tr, struct multi_probes *mp, const str
 			   const struct probe_site *site, int i, struct bpf_program *prog,
 			   char *why, size_t why_len)
 {
-	uint64_t cookie = (uint64_t)i;
+	uint64_t cookie = (uint64_t)i | (uint64_t)(site->spec->group + 1) << GML_COOKIE_GROUP_SHIFT;
 	int j, err = 0;
 
 	if (entry_program(tr, site) == prog) {
@@ -503,6 +506,14 @@ int tracer_for_each_op(const struct tracer *tr, tracer_op_fn fn, void *ctx)
  * still attached: the governor drains a group's operations once its burst
  * has ended, so none is.
  */
+uint64_t tracer_limit_burst_hits(struct tracer *tr, enum probe_group group, uint64_t hits)
+{
+	int64_t left = hits > INT64_MAX ? INT64_MAX : (int64_t)hits;
+
+	__atomic_store_n(&tr->skel->bss->burst_hits_left[group], left, __ATOMIC_SEQ_CST);
+	return monotonic_ns();
+}
+
 int tracer_drain_ops(struct tracer *tr, unsigned int op_mask, tracer_op_fn fn, void *ctx)
 {
 	int fd = bpf_map__fd(tr->skel->maps.op_counts);

@@ -80,6 +80,12 @@ int tracer_lookup_stack(const struct tracer *tr, uint64_t hash, struct gml_stack
 typedef void (*tracer_op_fn)(void *ctx, const struct gml_op_key *key,
 			     const struct gml_op_value *value);
 int tracer_for_each_op(const struct tracer *tr, tracer_op_fn fn, void *ctx);
+/*
+ * The hits the group may take before the BPF side reports its burst spent
+ * (a GML_EV_BURST_SPENT event, at once); 0: no limit. Returns when it was
+ * set (CLOCK_MONOTONIC nanoseconds): an earlier report is a past burst's.
+ */
+uint64_t tracer_limit_burst_hits(struct tracer *tr, enum probe_group group, uint64_t hits);
 /* Reads and removes the counters of the operations in op_mask (bits 1 << enum gml_op). */
 int tracer_drain_ops(struct tracer *tr, unsigned int op_mask, tracer_op_fn fn, void *ctx);
 /*
