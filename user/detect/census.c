@@ -203,8 +203,22 @@ static bool grew_same_size_unseen(const struct census *c, const struct tracked_m
 	       was->count >= 1ull << was->b;
 }
 
+/*
+ * Whether a classic map's last growth event is ahead of its header: the
+ * event leaves at hashGrow's entry, before the new bucket array (megabytes
+ * for a big map) is allocated and B bumped, so a sample can read the old
+ * header after the event was read.
+ */
+static bool growth_ahead_of_header(const struct census *c, const struct tracked_map *m,
+				   const struct map_header *h)
+{
+	return c->layout->impl == GO_MAP_CLASSIC && m->sample.grows != m->sample.grows_at_sample &&
+	       m->sample.grown_b > (int)h->b;
+}
+
 static void take_sample(struct census *c, struct tracked_map *m, struct map_header *h)
 {
+	bool grew = m->sample.grows != m->sample.grows_at_sample || m->sample.growth_unread;
 	struct go_map_type mt;
 
 	/*
@@ -212,8 +226,8 @@ static void take_sample(struct census *c, struct tracked_map *m, struct map_head
 	 * events, not its storage, say it is the same map (a fill then delete
 	 * all can fit between two samples).
 	 */
-	if (m->sample.sampled && h->seed != m->sample.hdr.seed &&
-	    m->sample.grows == m->sample.grows_at_sample && !same_map(c->layout, &m->sample.hdr, h))
+	if (m->sample.sampled && h->seed != m->sample.hdr.seed && !grew &&
+	    !same_map(c->layout, &m->sample.hdr, h))
 		registry_restart_verdict(m);
 	/*
 	 * Either way it was emptied or replaced: its group counts it afresh. A
@@ -224,6 +238,8 @@ static void take_sample(struct census *c, struct tracked_map *m, struct map_head
 		m->member.in_window = m->member.tenured = false;
 	if (grew_same_size_unseen(c, m, h))
 		m->sample.same_size_grows++;
+	/* Its storage is the grown one from the next sample on: that one counts as grown too. */
+	m->sample.growth_unread = growth_ahead_of_header(c, m, h);
 	m->sample.grows_at_sample = m->sample.grows;
 	if (c->layout->impl == GO_MAP_SWISS && sampler_swiss_capacity(c->pid, h, &h->capacity))
 		h->capacity = m->sample.hdr.capacity; /* a table moved under us: keep the last */

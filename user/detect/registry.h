@@ -77,6 +77,7 @@ struct map_sample {
 	uint64_t window_peak;	      /* largest count this window */
 	uint64_t grows;		      /* growth events */
 	uint64_t grows_at_sample;     /* grows when the last sample was taken */
+	bool growth_unread;	      /* the last sample's header predates its last growth */
 	unsigned int same_size_grows; /* classic same-size grows this window */
 	bool storage_moved;	      /* its capacity changed this window */
 	int grown_b;		      /* classic: B after its last growth event; -1 none seen */
