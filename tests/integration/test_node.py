@@ -1,9 +1,10 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: GPL-2.0
 """Node mode: one gomapleak watching several Go programs of different
-toolchains (classic and Swiss maps, stripped PIE), started before and after
-it, one restarted, one exec'd into another Go binary, a non-Go one ignored,
-selected by --exe, --comm and -p. Usage: test_node.py
+toolchains (classic and Swiss maps, stripped PIE, cgo with external
+linking), started before and after it, one restarted, one exec'd into
+another Go binary, a non-Go one ignored, selected by --exe, --comm, --cgroup
+and -p. Usage: test_node.py
 
 Programs run from copies in a fresh folder with names of their own, and the
 selectors name that folder: other tests run at the same time, and node mode
@@ -165,9 +166,9 @@ class Node(gml.TargetTestCase):
         self.assertEqual(rc, 0, err)
         self.assertFalse([l for l in err if "gml-skip" in l or str(skipped.pid) in l], err)
 
-    def test_cgroup_selects_and_a_cgo_program_is_watched(self):
-        cgo = self.program("go1.21", "cgo-ext-stripped", "growonce", "gml-cgo")
-        inside, outside = self.start(cgo), self.start(cgo)
+    def test_cgroup_selects_and_a_cgo_programs_leak_is_reported(self):
+        cgo = self.program("go1.21", "cgo-ext-stripped", "leaks", "gml-cgo")
+        inside, outside = self.start(cgo, "-modes", "cache"), self.start(cgo, "-modes", "cache")
         group = "/" + os.path.basename(self.dir)
         path = cgroup2_root() + group
         os.mkdir(path)
@@ -176,9 +177,12 @@ class Node(gml.TargetTestCase):
             f.write(str(inside.pid))
         w = self.node_watch("--cgroup", group)
         self.wait_attached(w, inside.pid)
+        # External linking, C code linked in, stripped: its leak is found and named.
+        self.wait_alert(w, inside.pid, "gml-cgo")
         rc, _, err = gml.stop_watch(w)
         self.assertEqual(rc, 0, err)
-        self.assertFalse([l for l in err if str(outside.pid) in l], err)
+        self.assertFalse([l for l in err + w.out.all if "pid=%d " % outside.pid in l
+                          or "to %d " % outside.pid in l], err)
         inside.end()  # the cgroup is removed once empty
 
     def test_several_pids_end_when_the_last_exits(self):
