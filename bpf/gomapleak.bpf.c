@@ -237,14 +237,26 @@ static __always_inline struct gml_event *event_reserve(int probe, __u8 kind, __u
 }
 
 /*
+ * Set by user space when it stopped draining on a timer (nothing came for a
+ * while): the next event wakes it, and it drains on its timer again.
+ */
+__u32 reader_idle = 0;
+
+/*
  * Submits without waking the reader, who drains on a timer, unless the
- * buffer is filling: then the reader is woken at once so nothing is lost.
+ * buffer is filling (then the reader is woken at once so nothing is lost)
+ * or the reader is idle.
  */
 static __always_inline void event_submit(struct gml_event *e)
 {
 	__u64 unread = bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA);
+	__u64 flags = unread >= GML_WAKEUP_BYTES ? BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP;
 
-	bpf_ringbuf_submit(e, unread >= GML_WAKEUP_BYTES ? BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP);
+	if (reader_idle) {
+		reader_idle = 0;
+		flags = BPF_RB_FORCE_WAKEUP;
+	}
+	bpf_ringbuf_submit(e, flags);
 }
 
 static __always_inline void emit_grow(struct pt_regs *regs, int probe, __u64 map, __u64 type,

@@ -43,6 +43,10 @@ struct gml_context {
 	int timer_fd;
 	int interval_fd;
 	int drain_fd; /* events are submitted without wakeups: drained on this timer */
+	/* Drains in a row that found no event; the timer stops at GML_IDLE_DRAINS. */
+	unsigned int idle_drains;
+	bool drain_stopped; /* the next event wakes the loop instead (reader_idle) */
+	int consumed;	    /* events the loop read at its last wakeup */
 	const char *stop_reason;
 	char why[512]; /* what failed: filled by the function that failed */
 };
@@ -89,21 +93,28 @@ static int epoll_add(int epoll_fd, int fd)
 	return epoll_ctl(epoll_fd, EPOLL_CTL_ADD, fd, &ev) ? -errno : 0;
 }
 
-/* A timerfd on epoll_fd firing after seconds, and every seconds after if periodic. */
-static int start_timer(int epoll_fd, int *fd, double seconds, bool periodic)
+/* Arms fd to fire after seconds, and every seconds after if periodic; 0 seconds: disarmed. */
+static int set_timer(int fd, double seconds, bool periodic)
 {
 	struct itimerspec its = { 0 };
 
-	*fd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
-	if (*fd < 0)
-		return -errno;
 	its.it_value.tv_sec = (time_t)seconds;
 	its.it_value.tv_nsec = (long)((seconds - (double)its.it_value.tv_sec) * 1e9);
 	if (periodic)
 		its.it_interval = its.it_value;
-	if (timerfd_settime(*fd, 0, &its, NULL))
+	return timerfd_settime(fd, 0, &its, NULL) ? -errno : 0;
+}
+
+/* A timerfd on epoll_fd firing after seconds, and every seconds after if periodic. */
+static int start_timer(int epoll_fd, int *fd, double seconds, bool periodic)
+{
+	int err;
+
+	*fd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
+	if (*fd < 0)
 		return -errno;
-	return epoll_add(epoll_fd, *fd);
+	err = set_timer(*fd, seconds, periodic);
+	return err ? err : epoll_add(epoll_fd, *fd);
 }
 
 /*
@@ -159,6 +170,34 @@ static bool timer_ack(int fd)
 	return read(fd, &expirations, sizeof(expirations)) == sizeof(expirations);
 }
 
+/*
+ * The drain timer fired. A quiet ring (nothing for GML_IDLE_DRAINS drains)
+ * stops it: each of its wakeups can take the target's CPU, 20 times a
+ * second. Node mode keeps it (its exec watch drains on it too), and trace,
+ * which has no interval tick to bound an event that slipped past the flag.
+ */
+static void on_drain_timer(struct gml_context *ctx)
+{
+	timer_ack(ctx->drain_fd); /* the drain itself is in the loop */
+	if (ctx->node_mode || ctx->opt.command == GML_CMD_TRACE || ctx->consumed)
+		return;
+	if (++ctx->idle_drains < GML_IDLE_DRAINS)
+		return;
+	session_idle_reader(&ctx->session);
+	set_timer(ctx->drain_fd, 0, false);
+	ctx->drain_stopped = true;
+}
+
+/* Events came: the loop drains on its timer again. */
+static void on_events(struct gml_context *ctx)
+{
+	ctx->idle_drains = 0;
+	if (!ctx->drain_stopped)
+		return;
+	set_timer(ctx->drain_fd, GML_DRAIN_MS / 1000.0, true);
+	ctx->drain_stopped = false;
+}
+
 #define WATCH_WAKEUPS 8 /* more than the fds on the epoll */
 
 static void on_wakeup(struct gml_context *ctx, int fd)
@@ -176,7 +215,7 @@ static void on_wakeup(struct gml_context *ctx, int fd)
 		else
 			session_tick(s);
 	} else if (fd == ctx->drain_fd)
-		timer_ack(ctx->drain_fd); /* the drain itself is in the loop */
+		on_drain_timer(ctx);
 	else if (ctx->node_mode)
 		node_on_wakeup(&ctx->node, fd);
 	else
@@ -211,7 +250,9 @@ static void watch_loop(struct gml_context *ctx)
 		if (ctx->node_mode)
 			node_consume(&ctx->node);
 		else
-			session_consume(&ctx->session);
+			ctx->consumed = session_consume(&ctx->session);
+		if (ctx->consumed)
+			on_events(ctx);
 		for (i = 0; i < n; i++)
 			on_wakeup(ctx, ev[i].data.fd);
 		settle(ctx);

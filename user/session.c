@@ -530,8 +530,17 @@ bool session_on_wakeup(struct session *s, int fd)
 	return fd == tracer_events_fd(&s->tracer); /* consumed on every wakeup */
 }
 
-void session_consume(struct session *s)
+int session_consume(struct session *s)
 {
+	int n = tracer_consume(&s->tracer);
+
+	return n > 0 ? n : 0;
+}
+
+void session_idle_reader(struct session *s)
+{
+	tracer_set_reader_idle(&s->tracer);
+	/* An event submitted before the flag was set did not wake anyone. */
 	tracer_consume(&s->tracer);
 }
 

@@ -70,8 +70,13 @@ int session_start(struct session *s, int epoll_fd);
 void session_announce(struct session *s);
 /* Whether fd is one of the session's; if so, handles its wakeup. */
 bool session_on_wakeup(struct session *s, int fd);
-/* Reads the events the BPF side queued. */
-void session_consume(struct session *s);
+/* Reads the events the BPF side queued; returns how many. */
+int session_consume(struct session *s);
+/*
+ * Stops expecting to be woken only by a timer: the next event wakes the
+ * loop. Events queued meanwhile are read now.
+ */
+void session_idle_reader(struct session *s);
 /* One interval: sample the maps, report what changed. */
 void session_tick(struct session *s);
 /* Events left, bursts ended, profiles, the summary and the operation counts. */

@@ -429,6 +429,11 @@ int tracer_consume(struct tracer *tr)
 	return ring_buffer__consume(tr->events);
 }
 
+void tracer_set_reader_idle(struct tracer *tr)
+{
+	__atomic_store_n(&tr->skel->bss->reader_idle, 1, __ATOMIC_SEQ_CST);
+}
+
 /* Sums a per-CPU array of counters into out[0..n). */
 /* Sums the first n entries of a per-CPU array over CPUs, in one batch lookup. */
 static int sum_percpu(int map_fd, uint64_t *out, uint32_t n)

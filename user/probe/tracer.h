@@ -73,7 +73,10 @@ int tracer_start_events(struct tracer *tr, tracer_event_fn fn, void *ctx, char *
 int tracer_events_fd(const struct tracer *tr);
 /* Uprobes attached now: entries and RETs, perf-event and uprobe_multi alike. */
 int tracer_uprobes(const struct tracer *tr);
+/* Reads the queued events; returns how many, or a negative errno. */
 int tracer_consume(struct tracer *tr);
+/* The next event wakes the reader at once (it stopped draining on a timer). */
+void tracer_set_reader_idle(struct tracer *tr);
 int tracer_read_counters(const struct tracer *tr, struct tracer_counters *out);
 int tracer_lookup_stack(const struct tracer *tr, uint64_t hash, struct gml_stack *out);
 
