@@ -107,6 +107,28 @@ static __always_inline void count_in(void *counters, __u32 index)
 		*value += 1;
 }
 
+/* Reserves an event with its common fields filled in, or counts it lost. */
+static __always_inline struct gml_event *event_reserve(int probe, __u8 kind, __u64 map, __u64 type)
+{
+	struct gml_event *e;
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+
+	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+	if (!e) {
+		count_in(&events_lost, 0);
+		return NULL;
+	}
+	__builtin_memset(e, 0, sizeof(*e));
+	e->ts_ns = bpf_ktime_get_ns();
+	e->map = map;
+	e->type = type;
+	e->pid = pid_tgid >> 32;
+	e->tid = (__u32)pid_tgid;
+	e->probe = probe;
+	e->kind = kind;
+	return e;
+}
+
 /*
  * One hit of a group in a burst with a hit allowance: the hit that takes its
  * last one tells user space at once (the event wakes it, unlike the others).
@@ -127,13 +149,9 @@ static __always_inline void count_burst_hit(__u64 cookie)
 	__sync_fetch_and_add(left, -1);
 	if (*left != 0)
 		return;
-	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+	e = event_reserve(0, GML_EV_BURST_SPENT, 0, 0);
 	if (!e)
 		return;
-	__builtin_memset(e, 0, sizeof(*e));
-	e->ts_ns = bpf_ktime_get_ns();
-	e->pid = bpf_get_current_pid_tgid() >> 32;
-	e->kind = GML_EV_BURST_SPENT;
 	e->size = group - 1;
 	bpf_ringbuf_submit(e, BPF_RB_FORCE_WAKEUP);
 }
@@ -212,28 +230,6 @@ static __always_inline __u64 capture_stack(struct pt_regs *regs, __u64 *caller_p
 static __always_inline __u64 capture_stack_in_body(struct pt_regs *regs, __u64 *caller_pc)
 {
 	return capture_stack_from(GO_FP(regs) + 8, read_user_u64(GO_FP(regs)), caller_pc);
-}
-
-/* Reserves an event with its common fields filled in, or counts it lost. */
-static __always_inline struct gml_event *event_reserve(int probe, __u8 kind, __u64 map, __u64 type)
-{
-	struct gml_event *e;
-	__u64 pid_tgid = bpf_get_current_pid_tgid();
-
-	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
-	if (!e) {
-		count_in(&events_lost, 0);
-		return NULL;
-	}
-	__builtin_memset(e, 0, sizeof(*e));
-	e->ts_ns = bpf_ktime_get_ns();
-	e->map = map;
-	e->type = type;
-	e->pid = pid_tgid >> 32;
-	e->tid = (__u32)pid_tgid;
-	e->probe = probe;
-	e->kind = kind;
-	return e;
 }
 
 /*
