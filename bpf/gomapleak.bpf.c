@@ -255,6 +255,21 @@ static __always_inline void event_submit(struct gml_event *e)
 	bpf_ringbuf_submit(e, flags);
 }
 
+/*
+ * Whether a map header is on the running goroutine's stack (g.stack, the
+ * first field of runtime.g in every Go version, holds its bounds): a map that
+ * does not escape. Its address changes when the stack moves, and the old
+ * stack's words there belong to whichever goroutine reuses it.
+ */
+static __always_inline int on_goroutine_stack(struct pt_regs *regs, __u64 addr)
+{
+	__u64 bounds[2] = {};
+
+	if (bpf_probe_read_user(bounds, sizeof(bounds), (void *)GO_G(regs)))
+		return 0;
+	return addr >= bounds[0] && addr < bounds[1];
+}
+
 static __always_inline void emit_grow(struct pt_regs *regs, int probe, __u64 map, __u64 type,
 				      __u64 count, __u64 size, __u8 grow_kind)
 {
@@ -266,6 +281,8 @@ static __always_inline void emit_grow(struct pt_regs *regs, int probe, __u64 map
 	e->count = count;
 	e->size = size;
 	e->grow_kind = grow_kind;
+	if (on_goroutine_stack(regs, map))
+		e->flags |= GML_EVF_ON_STACK;
 	event_submit(e);
 }
 

@@ -124,8 +124,11 @@ struct gml_event {
 	__u16 probe;	/* index of the probe in the plan */
 	__u8 kind;	/* enum gml_event_kind */
 	__u8 grow_kind; /* enum gml_grow_kind */
-	__u32 pad;
+	__u32 flags;	/* GML_EVF_* */
 };
+
+/* gml_event.flags */
+#define GML_EVF_ON_STACK (1u << 0) /* the map header is on the goroutine's stack */
 
 /*
  * Go struct offsets and constants for the target's version, filled in by user

@@ -74,6 +74,29 @@ Test(registry, same_size_grows_are_counted_for_the_churn_rule)
 	cr_assert_eq(registry_find(&reg, 0xc000010000)->sample.same_size_grows, 2);
 }
 
+Test(registry, another_map_at_the_address_brings_no_same_size_grows)
+{
+	struct tracked_map *m;
+
+	grow(0xc000010000, 0x4a0000, GML_GROW_CLASSIC_SAME_SIZE, 6000);
+	m = registry_find(&reg, 0xc000010000);
+	registry_restart_verdict(m);
+	cr_assert_eq(m->sample.same_size_grows, 0);
+}
+
+Test(registry, a_map_is_on_a_goroutine_stack_while_its_growth_events_say_so)
+{
+	struct gml_event e = { .kind = GML_EV_GROW, .map = 0xc000040000, .type = 0x4a0000 };
+
+	e.grow_kind = GML_GROW_CLASSIC_DOUBLE;
+	e.flags = GML_EVF_ON_STACK;
+	registry_add_event(&reg, &e, NULL);
+	cr_assert(registry_find(&reg, e.map)->origin.on_stack);
+	e.flags = 0; /* the stack's memory now holds a heap map */
+	registry_add_event(&reg, &e, NULL);
+	cr_assert_not(registry_find(&reg, e.map)->origin.on_stack);
+}
+
 Test(registry, the_b_a_classic_map_grew_to_is_known_from_its_growth_events)
 {
 	struct gml_event e = { .kind = GML_EV_GROW, .map = 0xc000020000, .type = 0x4a0000 };

@@ -189,14 +189,16 @@ static bool same_map(const struct golayout *layout, const struct map_header *bef
  * an entry a bucket or more, before and after: 2^B overflow buckets (what
  * triggers the grow) take full buckets, and a map with fewer entries than
  * buckets has few of those at any time, so a header that says otherwise is
- * not a map's (a reused stack's words read at a tracked address).
+ * not a map's (a reused stack's words read at a tracked address). Never for
+ * a map its growth events found on a goroutine's stack: once that stack
+ * moved, whatever the next goroutine keeps there is read in its place.
  */
 static bool grew_same_size_unseen(const struct census *c, const struct tracked_map *m,
 				  const struct map_header *h)
 {
 	const struct map_header *was = &m->sample.hdr;
 
-	return c->layout->impl == GO_MAP_CLASSIC && m->sample.sampled &&
+	return c->layout->impl == GO_MAP_CLASSIC && m->sample.sampled && !m->origin.on_stack &&
 	       h->b >= CENSUS_HEADER_CHURN_B && m->sample.grows == m->sample.grows_at_sample &&
 	       h->seed == was->seed && h->b == was->b && h->buckets && was->buckets &&
 	       h->buckets != was->buckets && h->count >= 1ull << h->b &&

@@ -179,6 +179,7 @@ void registry_restart_verdict(struct tracked_map *m)
 	m->verdict.nkeys = -1;
 	m->sample.peak = 0;
 	m->sample.window_peak = 0;
+	m->sample.same_size_grows = 0;
 	m->member.in_window = false; /* what it gained so far was another map's */
 	m->member.tenured = false;
 }
@@ -282,6 +283,7 @@ static int add_growth(struct registry *r, const struct gml_event *e, const struc
 		m->origin.fill_stack = e->stack;
 		m->origin.fill_probe = e->probe;
 	}
+	m->origin.on_stack = e->flags & GML_EVF_ON_STACK;
 	m->sample.grows++;
 	if (e->grow_kind == GML_GROW_CLASSIC_SAME_SIZE)
 		m->sample.same_size_grows++;

@@ -65,6 +65,7 @@ struct map_origin {
 	int inner_fill_site; /* where its inner maps last grew (maps of maps) */
 	uint64_t fill_stack; /* the BPF stack hash of its last growth; 0 unknown */
 	int fill_probe;	     /* the probe of that growth (the plan's index) */
+	bool on_stack;	     /* on a goroutine's stack when it last grew */
 };
 
 /* What the samples and growth events say of it. */
