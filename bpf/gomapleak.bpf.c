@@ -66,10 +66,14 @@ struct {
 
 /*
  * Map operations by (map, caller, operation). A plain hash: an LRU's lookup
- * also updates its lists, which the hottest probe pays on every hit.
+ * also updates its lists, which the hottest probe pays on every hit. Not
+ * preallocated: all 65536 slots take 6.8 MB a session (node mode runs up to
+ * 64), most sessions fill a few hundred, and an element is allocated only at
+ * a counter's first hit in a burst.
  */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
 	__uint(max_entries, GML_MAX_OP_COUNTERS);
 	__type(key, struct gml_op_key);
 	__type(value, struct gml_op_value);
