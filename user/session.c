@@ -215,8 +215,9 @@ void session_tick(struct session *s)
 		bursts_tick(&s->bursts);
 	err = census_round(&s->census, monotonic_seconds());
 	if (err == -ESRCH) {
-		s->stop_reason = "target exited";
-		return;
+		if (target_exited(&s->target))
+			s->stop_reason = "target exited";
+		return; /* or it is running execve: its exec event ends the session */
 	}
 	if (err)
 		fprintf(stderr, "gomapleak:%s sampling failed: %s\n", s->who, strerror(-err));
@@ -520,7 +521,8 @@ void session_announce(struct session *s)
 bool session_on_wakeup(struct session *s, int fd)
 {
 	if (fd == s->target.pidfd) {
-		s->stop_reason = "target exited";
+		if (target_exited(&s->target))
+			s->stop_reason = "target exited";
 		return true;
 	}
 	if (fd == s->bursts.timer_fd) {
