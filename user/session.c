@@ -215,9 +215,8 @@ void session_tick(struct session *s)
 		bursts_tick(&s->bursts);
 	err = census_round(&s->census, monotonic_seconds());
 	if (err == -ESRCH) {
-		if (target_exited(&s->target))
-			s->stop_reason = "target exited";
-		return; /* or it is running execve: its exec event ends the session */
+		s->stop_reason = "target exited";
+		return;
 	}
 	if (err)
 		fprintf(stderr, "gomapleak:%s sampling failed: %s\n", s->who, strerror(-err));
@@ -521,8 +520,7 @@ void session_announce(struct session *s)
 bool session_on_wakeup(struct session *s, int fd)
 {
 	if (fd == s->target.pidfd) {
-		if (target_exited(&s->target))
-			s->stop_reason = "target exited";
+		s->stop_reason = "target exited";
 		return true;
 	}
 	if (fd == s->bursts.timer_fd) {

@@ -54,17 +54,6 @@ void target_close(struct target *t)
 }
 
 /*
- * Whether the process is gone, when its pidfd turned readable or a read of
- * its memory said ESRCH. Both also happen while a thread other than the
- * leader runs execve: the old leader is released, and for a moment the pid
- * has no task with memory. A signal 0 through the pidfd tells them apart.
- */
-bool target_exited(const struct target *t)
-{
-	return syscall(SYS_pidfd_send_signal, t->pidfd, 0, NULL, 0) && errno == ESRCH;
-}
-
-/*
  * The load bias is what the kernel added to the file's addresses: find a
  * mapping of the executable's inode in /proc/PID/maps and the segment it maps.
  */

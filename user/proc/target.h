@@ -3,7 +3,6 @@
 #ifndef GOMAPLEAK_TARGET_H
 #define GOMAPLEAK_TARGET_H
 
-#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -20,8 +19,6 @@ struct target {
 /* Opens process pid; on failure why says why (and which privileges it needs). */
 int target_open(struct target *t, pid_t pid, char *why, size_t len);
 void target_close(struct target *t);
-/* Whether the process exited (not one that is running execve). */
-bool target_exited(const struct target *t);
 /* Where the executable is loaded: runtime address - file address. */
 int target_load_bias(const struct target *t, const struct goelf *ge, uint64_t *bias, char *why,
 		     size_t len);
