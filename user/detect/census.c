@@ -45,7 +45,8 @@ void census_free(struct census *c)
 	memset(c, 0, sizeof(*c));
 }
 
-int census_scratch_reserve(struct census *c, size_t n)
+/* Grows the scratch arrays (addrs, headers, ok) to hold n. */
+static int census_scratch_reserve(struct census *c, size_t n)
 {
 	uint64_t *addrs;
 	struct map_header *headers;

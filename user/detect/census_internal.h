@@ -5,8 +5,6 @@
 
 #include "census.h"
 
-/* Grows the scratch arrays (addrs, headers, ok) to hold n. */
-int census_scratch_reserve(struct census *c, size_t n);
 /* Reads n headers, their addresses stride bytes apart from first, into the scratch arrays. */
 int census_read_headers(struct census *c, const uint64_t *first, size_t stride, size_t n);
 /* Bytes of a map's storage, from its type and header. */

@@ -165,12 +165,9 @@ static int estimate_nested(struct census *c, struct tracked_map *m)
 	uint32_t i;
 	int err;
 
-	err = census_scratch_reserve(c, m->nested.quick.n);
+	err = census_read_headers(c, m->nested.quick.addrs, sizeof(*m->nested.quick.addrs),
+				  m->nested.quick.n);
 	if (err)
-		return err;
-	err = sampler_read_headers(c->pid, c->layout, m->nested.quick.addrs, m->nested.quick.n,
-				   c->headers, c->ok);
-	if (err < 0)
 		return err;
 	for (i = 0; i < m->nested.quick.n; i++) {
 		if (c->ok[i]) {
