@@ -89,6 +89,9 @@ enum gml_op {
 	GML_OP_CLEAR = 3,    /* mapclear: clear(m), or a delete-all loop */
 	GML_OP_OVERFLOW = 4, /* (*hmap).newoverflow: a classic overflow bucket */
 };
+#define GML_OP_KINDS (GML_OP_OVERFLOW + 1) /* indexed by enum gml_op */
+/* An operation's counting deadline that never comes: counted until its probes go. */
+#define GML_COUNT_UNTIL_DETACHED (~0ull)
 
 /* Distinct (map, caller, operation) counters kept (an LRU). */
 #define GML_MAX_OP_COUNTERS 65536

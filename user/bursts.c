@@ -142,7 +142,8 @@ static void start_burst(struct bursts *b, enum probe_group group)
 
 	b->allowance_ns[group] =
 		tracer_limit_burst_hits(b->tr, group, governor_burst_hits(b->gov, group));
-	if (tracer_attach_group(b->tr, b->plan, group, b->elf, b->binary, b->target->pid, why,
+	if (tracer_attach_burst(b->tr, b->plan, group, b->elf, b->binary, b->target->pid,
+				(uint64_t)(governor_burst_length(b->gov, group) * 1e9), why,
 				sizeof(why))) {
 		/* A burst that cannot attach is skipped; the next may. */
 		tracer_limit_burst_hits(b->tr, group, 0);
@@ -202,15 +203,19 @@ static void take_op(void *ctx, const struct gml_op_key *key, const struct gml_op
 	op_estimates_add(b->est, b->reg, key->map, value->type, site, key->op, value->count);
 }
 
-/* Ends a burst: its operations were counted from its attach's end to its detach's start. */
+/*
+ * Ends a burst: its operations were counted from its attach's end to its
+ * deadline, or to its detach's start if that came first.
+ */
 static void end_burst(struct bursts *b, enum probe_group group)
 {
 	double ended = (double)tracer_detach_group(b->tr, group) / 1e9, exposure;
+	double counted_until = (double)b->tr->counted_until_ns[group] / 1e9;
 	uint64_t hits = group_hits(b, group);
 	unsigned int ops = probe_group_ops(group);
 
 	tracer_limit_burst_hits(b->tr, group, 0);
-	exposure = governor_burst_ended(b->gov, group, ended, hits);
+	exposure = governor_burst_ended(b->gov, group, ended, counted_until, hits);
 	if (!ops)
 		return;
 	op_estimates_add_exposure(b->est, ops, exposure);

@@ -75,7 +75,7 @@ static double run(double seconds, double cpu_share, double rate, double *worst_b
 				uint64_t before = b->hits_at_start;
 				double c = (double)(hits - before) * HIT;
 
-				governor_burst_ended(&g, group, now, hits);
+				governor_burst_ended(&g, group, now, now, hits);
 				if (c > *worst_burst)
 					*worst_burst = c;
 			}
@@ -138,7 +138,7 @@ static double run_growth(double seconds, double (*rate_at)(double now), double *
 		if (governor_due(&g, now) & (1u << PROBE_GROUP_GROWTH))
 			governor_attached_at(&g, PROBE_GROUP_GROWTH, now, hits);
 		if (governor_over(&g, now) & (1u << PROBE_GROUP_GROWTH))
-			governor_burst_ended(&g, PROBE_GROUP_GROWTH, now, hits);
+			governor_burst_ended(&g, PROBE_GROUP_GROWTH, now, now, hits);
 		*hot_seconds += b->hot ? step : 0;
 		now += step;
 		cpu += 0.5 * step;
@@ -265,11 +265,29 @@ Test(governor, bursts_fall_at_varied_moments)
 		cr_assert_geq(phases[i], 0);
 		cr_assert_lt(phases[i], INTERVAL);
 		governor_attached_at(&g, PROBE_GROUP_INSERT, now, 0);
-		governor_burst_ended(&g, PROBE_GROUP_INSERT, now + 0.01, 0);
+		governor_burst_ended(&g, PROBE_GROUP_INSERT, now + 0.01, now + 0.01, 0);
 	}
 	for (i = 1; i < 16; i++)
 		distinct += phases[i] != phases[i - 1];
 	cr_assert_gt(distinct, 12);
+}
+
+Test(governor, a_late_detach_counts_operations_until_the_deadline_and_hits_until_the_detach)
+{
+	struct governor_group *b = &g.groups[PROBE_GROUP_INSERT];
+	double start = 10, exposure;
+
+	governor_attached_at(&g, PROBE_GROUP_INSERT, start, 1000);
+	b->burst_end = start + 0.01;
+	/*
+	 * The timer fired 90 ms late (the machine loaded): the operations were
+	 * counted for the planned 10 ms, the hits (the cost) for all 100.
+	 */
+	exposure = governor_burst_ended(&g, PROBE_GROUP_INSERT, start + 0.1, start + 0.01, 2000);
+	cr_assert_float_eq(exposure, 0.01, 1e-9);
+	cr_assert_float_eq(b->exposure, 0.01, 1e-9);
+	cr_assert_float_eq(b->rate, 10000, 1e-6);
+	cr_assert_float_eq(b->spent, 1000 * b->hit_seconds, 1e-12);
 }
 
 Test(governor, creations_go_over_to_bursts_past_their_rate)
@@ -286,7 +304,7 @@ Test(governor, creations_go_over_to_bursts_past_their_rate)
 	cr_assert_eq(g.groups[PROBE_GROUP_CREATE].when, ATTACH_BURSTS);
 	/* Still attached until the caller detaches it; then admitted only in bursts. */
 	cr_assert(governor_admit_creation(&g, 2 * ns));
-	governor_burst_ended(&g, PROBE_GROUP_CREATE, 3.0, 100);
+	governor_burst_ended(&g, PROBE_GROUP_CREATE, 3.0, 3.0, 100);
 	cr_assert_not(governor_admit_creation(&g, 3 * ns));
 }
 

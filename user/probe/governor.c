@@ -380,12 +380,20 @@ double governor_next_wakeup(const struct governor *g)
 	return soonest;
 }
 
-double governor_burst_ended(struct governor *g, enum probe_group group, double now, uint64_t hits)
+double governor_burst_length(const struct governor *g, enum probe_group group)
+{
+	return g->groups[group].burst_length;
+}
+
+double governor_burst_ended(struct governor *g, enum probe_group group, double now,
+			    double counted_until, uint64_t hits)
 {
 	struct governor_group *b = &g->groups[group];
-	double exposure = now > b->burst_start ? now - b->burst_start : 0;
+	double attached = now > b->burst_start ? now - b->burst_start : 0;
+	double exposure = counted_until > b->burst_start ? counted_until - b->burst_start : 0;
 	uint64_t seen = hits > b->hits_at_start ? hits - b->hits_at_start : 0;
-	double rate = exposure > 0 ? (double)seen / exposure : 0;
+	/* Hits, unlike operations, count while attached: a late detach costs the target too. */
+	double rate = attached > 0 ? (double)seen / attached : 0;
 	double cost = (double)seen * b->hit_seconds;
 
 	b->attached = false;

@@ -179,11 +179,16 @@ unsigned int governor_due(const struct governor *g, double now);
 unsigned int governor_over(const struct governor *g, double now);
 /* The soonest start or end of a burst, or 0 when none is planned or going. */
 double governor_next_wakeup(const struct governor *g);
+/* The planned burst's length in seconds: its operations are counted that long at most. */
+double governor_burst_length(const struct governor *g, enum probe_group group);
 /*
- * The group was detached at now, hits its hit counter then: what it cost is
- * taken from its credit. Returns the seconds its probes were attached.
+ * The group was detached at now, hits its hit counter then, its operations
+ * counted until counted_until (its deadline, or now if sooner): what it
+ * cost is taken from its credit. Returns the seconds its operations were
+ * counted.
  */
-double governor_burst_ended(struct governor *g, enum probe_group group, double now, uint64_t hits);
+double governor_burst_ended(struct governor *g, enum probe_group group, double now,
+			    double counted_until, uint64_t hits);
 /* Estimated CPU seconds the bursted and governed groups cost the target so far. */
 double governor_spent(const struct governor *g);
 /*

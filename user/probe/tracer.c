@@ -306,31 +306,55 @@ static int attach_multi_group(struct tracer *tr, const struct probe_plan *plan,
 }
 
 /*
- * Counting of the group's operations on or off (the BPF side's gate), and
- * when. On only once every probe of the group is in, off before the first
- * goes: a burst's counts cover the time between exactly, however long the
- * attach and detach calls took (the machine loaded, the target's memory
- * map locked).
+ * Counting of the group's operations until a deadline (CLOCK_MONOTONIC ns,
+ * GML_COUNT_UNTIL_DETACHED for none; 0 off), and when it began. On only
+ * once every probe of the group is in, off before the first goes: a
+ * burst's counts cover the time between exactly, however long the attach
+ * and detach calls took (the machine loaded, the target's memory map
+ * locked).
  */
-static uint64_t count_group_ops(struct tracer *tr, enum probe_group group, bool on)
+static void count_group_ops(struct tracer *tr, enum probe_group group, uint64_t until_ns)
 {
-	unsigned int ops = probe_group_ops(group);
+	unsigned int ops = probe_group_ops(group), op;
 
-	tr->counted_ops = on ? tr->counted_ops | ops : tr->counted_ops & ~ops;
-	__atomic_store_n(&tr->skel->bss->counted_ops, tr->counted_ops, __ATOMIC_SEQ_CST);
-	return monotonic_ns();
+	for (op = 0; op < GML_OP_KINDS; op++) {
+		if (!(ops & (1u << op)))
+			continue;
+		tr->count_until_ns[op] = until_ns;
+		__atomic_store_n(&tr->skel->bss->count_ops_until[op], until_ns, __ATOMIC_SEQ_CST);
+	}
+}
+
+/* Attaches the group and counts its operations for count_ns from then (0: until detached). */
+static int attach_counting(struct tracer *tr, const struct probe_plan *plan, enum probe_group group,
+			   const struct goelf *ge, const char *binary, pid_t pid, uint64_t count_ns,
+			   char *why, size_t why_len)
+{
+	int err = attach_multi_group(tr, plan, group, ge, binary, pid, why, why_len);
+	uint64_t now;
+
+	if (err)
+		return err;
+	now = monotonic_ns();
+	tr->attached_ns[group] = now;
+	tr->counted_until_ns[group] = count_ns ? now + count_ns : GML_COUNT_UNTIL_DETACHED;
+	count_group_ops(tr, group, tr->counted_until_ns[group]);
+	return 0;
 }
 
 int tracer_attach_group(struct tracer *tr, const struct probe_plan *plan, enum probe_group group,
 			const struct goelf *ge, const char *binary, pid_t pid, char *why,
 			size_t why_len)
 {
-	int err = attach_multi_group(tr, plan, group, ge, binary, pid, why, why_len);
+	return attach_counting(tr, plan, group, ge, binary, pid, 0, why, why_len);
+}
 
-	if (err)
-		return err;
-	tr->attached_ns[group] = count_group_ops(tr, group, true);
-	return 0;
+int tracer_attach_burst(struct tracer *tr, const struct probe_plan *plan, enum probe_group group,
+			const struct goelf *ge, const char *binary, pid_t pid, uint64_t count_ns,
+			char *why, size_t why_len)
+{
+	return attach_counting(tr, plan, group, ge, binary, pid, count_ns ? count_ns : 1, why,
+			       why_len);
 }
 
 /* A uprobe_multi link to close on a thread of its own. */
@@ -378,8 +402,13 @@ static void retire(struct tracer *tr, int fd)
 
 uint64_t tracer_detach_group(struct tracer *tr, enum probe_group group)
 {
-	uint64_t gone = count_group_ops(tr, group, false);
+	uint64_t gone;
 	int i;
+
+	count_group_ops(tr, group, 0);
+	gone = monotonic_ns();
+	if (gone < tr->counted_until_ns[group])
+		tr->counted_until_ns[group] = gone;
 
 	for (i = 0; i < TRACER_MULTI_LINKS; i++) {
 		if (tr->multi_fd[group][i] > 0)
@@ -568,9 +597,14 @@ void tracer_wait_detached(struct tracer *tr)
 
 void tracer_set_calibrating(struct tracer *tr, bool on)
 {
+	unsigned int op;
+
 	tr->skel->bss->calibrating_tgid = on ? (uint32_t)getpid() : 0;
-	/* Its hits run the whole program, counting included. */
-	__atomic_store_n(&tr->skel->bss->counted_ops, on ? ~0u : tr->counted_ops, __ATOMIC_SEQ_CST);
+	/* Its hits run the whole program, counting included, a burst's deadline checked. */
+	for (op = 0; op < GML_OP_KINDS; op++)
+		__atomic_store_n(&tr->skel->bss->count_ops_until[op],
+				 on ? GML_COUNT_UNTIL_DETACHED - 1 : tr->count_until_ns[op],
+				 __ATOMIC_SEQ_CST);
 }
 
 void tracer_close(struct tracer *tr)

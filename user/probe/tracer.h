@@ -33,10 +33,15 @@ struct tracer {
 	/* every group's uprobe_multi links, one a program; 0 none */
 	int multi_fd[PROBE_GROUPS][TRACER_MULTI_LINKS];
 	int multi_sites[PROBE_GROUPS]; /* the sites a group's links hold */
-	/* CLOCK_MONOTONIC: when the group's operations began to be counted, all its probes in */
+	/*
+	 * CLOCK_MONOTONIC: when the group's operations began to be counted, all
+	 * its probes in, and until when (a burst's deadline, or its detach if
+	 * sooner; GML_COUNT_UNTIL_DETACHED while attached for good).
+	 */
 	uint64_t attached_ns[PROBE_GROUPS];
-	unsigned int counted_ops; /* the BPF side's gate (bits 1 << enum gml_op) */
-	atomic_int retiring;	  /* links being destroyed on threads of their own */
+	uint64_t counted_until_ns[PROBE_GROUPS];
+	uint64_t count_until_ns[GML_OP_KINDS]; /* the BPF side's gate, by operation */
+	atomic_int retiring;		       /* links being destroyed on threads of their own */
 	tracer_event_fn on_event;
 	void *on_event_ctx;
 };
@@ -61,11 +66,19 @@ int tracer_attach_group(struct tracer *tr, const struct probe_plan *plan, enum p
 			const struct goelf *ge, const char *binary, pid_t pid, char *why,
 			size_t why_len);
 /*
+ * The same for a burst: its operations are counted for count_ns from when
+ * its probes are all in (the BPF side checks the deadline), however late
+ * the detach comes.
+ */
+int tracer_attach_burst(struct tracer *tr, const struct probe_plan *plan, enum probe_group group,
+			const struct goelf *ge, const char *binary, pid_t pid, uint64_t count_ns,
+			char *why, size_t why_len);
+/*
  * Detaches one group's probes (the governor's call); the rest stay. Its
  * operations are no longer counted when it returns; the links close on
  * threads of their own (tracer_close waits for them). Returns when the
- * counting stopped (CLOCK_MONOTONIC nanoseconds); tr->attached_ns[group]
- * holds when it started.
+ * probes began to go (CLOCK_MONOTONIC nanoseconds); tr->attached_ns[group]
+ * holds when the counting started, tr->counted_until_ns[group] when it stopped.
  */
 uint64_t tracer_detach_group(struct tracer *tr, enum probe_group group);
 int tracer_start_events(struct tracer *tr, tracer_event_fn fn, void *ctx, char *why,
