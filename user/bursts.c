@@ -220,6 +220,7 @@ static void end_burst(struct bursts *b, enum probe_group group)
 		return;
 	op_estimates_add_exposure(b->est, ops, exposure);
 	tracer_drain_ops(b->tr, ops, take_op, b);
+	op_estimates_end_burst(b->est);
 }
 
 void bursts_on_timer(struct bursts *b)

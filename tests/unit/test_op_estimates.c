@@ -48,6 +48,49 @@ Test(op_estimates, site_rates_are_counts_over_attached_time)
 	cr_assert_not(op_estimates_site_rate(&est, 3, GML_OP_DELETE, &rate, &error));
 }
 
+static void add_burst(double seconds, uint64_t count)
+{
+	op_estimates_add_exposure(&est, 1u << GML_OP_INSERT, seconds);
+	/* Two counters of the site (two maps): the burst's count is their sum. */
+	op_estimates_add(&est, &reg, MAP, TYPE, 3, GML_OP_INSERT, count / 2);
+	op_estimates_add(&est, &reg, MAP + 64, TYPE, 3, GML_OP_INSERT, count - count / 2);
+	op_estimates_end_burst(&est);
+}
+
+Test(op_estimates, steady_bursts_are_bounded_by_the_counting_error)
+{
+	double rate, error;
+	int i;
+
+	for (i = 0; i < 20; i++)
+		add_burst(0.01, 20);
+	cr_assert(op_estimates_site_rate(&est, 3, GML_OP_INSERT, &rate, &error));
+	cr_assert_float_eq(rate, 2000, 1e-9);
+	cr_assert_float_eq(error, 2 * sqrt(400) / 0.2, 1e-9);
+}
+
+Test(op_estimates, bursts_that_disagree_widen_the_bound)
+{
+	double rate, error, poisson;
+	int i;
+
+	/* A program that stalled through a fifth of the bursts: 200 a burst, or nothing. */
+	for (i = 0; i < 20; i++)
+		add_burst(0.01, i % 5 ? 200 : 0);
+	cr_assert(op_estimates_site_rate(&est, 3, GML_OP_INSERT, &rate, &error));
+	cr_assert_float_eq(rate, 16000, 1e-9);
+	poisson = 2 * sqrt(3200) / 0.2;
+	/*
+	 * Each burst is off rate * t by +40 or -160: the sum of squares is
+	 * 16 * 1600 + 4 * 25600 = 128000, so 2 sqrt(20/19 * 128000) / 0.2.
+	 */
+	cr_assert_float_eq(error, 2 * sqrt(20.0 / 19 * 128000) / 0.2, 1e-6);
+	cr_assert_gt(error, 2 * poisson);
+	/* A site the bursts never saw has no spread, and no rate above 0. */
+	cr_assert(op_estimates_site_rate(&est, 4, GML_OP_INSERT, &rate, &error));
+	cr_assert_float_eq(rate, 0, 1e-12);
+}
+
 Test(op_estimates, an_untracked_map_written_is_a_candidate)
 {
 	op_estimates_add(&est, &reg, MAP, TYPE, 3, GML_OP_INSERT, 5);

@@ -8,10 +8,14 @@
 
 int op_estimates_init(struct op_estimates *e)
 {
+	size_t slots = (size_t)REGISTRY_MAX_SITES * REGISTRY_OP_KINDS;
+
 	memset(e, 0, sizeof(*e));
-	e->seen = calloc((size_t)REGISTRY_MAX_SITES * REGISTRY_OP_KINDS, sizeof(*e->seen));
+	e->seen = calloc(slots, sizeof(*e->seen));
+	e->spread = calloc(slots, sizeof(*e->spread));
+	e->touched = calloc(slots, sizeof(*e->touched));
 	e->candidates = calloc(OP_ESTIMATES_CANDIDATES, sizeof(*e->candidates));
-	if (!e->seen || !e->candidates) {
+	if (!e->seen || !e->spread || !e->touched || !e->candidates) {
 		op_estimates_free(e);
 		return -ENOMEM;
 	}
@@ -21,6 +25,8 @@ int op_estimates_init(struct op_estimates *e)
 void op_estimates_free(struct op_estimates *e)
 {
 	free(e->seen);
+	free(e->spread);
+	free(e->touched);
 	free(e->candidates);
 	memset(e, 0, sizeof(*e));
 }
@@ -29,9 +35,49 @@ void op_estimates_add_exposure(struct op_estimates *e, unsigned int op_mask, dou
 {
 	uint32_t op;
 
-	for (op = 0; op < REGISTRY_OP_KINDS; op++)
-		if (op_mask & (1u << op))
-			e->exposure[op] += seconds;
+	for (op = 0; op < REGISTRY_OP_KINDS; op++) {
+		if (!(op_mask & (1u << op)))
+			continue;
+		e->exposure[op] += seconds;
+		e->bursts[op].last = seconds;
+		e->bursts[op].open = true;
+	}
+}
+
+void op_estimates_end_burst(struct op_estimates *e)
+{
+	uint32_t i, op;
+
+	for (op = 0; op < REGISTRY_OP_KINDS; op++) {
+		struct op_burst_totals *b = &e->bursts[op];
+
+		if (!b->open)
+			continue;
+		b->bursts++;
+		b->exposure_sq += b->last * b->last;
+		b->open = false;
+	}
+
+	for (i = 0; i < e->ntouched; i++) {
+		uint32_t slot = e->touched[i];
+		struct op_site_spread *s = &e->spread[slot];
+		double count = (double)s->now;
+
+		s->sq += count * count;
+		s->cross += count * e->bursts[slot % REGISTRY_OP_KINDS].last;
+		s->now = 0;
+	}
+	e->ntouched = 0;
+}
+
+/* The site's count in the burst being added, for the spread between bursts. */
+static void add_to_burst(struct op_estimates *e, size_t slot, uint64_t count)
+{
+	struct op_site_spread *s = &e->spread[slot];
+
+	if (!s->now && count)
+		e->touched[e->ntouched++] = (uint32_t)slot;
+	s->now += count;
 }
 
 /* m's slot for (site, op): the existing one, an empty one, or the least busy to take over. */
@@ -80,9 +126,10 @@ void op_estimates_add(struct op_estimates *e, struct registry *r, uint64_t map, 
 
 	if (op >= REGISTRY_OP_KINDS)
 		return;
-	if (site >= 0 && site < REGISTRY_MAX_SITES)
+	if (site >= 0 && site < REGISTRY_MAX_SITES) {
 		e->seen[(size_t)site * REGISTRY_OP_KINDS + op] += count;
-	else
+		add_to_burst(e, (size_t)site * REGISTRY_OP_KINDS + op, count);
+	} else
 		e->unsited[op] += count;
 	if (!m) {
 		/* A map filled or emptied: it may be big, bloated, and never grow while watched. */
@@ -103,17 +150,38 @@ static double count_error(uint64_t n, double exposure)
 	return 2 * sqrt((double)(n ? n : 1)) / exposure;
 }
 
+/*
+ * About two standard deviations of a rate from the spread of its bursts'
+ * counts c_i around rate * t_i (the ratio estimator's variance, bursts as
+ * clusters): 0 with fewer than two bursts ended.
+ */
+static double spread_error(const struct op_burst_totals *b, const struct op_site_spread *s,
+			   double rate, double exposure)
+{
+	double n = (double)b->bursts, residual;
+
+	if (b->bursts < 2)
+		return 0;
+	residual = s->sq - 2 * rate * s->cross + rate * rate * b->exposure_sq;
+	if (residual <= 0)
+		return 0;
+	return 2 * sqrt(n / (n - 1) * residual) / exposure;
+}
+
 bool op_estimates_site_rate(const struct op_estimates *e, int site, uint32_t op, double *rate,
 			    double *error)
 {
-	uint64_t n;
+	size_t slot = (size_t)site * REGISTRY_OP_KINDS + op;
+	double spread;
 
 	if (site < 0 || site >= REGISTRY_MAX_SITES || op >= REGISTRY_OP_KINDS ||
 	    e->exposure[op] <= 0)
 		return false;
-	n = e->seen[(size_t)site * REGISTRY_OP_KINDS + op];
-	*rate = (double)n / e->exposure[op];
-	*error = count_error(n, e->exposure[op]);
+	*rate = (double)e->seen[slot] / e->exposure[op];
+	*error = count_error(e->seen[slot], e->exposure[op]);
+	spread = spread_error(&e->bursts[op], &e->spread[slot], *rate, e->exposure[op]);
+	if (spread > *error)
+		*error = spread;
 	return true;
 }
 

@@ -4,9 +4,12 @@
  * governor's bursts: the counts seen while an operation's probes were
  * attached, divided by how long they were. By site (the code that called
  * the map function) over the session, and by map and site over each map's
- * windows (registry.h's map_ops). The error bound is the counting error
- * alone (a count seen n times is off by about 2 sqrt(n) at 95%): a rate
- * that changes between bursts is off by more (docs/governor.md).
+ * windows (registry.h's map_ops). A site's bound over the session is the
+ * larger of the counting error (a count seen n times is off by about
+ * 2 sqrt(n) at 95%) and the spread of its bursts' counts (a program that
+ * stalls now and then, on a loaded machine, is seen in some bursts and not
+ * others); a map's window bound is the counting error alone
+ * (docs/governor.md).
  */
 #ifndef GOMAPLEAK_OP_ESTIMATES_H
 #define GOMAPLEAK_OP_ESTIMATES_H
@@ -26,9 +29,27 @@ struct op_candidate {
 	uint32_t op;
 };
 
+/* The bursts of one operation, for the spread of a site's counts between them. */
+struct op_burst_totals {
+	uint64_t bursts;    /* ended (op_estimates_end_burst()) */
+	double exposure_sq; /* the sum of each burst's exposure squared */
+	double last;	    /* the exposure of the burst being added */
+	bool open;	    /* a burst is being added */
+};
+
+/* A site's counts burst by burst: their squares and their products with the exposure, summed. */
+struct op_site_spread {
+	uint64_t now; /* in the burst being added */
+	double sq, cross;
+};
+
 struct op_estimates {
 	double exposure[REGISTRY_OP_KINDS]; /* seconds each operation's probes were attached */
-	uint64_t *seen;			    /* [REGISTRY_MAX_SITES][REGISTRY_OP_KINDS] */
+	struct op_burst_totals bursts[REGISTRY_OP_KINDS];
+	uint64_t *seen;		       /* [REGISTRY_MAX_SITES][REGISTRY_OP_KINDS] */
+	struct op_site_spread *spread; /* the same, burst by burst */
+	uint32_t *touched;	       /* the (site, op) slots the burst being added counted */
+	uint32_t ntouched;
 	uint64_t unsited[REGISTRY_OP_KINDS];
 	struct op_candidate *candidates; /* maps to consider tracking (discovery) */
 	uint32_t ncandidates;
@@ -37,8 +58,14 @@ struct op_estimates {
 
 int op_estimates_init(struct op_estimates *e);
 void op_estimates_free(struct op_estimates *e);
-/* The operations in op_mask (bits 1 << enum gml_op) were probed for seconds more. */
+/*
+ * A burst: the operations in op_mask (bits 1 << enum gml_op) were probed for
+ * seconds more. Its counts follow (op_estimates_add()), then
+ * op_estimates_end_burst().
+ */
 void op_estimates_add_exposure(struct op_estimates *e, unsigned int op_mask, double seconds);
+/* The burst's counts are all in: each site's joins the spread between bursts. */
+void op_estimates_end_burst(struct op_estimates *e);
 /*
  * count operations op on map of type, called from site, seen in a burst:
  * counted for the site and for map if tracked; an untracked map written is
