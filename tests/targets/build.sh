@@ -12,6 +12,13 @@ out=${GOMAPLEAK_TARGETS:-$cache/targets}
 export GOCACHE=$cache/gocache GOPATH=$cache/gopath GOFLAGS=-mod=mod GOTOOLCHAIN=local \
 	GOPROXY=off GOTELEMETRY=off GOENV=off
 
+# Two checkouts on one machine share the outputs (a test run and a demo, a
+# CI clone beside a work tree): one builds at a time, the other then finds
+# what it needs built.
+mkdir -p "$out"
+exec 9>>"$out/.lock"
+flock 9
+
 # A target's flavors are listed in its "flavors" file, else these.
 DEFAULT_FLAVORS="default stripped-pie"
 
