@@ -201,6 +201,16 @@ static void count_small_maps(struct session *s, const struct tracer_counters *c)
 	s->registry.small_maps = small;
 }
 
+/*
+ * Why the target is gone, once its pidfd or its memory says so. A process
+ * still running is in an execve (its exec event may come later than
+ * either): its old program, and every map of it, is gone all the same.
+ */
+static const char *target_gone(const struct session *s)
+{
+	return target_alive(&s->target) ? "target exec'd" : "target exited";
+}
+
 void session_tick(struct session *s)
 {
 	struct tracer_counters c;
@@ -215,7 +225,7 @@ void session_tick(struct session *s)
 		bursts_tick(&s->bursts);
 	err = census_round(&s->census, monotonic_seconds());
 	if (err == -ESRCH) {
-		s->stop_reason = "target exited";
+		s->stop_reason = target_gone(s);
 		return;
 	}
 	if (err)
@@ -520,7 +530,7 @@ void session_announce(struct session *s)
 bool session_on_wakeup(struct session *s, int fd)
 {
 	if (fd == s->target.pidfd) {
-		s->stop_reason = "target exited";
+		s->stop_reason = target_gone(s);
 		return true;
 	}
 	if (fd == s->bursts.timer_fd) {

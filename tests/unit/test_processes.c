@@ -1,12 +1,17 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <criterion/criterion.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "processes.h"
+#include "target.h"
 #include "variants.h"
 
 #define ID64 "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
@@ -149,4 +154,112 @@ Test(processes, reads_a_live_process)
 	cr_assert_eq(p.cgroup[0], '/');
 	cr_assert_not(process_runs_go(p.exe));
 	cr_assert_neq(process_info_read("/proc", 0, &p), 0);
+}
+
+static void *sleep_until_killed(void *arg)
+{
+	(void)arg;
+	for (;;)
+		pause();
+	return NULL;
+}
+
+/*
+ * A child that sleeps until killed. CHILD_EXECS: it runs /bin/sleep (an
+ * exec'd program); CHILD_LEADER_ENDS: its first thread ends and a second
+ * sleeps (a zombie leader, as in another thread's execve).
+ */
+enum child_shape { CHILD_SLEEPS, CHILD_EXECS, CHILD_LEADER_ENDS };
+
+static pid_t start_child(enum child_shape shape)
+{
+	pthread_t thread;
+	pid_t pid = fork();
+
+	cr_assert_geq(pid, 0);
+	if (pid == 0) {
+		if (shape == CHILD_EXECS)
+			execl("/bin/sleep", "sleep", "60", (char *)NULL);
+		if (shape == CHILD_LEADER_ENDS &&
+		    !pthread_create(&thread, NULL, sleep_until_killed, NULL))
+			pthread_exit(NULL);
+		pause();
+		_exit(0);
+	}
+	return pid;
+}
+
+/* The state letter of process pid, from /proc/PID/stat. */
+static char state_of(pid_t pid)
+{
+	char path[64], buf[512], *after_comm;
+	FILE *f;
+	size_t n;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+	f = fopen(path, "r");
+	if (!f)
+		return 0;
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = 0;
+	after_comm = strrchr(buf, ')');
+	return after_comm ? after_comm[2] : 0;
+}
+
+Test(processes, a_target_is_alive_until_it_exits_a_zombie_or_reaped)
+{
+	struct target t;
+	pid_t pid = start_child(CHILD_SLEEPS);
+	int status;
+
+	cr_assert_eq(target_open(&t, pid, NULL, 0), 0);
+	cr_assert(target_alive(&t));
+	kill(pid, SIGKILL);
+	/* A zombie until its parent waits: gone all the same (run's child is one). */
+	while (state_of(pid) != 'Z')
+		usleep(1000);
+	cr_assert_not(target_alive(&t));
+	cr_assert_eq(waitpid(pid, &status, 0), pid);
+	cr_assert_not(target_alive(&t));
+	target_close(&t);
+}
+
+Test(processes, a_target_that_exec_d_is_alive)
+{
+	struct target t;
+	pid_t pid = start_child(CHILD_EXECS);
+	char exe[256];
+	ssize_t n = 0;
+	int i;
+
+	cr_assert_eq(target_open(&t, pid, NULL, 0), 0);
+	/* Once it runs sleep: the process is the same, its program another. */
+	for (i = 0; i < 1000; i++) {
+		n = readlink(t.exe_path, exe, sizeof(exe) - 1);
+		if (n > 0 && (exe[n] = 0, strstr(exe, "sleep")))
+			break;
+		usleep(1000);
+	}
+	cr_assert(n > 0 && strstr(exe, "sleep"), "%s", exe);
+	cr_assert(target_alive(&t));
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, 0);
+	cr_assert_not(target_alive(&t));
+	target_close(&t);
+}
+
+Test(processes, a_target_whose_first_thread_ended_is_alive_while_another_runs)
+{
+	struct target t;
+	pid_t pid = start_child(CHILD_LEADER_ENDS);
+
+	cr_assert_eq(target_open(&t, pid, NULL, 0), 0);
+	while (state_of(pid) != 'Z')
+		usleep(1000);
+	cr_assert(target_alive(&t));
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, 0);
+	cr_assert_not(target_alive(&t));
+	target_close(&t);
 }

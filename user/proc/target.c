@@ -102,25 +102,57 @@ int target_load_bias(const struct target *t, const struct goelf *ge, uint64_t *b
 	return 0;
 }
 
-int target_cpu_seconds(const struct target *t, double *seconds)
+/* The stat line of the process, NUL-terminated; returns what follows its comm, or NULL. */
+static const char *read_stat(const struct target *t, char *buf, size_t size)
 {
-	unsigned long long utime, stime;
-	char path[64], buf[1024];
-	const char *after_comm;
+	char path[64];
 	ssize_t n;
 	int fd;
 
 	snprintf(path, sizeof(path), "/proc/%d/stat", t->pid);
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
-		return -errno;
-	n = read(fd, buf, sizeof(buf) - 1);
+		return NULL;
+	n = read(fd, buf, size - 1);
 	close(fd);
 	if (n <= 0)
-		return -EIO;
+		return NULL;
 	buf[n] = 0;
 	/* comm may hold spaces and parentheses: fields resume after the last ')'. */
-	after_comm = strrchr(buf, ')');
+	return strrchr(buf, ')');
+}
+
+/*
+ * A zombie leader with other threads is a process whose first thread
+ * ended: in an execve from another thread, it stays so until the exec'ing
+ * thread takes its place (and its memory reads ESRCH meanwhile).
+ */
+bool target_alive(const struct target *t)
+{
+	const char *after_comm;
+	char buf[1024], state;
+	long threads;
+
+	/* Signal 0 through the pidfd: the same process, not one that took its PID since. */
+	if (syscall(SYS_pidfd_send_signal, t->pidfd, 0, NULL, 0) < 0)
+		return false;
+	after_comm = read_stat(t, buf, sizeof(buf));
+	/* state, then 16 fields to num_threads */
+	if (!after_comm || sscanf(after_comm + 1,
+				  " %c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d "
+				  "%*d %*d %ld",
+				  &state, &threads) != 2)
+		return false;
+	return (state != 'Z' && state != 'X') || threads > 1;
+}
+
+int target_cpu_seconds(const struct target *t, double *seconds)
+{
+	unsigned long long utime, stime;
+	const char *after_comm;
+	char buf[1024];
+
+	after_comm = read_stat(t, buf, sizeof(buf));
 	if (!after_comm ||
 	    sscanf(after_comm + 1, " %*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu", &utime,
 		   &stime) != 2)

@@ -3,6 +3,7 @@
 #ifndef GOMAPLEAK_TARGET_H
 #define GOMAPLEAK_TARGET_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -22,6 +23,13 @@ void target_close(struct target *t);
 /* Where the executable is loaded: runtime address - file address. */
 int target_load_bias(const struct target *t, const struct goelf *ge, uint64_t *bias, char *why,
 		     size_t len);
+/*
+ * Whether the process still runs a program: its pidfd turning readable, or
+ * its memory unreadable (ESRCH), says that it exited or is in the middle of
+ * an execve (another thread's exec takes the leader's place). Not when it
+ * is gone, or a zombie waiting for its parent.
+ */
+bool target_alive(const struct target *t);
 /* User and system CPU time the process has used, from /proc/PID/stat. */
 int target_cpu_seconds(const struct target *t, double *seconds);
 
