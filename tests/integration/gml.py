@@ -66,6 +66,17 @@ def marker_line(target, marker, file="main.go"):
 
 
 def target_path(variant_name, flavor, target):
+    """A built target. Only the flavors its tests/targets/TARGET/flavors lists are built: a
+    stale one left in a shared cache must not let a test pass on one machine alone."""
+    flavors = os.path.join(SOURCE, "tests/targets", target, "flavors")
+    if os.path.exists(flavors):
+        with open(flavors) as f:
+            built = f.read().split()
+    else:
+        built = ["default", "stripped-pie"]  # build.sh's DEFAULT_FLAVORS
+    if flavor not in built:
+        raise AssertionError("%s is not built as %s (tests/targets/%s/flavors: %s)"
+                             % (target, flavor, target, " ".join(built)))
     return os.path.join(TARGETS, variant_name, flavor, target)
 
 

@@ -250,7 +250,7 @@ class Alerts(gml.TargetTestCase):
         self.assertFalse(any("\033[" in l for l in out))  # no colour into a pipe
 
     def test_creation_probes_go_over_to_bursts_when_maps_are_made_fast(self):
-        bench = gml.target_path(VARIANT, "stripped-pie", "mapbench")
+        bench = gml.target_path(VARIANT, "cgo-ext-stripped", "mapbench")
         w = self.gomapleak("run", "-i", "0.5", "--duration", "3", "--", bench, "-mode", "mix",
                            "-d", "10s")
         self.assertEqual(w.wait(30), 0)
