@@ -208,7 +208,7 @@ static void count_small_maps(struct session *s, const struct tracer_counters *c)
  */
 static const char *target_gone(const struct session *s)
 {
-	return target_alive(&s->target) ? "target exec'd" : "target exited";
+	return target_still_runs(&s->target) ? "target exec'd" : "target exited";
 }
 
 void session_tick(struct session *s)

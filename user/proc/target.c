@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -122,28 +123,63 @@ static const char *read_stat(const struct target *t, char *buf, size_t size)
 	return strrchr(buf, ')');
 }
 
-/*
- * A zombie leader with other threads is a process whose first thread
- * ended: in an execve from another thread, it stays so until the exec'ing
- * thread takes its place (and its memory reads ESRCH meanwhile).
- */
-bool target_alive(const struct target *t)
+/* PF_EXITING in /proc/PID/stat's flags: the thread is in do_exit (include/linux/sched.h). */
+#define TASK_PF_EXITING 0x4
+/* How long an ending first thread may take to settle (a few ms when not stuck). */
+#define TARGET_SETTLE_MS 250
+
+enum leader_state {
+	LEADER_GONE,   /* reaped, or a zombie with no other thread */
+	LEADER_ENDING, /* exiting or a zombie, other threads still there */
+	LEADER_RUNS,
+};
+
+/* The process's first thread, through the pidfd (the same process, not one that took its PID). */
+static enum leader_state leader_state(const struct target *t)
 {
 	const char *after_comm;
 	char buf[1024], state;
+	unsigned int flags;
 	long threads;
+	bool zombie;
 
-	/* Signal 0 through the pidfd: the same process, not one that took its PID since. */
 	if (syscall(SYS_pidfd_send_signal, t->pidfd, 0, NULL, 0) < 0)
-		return false;
+		return LEADER_GONE;
 	after_comm = read_stat(t, buf, sizeof(buf));
-	/* state, then 16 fields to num_threads */
+	/* state, ppid, pgrp, session, tty_nr, tpgid, flags, then 10 fields to num_threads */
 	if (!after_comm || sscanf(after_comm + 1,
-				  " %c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d "
+				  " %c %*d %*d %*d %*d %*d %u %*u %*u %*u %*u %*u %*u %*d %*d "
 				  "%*d %*d %ld",
-				  &state, &threads) != 2)
-		return false;
-	return (state != 'Z' && state != 'X') || threads > 1;
+				  &state, &flags, &threads) != 3)
+		return LEADER_GONE;
+	zombie = state == 'Z' || state == 'X';
+	if (!zombie && !(flags & TASK_PF_EXITING))
+		return LEADER_RUNS;
+	return zombie && threads <= 1 ? LEADER_GONE : LEADER_ENDING;
+}
+
+/*
+ * Both an exit_group and another thread's execve end the first thread
+ * first, while other threads are still there (and the memory reads ESRCH):
+ * the one settles into a zombie alone or a reaped process, the other into
+ * the exec'ing thread in the first one's place.
+ */
+bool target_still_runs(const struct target *t)
+{
+	int waited;
+
+	for (waited = 0; waited < TARGET_SETTLE_MS; waited++) {
+		switch (leader_state(t)) {
+		case LEADER_GONE:
+			return false;
+		case LEADER_RUNS:
+			return true;
+		case LEADER_ENDING:
+			usleep(1000);
+			break;
+		}
+	}
+	return false;
 }
 
 int target_cpu_seconds(const struct target *t, double *seconds)

@@ -24,12 +24,13 @@ void target_close(struct target *t);
 int target_load_bias(const struct target *t, const struct goelf *ge, uint64_t *bias, char *why,
 		     size_t len);
 /*
- * Whether the process still runs a program: its pidfd turning readable, or
- * its memory unreadable (ESRCH), says that it exited or is in the middle of
- * an execve (another thread's exec takes the leader's place). Not when it
- * is gone, or a zombie waiting for its parent.
+ * Once its pidfd turned readable or its memory unreadable (ESRCH): whether
+ * the process runs on, its program another after an execve, rather than
+ * exited. Waits up to 250 ms for a first thread that is ending while
+ * others are still there to settle one way or the other; false if it does
+ * not.
  */
-bool target_alive(const struct target *t);
+bool target_still_runs(const struct target *t);
 /* User and system CPU time the process has used, from /proc/PID/stat. */
 int target_cpu_seconds(const struct target *t, double *seconds);
 
