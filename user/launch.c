@@ -4,7 +4,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <sched.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,16 +18,12 @@
 /* In the child: stop at exec for the parent; report exec's errno through the pipe. */
 static void child_exec(char *const argv[], int report_fd)
 {
-	struct sched_param param = { 0 };
 	sigset_t none;
 	int err;
 
 	/* main blocked SIGINT/SIGTERM for its signalfd; the program must get them. */
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
-	/* gomapleak yields to its targets (main.c); the program runs as it would alone. */
-	if (sched_getscheduler(0) == SCHED_BATCH)
-		sched_setscheduler(0, SCHED_OTHER, &param);
 	/* Killed with gomapleak, it ends as when gomapleak stops: with SIGTERM. */
 	prctl(PR_SET_PDEATHSIG, SIGTERM);
 	if (ptrace(PTRACE_TRACEME, 0, NULL, NULL) == 0)

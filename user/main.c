@@ -6,10 +6,8 @@
  * alerts) until Ctrl-C, SIGTERM, --duration or the target's exit ->
  * summary -> one cleanup path.
  */
-#define _GNU_SOURCE /* SCHED_BATCH */
 #include <errno.h>
 #include <inttypes.h>
-#include <sched.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -353,22 +351,6 @@ static void context_cleanup(struct gml_context *ctx)
 		close(ctx->epoll_fd);
 }
 
-/*
- * gomapleak runs beside the program it watches, often on the same core.
- * SCHED_BATCH keeps its fair share of CPU but never preempts a running
- * thread when it wakes (a drain, a burst's timer, a round): the target is
- * not switched out for it, and its wakeups wait at most the target's slice
- * (a few ms). A policy the user chose (chrt) is kept. Threads created later
- * inherit it; a program `run` starts is put back (launch.c).
- */
-static void yield_to_the_target(void)
-{
-	struct sched_param param = { 0 };
-
-	if (sched_getscheduler(0) == SCHED_OTHER)
-		sched_setscheduler(0, SCHED_BATCH, &param);
-}
-
 int main(int argc, char **argv)
 {
 	struct gml_context ctx = {
@@ -390,7 +372,6 @@ int main(int argc, char **argv)
 	sigaddset(&stop_signals, SIGTERM);
 	sigaddset(&stop_signals, SIGUSR1);
 	sigprocmask(SIG_BLOCK, &stop_signals, NULL);
-	yield_to_the_target();
 
 	session_init(&ctx.session, &ctx.opt, 0);
 	code = cli_parse(argc, argv, &ctx.opt);

@@ -163,24 +163,6 @@ class Lifecycle(gml.TargetTestCase):
             r = gml.run([gml.GOMAPLEAK, *argv])
             self.assertEqual(r.returncode, EXIT_USAGE, (argv, r.stderr))
 
-    def test_the_tracer_yields_to_its_target_and_a_program_run_starts_does_not(self):
-        """gomapleak runs as SCHED_BATCH (its wakeups do not preempt the target); a program
-        `run` starts is put back to SCHED_OTHER, every thread of it."""
-        w = gml.Process([gml.GOMAPLEAK, "run", "--", self.path])
-        self.procs.append(w)
-        w.err.wait_for(lambda l: l.startswith("gomapleak: attached to"))
-        w.out.wait_for(lambda l: l == "ready")  # the program's runtime started its threads
-        self.assertEqual(os.sched_getscheduler(w.pid), os.SCHED_BATCH)
-        children = []
-        for tid in os.listdir("/proc/%d/task" % w.pid):
-            with open("/proc/%d/task/%s/children" % (w.pid, tid)) as f:
-                children += [int(c) for c in f.read().split()]
-        (child,) = children
-        threads = os.listdir("/proc/%d/task" % child)
-        self.assertGreater(len(threads), 1)  # the Go runtime's threads too
-        for tid in threads:
-            self.assertEqual(os.sched_getscheduler(int(tid)), os.SCHED_OTHER, tid)
-
     def test_help_has_examples_and_exits_0(self):
         for argv, example in ((["-h"], "gomapleak watch -p 4121"),
                               (["watch", "--help"], "gomapleak watch -p 4121"),
