@@ -132,9 +132,15 @@ class Governor(gml.TargetTestCase):
                 # Within 10%, or three standard deviations of what the bursts' spread says
                 # when the machine is so loaded that the program stalls now and then (the
                 # suite runs four tests at once on two cores); the bound itself stays tight.
+                # A program starved under its nominal rate is measured at the rate it runs
+                # at between stalls, or near: bursts start when gomapleak gets a CPU, when
+                # the program is likelier to have one too (docs/governor.md). Then the
+                # estimate may lie anywhere from its own rate to its nominal one, +-10%.
                 self.assertLess(error, own * 0.15, (estimate, own, err))
-                self.assertLess(abs(estimate - own), max(own * 0.1, 1.5 * error),
-                                (estimate, own, err))
+                low, high = min(own, nominal), max(own, nominal)
+                slack = max(own * 0.1, 1.5 * error)
+                self.assertGreater(estimate, low - slack, (estimate, own, err))
+                self.assertLess(estimate, high + slack, (estimate, own, err))
 
     def test_a_burst_ends_once_it_took_the_hits_its_credit_buys(self):
         # mapbench's inserts as fast as a loop makes them: the insert group's first burst
