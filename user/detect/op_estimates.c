@@ -127,8 +127,10 @@ void op_estimates_add(struct op_estimates *e, struct registry *r, uint64_t map, 
 	if (op >= REGISTRY_OP_KINDS)
 		return;
 	if (site >= 0 && site < REGISTRY_MAX_SITES) {
-		e->seen[(size_t)site * REGISTRY_OP_KINDS + op] += count;
-		add_to_burst(e, (size_t)site * REGISTRY_OP_KINDS + op, count);
+		size_t slot = (size_t)site * REGISTRY_OP_KINDS + op;
+
+		e->seen[slot] += count;
+		add_to_burst(e, slot, count);
 	} else
 		e->unsited[op] += count;
 	if (!m) {

@@ -110,7 +110,7 @@ struct map_verdict {
  * (op_estimates.h): the few busiest (site, operation) pairs.
  */
 #define REGISTRY_OP_SLOTS 4
-#define REGISTRY_OP_KINDS (GML_OP_OVERFLOW + 1) /* indexed by enum gml_op */
+#define REGISTRY_OP_KINDS GML_OP_KINDS /* indexed by enum gml_op */
 
 struct map_op_slot {
 	int site;	    /* REGISTRY_NO_SITE: an empty slot */
