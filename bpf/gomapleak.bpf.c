@@ -12,38 +12,43 @@
 
 char LICENSE[] SEC("license") = "GPL";
 
-const volatile struct gml_config cfg = {};
+/*
+ * One BPF object traces every process (node mode watches many): each has a
+ * slot, and its probes' cookies carry it. Sized by user space at load, which
+ * maps the array and sets a slot's deadlines and allowances with plain
+ * stores (struct gml_slot). The last slot is the calibration's (governor.h):
+ * gomapleak's own hits run the whole program there, as the target's do.
+ *
+ * A burst's deadline (count_ops_until) is checked here, not left to the
+ * timer that detaches it: that timer fires late exactly when the machine is
+ * loaded and the target starved, and counting on until it fired would weigh
+ * the target's stalls in (docs/governor.md). A burst's hit allowance
+ * (burst_hits_left): the hit that takes the last one wakes user space, which
+ * ends the burst, so a burst costs what its credit buys even when its group
+ * is busier than its last burst said.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(map_flags, BPF_F_MMAPABLE);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct gml_slot);
+} slots SEC(".maps");
 
-/*
- * gomapleak's own process while it measures what a hit costs (governor.h):
- * its hits run the whole program, as the target's do. 0 otherwise.
- */
-__u32 calibrating_tgid = 0;
-
-/*
- * Until when each operation is counted (CLOCK_MONOTONIC ns, by enum gml_op;
- * 0: not counted), set by user space once a group's probes are all in and
- * cleared before they begin to go. A burst's deadline is checked here, not
- * left to the timer that detaches it: that timer fires late exactly when
- * the machine is loaded and the target starved, and counting on until it
- * fired would weigh the target's stalls in (docs/governor.md).
- */
-__u64 count_ops_until[GML_OP_KINDS] = {};
-/*
- * Hits each probe group may still take in its burst, set by user space when
- * the burst starts; 0: no limit. The hit that takes the last one wakes user
- * space, which ends the burst: a burst costs what its credit buys even when
- * its group is busier than its last burst said, or the timer that was to end
- * it fires late (a loaded machine, an event loop busy with other processes).
- */
-__s64 burst_hits_left[GML_GROUPS] = {};
+/* The traced processes' slots by tgid, for the exec tracepoint. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u32);
+} traced_tgids SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
 	__uint(max_entries, GML_RINGBUF_BYTES);
 } events SEC(".maps");
 
-/* Call stacks by hash, stored once however many events share them. */
+/* Call stacks by hash, stored once however many events (and processes) share them. */
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, GML_MAX_STACKS);
@@ -59,29 +64,46 @@ struct pending_make {
 	__u64 stack;
 };
 
+/* Goroutine addresses are only unique within a process. */
+struct pending_make_key {
+	__u64 g;
+	__u32 tgid;
+	__u32 pad;
+};
+
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, 4096);
-	__type(key, __u64);
+	__type(key, struct pending_make_key);
 	__type(value, struct pending_make);
 } pending_makes SEC(".maps");
 
 /*
- * Map operations by (map, caller, operation). A plain hash: an LRU's lookup
- * also updates its lists, which the hottest probe pays on every hit. Not
- * preallocated: all 65536 slots take 6.8 MB a session (node mode runs up to
- * 64), most sessions fill a few hundred, and an element is allocated only at
- * a counter's first hit in a burst.
+ * Map operations by (map, caller, operation), one table a slot (user space
+ * creates it with the slot, reads and drains only its own process's). A
+ * plain hash: an LRU's lookup also updates its lists, which the hottest
+ * probe pays on every hit. Not preallocated: all 65536 entries take 6.8 MB,
+ * most processes fill a few hundred, and an element is allocated only at a
+ * counter's first hit in a burst.
  */
-struct {
+struct op_counts_table {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(map_flags, BPF_F_NO_PREALLOC);
 	__uint(max_entries, GML_MAX_OP_COUNTERS);
-	__type(key, struct gml_op_key);
-	__type(value, struct gml_op_value);
+	/* Sizes, not types: the structs are only used in code, which emits no BTF for them. */
+	__uint(key_size, sizeof(struct gml_op_key));
+	__uint(value_size, sizeof(struct gml_op_value));
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY_OF_MAPS);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__array(values, struct op_counts_table);
 } op_counts SEC(".maps");
 
-/* Hits per probe index, whether or not an event could be emitted. */
+/* Hits by slot and probe index (slot * GML_MAX_PROBES + index), whether or not an event could be
+ * emitted. */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, GML_MAX_PROBES);
@@ -89,7 +111,7 @@ struct {
 	__type(value, __u64);
 } probe_hits SEC(".maps");
 
-/* Events that did not fit in the ring buffer. */
+/* Events that did not fit in the ring buffer, by slot. */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, 1);
@@ -97,13 +119,20 @@ struct {
 	__type(value, __u64);
 } events_lost SEC(".maps");
 
-/* Operations not counted because op_counts was full. */
+/* Operations not counted because the slot's op_counts table was full, by slot. */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, 1);
 	__type(key, __u32);
 	__type(value, __u64);
 } ops_lost SEC(".maps");
+
+/* The hit's process: its slot's state and index. */
+struct probe_hit {
+	struct gml_slot *slot;
+	__u32 slot_index;
+	int probe;
+};
 
 static __always_inline void count_in(void *counters, __u32 index)
 {
@@ -113,15 +142,16 @@ static __always_inline void count_in(void *counters, __u32 index)
 		*value += 1;
 }
 
-/* Reserves an event with its common fields filled in, or counts it lost. */
-static __always_inline struct gml_event *event_reserve(int probe, __u8 kind, __u64 map, __u64 type)
+/* Reserves an event with its common fields filled in, or counts it lost to the slot. */
+static __always_inline struct gml_event *event_reserve(__u32 slot, int probe, __u8 kind, __u64 map,
+						       __u64 type)
 {
 	struct gml_event *e;
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
 
 	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
 	if (!e) {
-		count_in(&events_lost, 0);
+		count_in(&events_lost, slot);
 		return NULL;
 	}
 	__builtin_memset(e, 0, sizeof(*e));
@@ -141,7 +171,7 @@ static __always_inline struct gml_event *event_reserve(int probe, __u8 kind, __u
  * Without a fetching atomic (BPF v1), two CPUs may both see zero: user
  * space ignores a second word, and one missed ends by the timer.
  */
-static __always_inline void count_burst_hit(__u64 cookie)
+static __always_inline void count_burst_hit(const struct probe_hit *hit, __u64 cookie)
 {
 	__u32 group = (cookie >> GML_COOKIE_GROUP_SHIFT) & GML_COOKIE_GROUP_MASK;
 	struct gml_event *e;
@@ -149,13 +179,13 @@ static __always_inline void count_burst_hit(__u64 cookie)
 
 	if (!group || group > GML_GROUPS)
 		return;
-	left = &burst_hits_left[group - 1];
+	left = &hit->slot->burst_hits_left[group - 1];
 	if (*left <= 0)
 		return;
 	__sync_fetch_and_add(left, -1);
 	if (*left != 0)
 		return;
-	e = event_reserve(0, GML_EV_BURST_SPENT, 0, 0);
+	e = event_reserve(hit->slot_index, 0, GML_EV_BURST_SPENT, 0, 0);
 	if (!e)
 		return;
 	e->size = group - 1;
@@ -163,23 +193,30 @@ static __always_inline void count_burst_hit(__u64 cookie)
 }
 
 /*
- * Common entry checks: the hit belongs to the target and is not the first of
- * two passes through a stack-bound check. Returns the probe index, or -1.
+ * Common entry checks: the hit belongs to its slot's process (a slot given
+ * up and taken again drops the old process's last hits) and is not the
+ * first of two passes through a stack-bound check. Fills in hit and
+ * returns the probe index, or -1.
  */
-static __always_inline int probe_enter(struct pt_regs *regs)
+static __always_inline int probe_enter(struct pt_regs *regs, struct probe_hit *hit)
 {
 	__u64 cookie = bpf_get_attach_cookie(regs);
 	__u32 index = cookie & GML_COOKIE_INDEX_MASK;
+	__u32 slot_index = (cookie >> GML_COOKIE_SLOT_SHIFT) & GML_COOKIE_SLOT_MASK;
 	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
+	struct gml_slot *slot = bpf_map_lookup_elem(&slots, &slot_index);
 
-	if (cfg.target_tgid && tgid != cfg.target_tgid && tgid != calibrating_tgid)
+	if (!slot || tgid != slot->cfg.target_tgid)
 		return -1;
 	if ((cookie & GML_COOKIE_AT_STACK_CHECK_JUMP) && GO_JBE_TAKEN(regs))
 		return -1;
+	hit->slot = slot;
+	hit->slot_index = slot_index;
+	hit->probe = index;
 	/* A call is counted once, at its entry. */
 	if (!(cookie & GML_COOKIE_AT_RETURN)) {
-		count_in(&probe_hits, index);
-		count_burst_hit(cookie);
+		count_in(&probe_hits, slot_index * GML_MAX_PROBES + index);
+		count_burst_hit(hit, cookie);
 	}
 	return index;
 }
@@ -276,10 +313,10 @@ static __always_inline int on_goroutine_stack(struct pt_regs *regs, __u64 addr)
 	return addr >= bounds[0] && addr < bounds[1];
 }
 
-static __always_inline void emit_grow(struct pt_regs *regs, int probe, __u64 map, __u64 type,
-				      __u64 count, __u64 size, __u8 grow_kind)
+static __always_inline void emit_grow(struct pt_regs *regs, const struct probe_hit *hit, __u64 map,
+				      __u64 type, __u64 count, __u64 size, __u8 grow_kind)
 {
-	struct gml_event *e = event_reserve(probe, GML_EV_GROW, map, type);
+	struct gml_event *e = event_reserve(hit->slot_index, hit->probe, GML_EV_GROW, map, type);
 
 	if (!e)
 		return;
@@ -293,12 +330,13 @@ static __always_inline void emit_grow(struct pt_regs *regs, int probe, __u64 map
 }
 
 /* runtime.overLoadFactor: more than 8 entries and over loadFactor a bucket. */
-static __always_inline int classic_over_load_factor(__u64 count, __u8 b)
+static __always_inline int classic_over_load_factor(const struct gml_go_layout *go, __u64 count,
+						    __u8 b)
 {
 	__u64 buckets = b < 63 ? 1ull << b : 0;
 
-	return count > 8 && cfg.go.load_factor_den &&
-	       count > cfg.go.load_factor_num * (buckets / cfg.go.load_factor_den);
+	return count > 8 && go->load_factor_den &&
+	       count > go->load_factor_num * (buckets / go->load_factor_den);
 }
 
 /*
@@ -313,35 +351,35 @@ static __always_inline int classic_over_load_factor(__u64 count, __u8 b)
 SEC("uprobe")
 int hash_grow(struct pt_regs *regs)
 {
-	int probe = probe_enter(regs);
+	struct probe_hit hit;
+	const struct gml_go_layout *go;
 	__u64 map = GO_ARG2(regs);
 	__u64 count = 0;
 	__u8 b = 0;
 	__u16 noverflow = 0;
 	__u8 kind = GML_GROW_CLASSIC_DOUBLE;
 
-	if (probe < 0)
+	if (probe_enter(regs, &hit) < 0)
 		return 0;
-	if (!bpf_probe_read_user(&count, sizeof(count), (void *)(map + cfg.go.hmap_count_off)) &&
-	    !bpf_probe_read_user(&b, sizeof(b), (void *)(map + cfg.go.hmap_b_off)) &&
+	go = &hit.slot->cfg.go;
+	if (!bpf_probe_read_user(&count, sizeof(count), (void *)(map + go->hmap_count_off)) &&
+	    !bpf_probe_read_user(&b, sizeof(b), (void *)(map + go->hmap_b_off)) &&
 	    !bpf_probe_read_user(&noverflow, sizeof(noverflow),
-				 (void *)(map + cfg.go.hmap_b_off + 1)) &&
-	    !classic_over_load_factor(count + 1, b) && noverflow >= 1u << (b < 15 ? b : 15))
+				 (void *)(map + go->hmap_b_off + 1)) &&
+	    !classic_over_load_factor(go, count + 1, b) && noverflow >= 1u << (b < 15 ? b : 15))
 		kind = GML_GROW_CLASSIC_SAME_SIZE;
-	emit_grow(regs, probe, map, GO_ARG1(regs), count, b, kind);
+	emit_grow(regs, &hit, map, GO_ARG1(regs), count, b, kind);
 	return 0;
 }
 
 /* maps.(*Map).growToSmall / growToTable(m *Map, typ *MapType): a first group or table. */
-static __always_inline int swiss_map_grow(struct pt_regs *regs, __u64 capacity, __u8 kind)
+static __always_inline int swiss_map_grow(struct pt_regs *regs, const struct probe_hit *hit,
+					  __u64 capacity, __u8 kind)
 {
-	int probe = probe_enter(regs);
 	__u64 map = GO_ARG1(regs);
 
-	if (probe < 0)
-		return 0;
-	emit_grow(regs, probe, map, GO_ARG2(regs), read_user_u64(map + cfg.go.swiss_used_off),
-		  capacity, kind);
+	emit_grow(regs, hit, map, GO_ARG2(regs),
+		  read_user_u64(map + hit->slot->cfg.go.swiss_used_off), capacity, kind);
 	return 0;
 }
 
@@ -352,31 +390,36 @@ static __always_inline int swiss_map_grow(struct pt_regs *regs, __u64 capacity, 
 SEC("uprobe")
 int swiss_grow_to_small(struct pt_regs *regs)
 {
-	if (cfg.flags & GML_CFG_COUNT_SMALL_MAPS) {
-		probe_enter(regs);
+	struct probe_hit hit;
+
+	if (probe_enter(regs, &hit) < 0 || (hit.slot->cfg.flags & GML_CFG_COUNT_SMALL_MAPS))
 		return 0;
-	}
-	return swiss_map_grow(regs, 8, GML_GROW_SWISS_TO_SMALL);
+	return swiss_map_grow(regs, &hit, 8, GML_GROW_SWISS_TO_SMALL);
 }
 
 /* The first table holds 16 slots. */
 SEC("uprobe")
 int swiss_grow_to_table(struct pt_regs *regs)
 {
-	return swiss_map_grow(regs, 16, GML_GROW_SWISS_TO_TABLE);
+	struct probe_hit hit;
+
+	if (probe_enter(regs, &hit) < 0)
+		return 0;
+	return swiss_map_grow(regs, &hit, 16, GML_GROW_SWISS_TO_TABLE);
 }
 
 /* maps.(*table).grow(t *table, typ *MapType, m *Map, newCapacity uint16) */
 SEC("uprobe")
 int swiss_table_grow(struct pt_regs *regs)
 {
-	int probe = probe_enter(regs);
+	struct probe_hit hit;
 	__u64 map = GO_ARG3(regs);
 
-	if (probe < 0)
+	if (probe_enter(regs, &hit) < 0)
 		return 0;
-	emit_grow(regs, probe, map, GO_ARG2(regs), read_user_u64(map + cfg.go.swiss_used_off),
-		  GO_ARG4(regs) & 0xffff, GML_GROW_SWISS_TABLE_GROW);
+	emit_grow(regs, &hit, map, GO_ARG2(regs),
+		  read_user_u64(map + hit.slot->cfg.go.swiss_used_off), GO_ARG4(regs) & 0xffff,
+		  GML_GROW_SWISS_TABLE_GROW);
 	return 0;
 }
 
@@ -384,28 +427,39 @@ int swiss_table_grow(struct pt_regs *regs)
 SEC("uprobe")
 int swiss_table_split(struct pt_regs *regs)
 {
-	int probe = probe_enter(regs);
+	struct probe_hit hit;
+	const struct gml_go_layout *go;
 	__u64 map = GO_ARG3(regs);
 	__u16 capacity = 0;
 
-	if (probe < 0)
+	if (probe_enter(regs, &hit) < 0)
 		return 0;
+	go = &hit.slot->cfg.go;
 	bpf_probe_read_user(&capacity, sizeof(capacity),
-			    (void *)(GO_ARG1(regs) + cfg.go.swiss_table_cap_off));
-	emit_grow(regs, probe, map, GO_ARG2(regs), read_user_u64(map + cfg.go.swiss_used_off),
-		  capacity, GML_GROW_SWISS_TABLE_SPLIT);
+			    (void *)(GO_ARG1(regs) + go->swiss_table_cap_off));
+	emit_grow(regs, &hit, map, GO_ARG2(regs), read_user_u64(map + go->swiss_used_off), capacity,
+		  GML_GROW_SWISS_TABLE_SPLIT);
 	return 0;
+}
+
+/* The running goroutine's pending creation's key. */
+static __always_inline struct pending_make_key pending_key(struct pt_regs *regs)
+{
+	struct pending_make_key key = { .g = GO_G(regs), .tgid = bpf_get_current_pid_tgid() >> 32 };
+
+	return key;
 }
 
 static __always_inline int make_enter(struct pt_regs *regs, __u64 type, __u64 hint)
 {
 	struct pending_make pm = { .type = type, .hint = hint };
-	__u64 g = GO_G(regs);
+	struct pending_make_key key = pending_key(regs);
+	struct probe_hit hit;
 
-	if (probe_enter(regs) < 0)
+	if (probe_enter(regs, &hit) < 0)
 		return 0;
 	pm.stack = capture_stack(regs, &pm.caller_pc);
-	bpf_map_update_elem(&pending_makes, &g, &pm, BPF_ANY);
+	bpf_map_update_elem(&pending_makes, &key, &pm, BPF_ANY);
 	return 0;
 }
 
@@ -430,24 +484,24 @@ int make_map_small(struct pt_regs *regs)
 SEC("uprobe")
 int make_map_return(struct pt_regs *regs)
 {
-	int probe = probe_enter(regs);
-	__u64 g = GO_G(regs);
+	struct pending_make_key key = pending_key(regs);
+	struct probe_hit hit;
 	struct pending_make *pm;
 	struct gml_event *e;
 
-	if (probe < 0)
+	if (probe_enter(regs, &hit) < 0)
 		return 0;
-	pm = bpf_map_lookup_elem(&pending_makes, &g);
+	pm = bpf_map_lookup_elem(&pending_makes, &key);
 	if (!pm)
 		return 0;
-	e = event_reserve(probe, GML_EV_CREATE, GO_ARG1(regs), pm->type);
+	e = event_reserve(hit.slot_index, hit.probe, GML_EV_CREATE, GO_ARG1(regs), pm->type);
 	if (e) {
 		e->caller_pc = pm->caller_pc;
 		e->stack = pm->stack;
 		e->size = pm->hint;
 		event_submit(e);
 	}
-	bpf_map_delete_elem(&pending_makes, &g);
+	bpf_map_delete_elem(&pending_makes, &key);
 	return 0;
 }
 
@@ -460,12 +514,12 @@ int make_map_return(struct pt_regs *regs)
 SEC("uprobe")
 int make_map_allocated(struct pt_regs *regs)
 {
-	int probe = probe_enter(regs);
+	struct probe_hit hit;
 	struct gml_event *e;
 
-	if (probe < 0)
+	if (probe_enter(regs, &hit) < 0)
 		return 0;
-	e = event_reserve(probe, GML_EV_CREATE, GO_ARG1(regs), 0);
+	e = event_reserve(hit.slot_index, hit.probe, GML_EV_CREATE, GO_ARG1(regs), 0);
 	if (!e)
 		return 0;
 	e->stack = capture_stack_in_body(regs, &e->caller_pc);
@@ -478,33 +532,40 @@ int make_map_allocated(struct pt_regs *regs)
  * walk; one counter per (map, caller, operation). The caller of mapassign*
  * and mapdelete* is the code that fills or empties the map.
  */
-static __always_inline int count_op(__u64 type, __u64 map, __u32 op, __u64 caller_pc)
+static __always_inline int count_op(const struct probe_hit *hit, __u64 type, __u64 map, __u32 op,
+				    __u64 caller_pc)
 {
 	struct gml_op_key key = { .map = map, .op = op, .caller_pc = caller_pc };
 	struct gml_op_value first = { .count = 1, .type = type }, *v;
 	__u64 until;
+	void *table;
 
 	if (op >= GML_OP_KINDS)
 		return 0;
-	until = count_ops_until[op];
+	until = hit->slot->count_ops_until[op];
 	/* --exact and groups attached all the time skip the clock. */
 	if (until != GML_COUNT_UNTIL_DETACHED && bpf_ktime_get_ns() >= until)
 		return 0;
-	v = bpf_map_lookup_elem(&op_counts, &key);
+	table = bpf_map_lookup_elem(&op_counts, &hit->slot_index);
+	if (!table)
+		return 0;
+	v = bpf_map_lookup_elem(table, &key);
 	if (v)
 		__sync_fetch_and_add(&v->count, 1);
-	else if (bpf_map_update_elem(&op_counts, &key, &first, BPF_NOEXIST) &&
-		 !bpf_map_lookup_elem(&op_counts, &key))
-		count_in(&ops_lost, 0); /* full (not a racing first insert by another CPU) */
+	else if (bpf_map_update_elem(table, &key, &first, BPF_NOEXIST) &&
+		 !bpf_map_lookup_elem(table, &key))
+		count_in(&ops_lost, hit->slot_index); /* full (not a racing first insert) */
 	return 0;
 }
 
 /* Called directly from the code that uses the map: the caller is [RSP]. */
 static __always_inline int count_direct_op(struct pt_regs *regs, __u32 op)
 {
-	if (probe_enter(regs) < 0)
+	struct probe_hit hit;
+
+	if (probe_enter(regs, &hit) < 0)
 		return 0;
-	return count_op(GO_ARG1(regs), GO_ARG2(regs), op, read_user_u64(GO_SP(regs)));
+	return count_op(&hit, GO_ARG1(regs), GO_ARG2(regs), op, read_user_u64(GO_SP(regs)));
 }
 
 /* runtime.mapassign*(t, m, key): the type first, the map second. */
@@ -536,24 +597,28 @@ int map_clear(struct pt_regs *regs)
 SEC("uprobe")
 int map_overflow(struct pt_regs *regs)
 {
-	if (probe_enter(regs) < 0)
+	struct probe_hit hit;
+
+	if (probe_enter(regs, &hit) < 0)
 		return 0;
-	return count_op(GO_ARG2(regs), GO_ARG1(regs), GML_OP_OVERFLOW,
+	return count_op(&hit, GO_ARG2(regs), GO_ARG1(regs), GML_OP_OVERFLOW,
 			read_user_u64(GO_FP(regs) + 8));
 }
 
 /*
- * sched_process_exec, as a raw tracepoint (no tracefs needed): the target
- * ran execve, so the probed binary and every map in it are gone.
+ * sched_process_exec, as a raw tracepoint (no tracefs needed): a traced
+ * process ran execve, so the probed binary and every map in it are gone.
  */
 SEC("raw_tp/sched_process_exec")
 int target_exec(struct bpf_raw_tracepoint_args *ctx)
 {
+	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
 	struct gml_event *e;
+	__u32 *slot = bpf_map_lookup_elem(&traced_tgids, &tgid);
 
-	if ((bpf_get_current_pid_tgid() >> 32) != cfg.target_tgid)
+	if (!slot)
 		return 0;
-	e = event_reserve(0, GML_EV_EXEC, 0, 0);
+	e = event_reserve(*slot, 0, GML_EV_EXEC, 0, 0);
 	if (e) /* rare, and it ends the session: told at once */
 		bpf_ringbuf_submit(e, BPF_RB_FORCE_WAKEUP);
 	return 0;

@@ -59,6 +59,13 @@
 #define GML_COOKIE_GROUP_MASK  0xfu
 /* Probe groups the BPF side has a hit allowance for (at least user space's PROBE_GROUPS). */
 #define GML_GROUPS 8
+/*
+ * The traced process's slot (struct gml_slot) in the BPF object all traced
+ * processes share: links are per process, so the probe knows its process
+ * from its cookie, without a lookup by pid.
+ */
+#define GML_COOKIE_SLOT_SHIFT 32
+#define GML_COOKIE_SLOT_MASK  0xffffu
 
 enum gml_event_kind {
 	GML_EV_GROW = 1,
@@ -93,7 +100,7 @@ enum gml_op {
 /* An operation's counting deadline that never comes: counted until its probes go. */
 #define GML_COUNT_UNTIL_DETACHED (~0ull)
 
-/* Distinct (map, caller, operation) counters kept (an LRU). */
+/* Distinct (map, caller, operation) counters kept for each traced process. */
 #define GML_MAX_OP_COUNTERS 65536
 
 struct gml_op_key {
@@ -155,6 +162,19 @@ struct gml_config {
 	struct gml_go_layout go;
 };
 
+/*
+ * One traced process's state on the BPF side, by slot (the slots map, which
+ * user space maps into its memory): its configuration, until when each
+ * operation is counted (CLOCK_MONOTONIC ns, by enum gml_op; 0: not counted)
+ * and the hits each probe group may still take in its burst (0: no limit).
+ * A free slot has target_tgid 0: its probes' hits are dropped.
+ */
+struct gml_slot {
+	struct gml_config cfg;
+	__u64 count_ops_until[GML_OP_KINDS];
+	__s64 burst_hits_left[GML_GROUPS];
+};
+
 #ifndef __bpf__
 static_assert(sizeof(struct gml_event) == 72, "gml_event layout is shared with BPF");
 static_assert(sizeof(struct gml_stack) == 8 * GML_STACK_DEPTH, "gml_stack is shared with BPF");
@@ -162,6 +182,8 @@ static_assert(sizeof(struct gml_op_key) == 24, "gml_op_key is shared with BPF");
 static_assert(sizeof(struct gml_op_value) == 16, "gml_op_value is shared with BPF");
 static_assert(sizeof(struct gml_go_layout) == 24, "gml_go_layout layout is shared with BPF");
 static_assert(sizeof(struct gml_config) == 32, "gml_config layout is shared with BPF");
+static_assert(sizeof(struct gml_slot) == 32 + 8 * GML_OP_KINDS + 8 * GML_GROUPS,
+	      "gml_slot layout is shared with BPF");
 #endif
 
 #endif /* GOMAPLEAK_H */

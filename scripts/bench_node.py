@@ -4,7 +4,8 @@
 untraced and under one `gomapleak watch --exe DIR/*` (a session and a budget
 a process), interleaved. Prints the median total throughput of each, the
 targets' own CPU and context switches (rusage), and each process's budget line
-(what the governor estimated its bursts cost, against the budget).
+(what the governor estimated its bursts cost, against the budget), and what
+gomapleak took to attach to them all and the memory of its BPF maps then.
 Usage: bench_node.py GOMAPLEAK BENCH_BINARY [N] [SECONDS] [REPEATS] [BUDGET]
 """
 import os
@@ -16,6 +17,7 @@ import subprocess
 import sys
 import tempfile
 import threading
+import time
 
 GOMAPLEAK, BINARY = sys.argv[1], sys.argv[2]
 N = int(sys.argv[3]) if len(sys.argv) > 3 else 10
@@ -35,7 +37,24 @@ def start_workloads(path):
     return procs
 
 
+def bpf_map_bytes(pid):
+    """The memory of the BPF maps pid holds open (fdinfo's memlock, once a map)."""
+    total, seen = 0, set()
+    fdinfo = "/proc/%d/fdinfo" % pid
+    for fd in os.listdir(fdinfo):
+        try:
+            with open(os.path.join(fdinfo, fd)) as f:
+                info = dict(line.split(":", 1) for line in f if ":" in line)
+        except OSError:
+            continue
+        if "map_id" in info and info["map_id"].strip() not in seen:
+            seen.add(info["map_id"].strip())
+            total += int(info.get("memlock", "0"))
+    return total
+
+
 def start_watch(folder):
+    started = time.monotonic()
     w = subprocess.Popen([GOMAPLEAK, "watch", "--exe", folder + "/*", "--budget", BUDGET],
                          stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     lines, attached = [], threading.Semaphore(0)
@@ -51,7 +70,7 @@ def start_watch(folder):
     for _ in range(N):
         if not attached.acquire(timeout=120):
             raise SystemExit("bench_node: gomapleak did not attach to every workload")
-    return w, t, lines
+    return w, t, lines, time.monotonic() - started, bpf_map_bytes(w.pid)
 
 
 def run_once(path, folder, traced):
@@ -74,9 +93,9 @@ def run_once(path, folder, traced):
                 p.kill()
                 p.wait()
     run = {"rate": rate, "cpu": cpu / SECONDS, "ctx": ctx / SECONDS, "estimates": [],
-           "tracer": 0.0}
+           "tracer": 0.0, "attach": 0.0, "maps": 0}
     if watch:
-        w, t, lines = watch
+        w, t, lines, run["attach"], run["maps"] = watch
         w.send_signal(signal.SIGINT)
         _, _, usage = os.wait4(w.pid, 0)  # its own CPU, start-up included
         w.returncode = 0
@@ -108,6 +127,9 @@ def main():
             kind, rate, 100 * rate / base, statistics.median(x["cpu"] for x in rs),
             statistics.median(x["ctx"] for x in rs), statistics.median(x["tracer"] for x in rs)))
     print("gomapleak s: its own CPU seconds a run, attaching to the %d processes included" % N)
+    print("attached to all %d in %.2f s (median); its BPF maps then: %.1f MiB" % (
+        N, statistics.median(x["attach"] for x in runs["watch"]),
+        statistics.median(x["maps"] for x in runs["watch"]) / 2**20))
     est = [e for x in runs["watch"] for e in x["estimates"]]
     if est:
         print("each process's estimated burst cost, %% of its CPU (%d summaries): median %.2f%%,"

@@ -46,6 +46,7 @@ static void watch_process(struct node *n, const struct process_info *info)
 		return;
 	}
 	session_init(s, n->opt, info->pid);
+	s->object = &n->object;
 	s->labelled = true;
 	s->info = *info;
 	s->calibration = n->calibrated ? &n->calibration : NULL;
@@ -169,6 +170,27 @@ static int start_server(struct node *n)
 	return 0;
 }
 
+static int epoll_add(int epoll_fd, int fd, char *why, size_t why_len)
+{
+	struct epoll_event ev = { .events = EPOLLIN, .data.fd = fd };
+
+	if (epoll_ctl(epoll_fd, EPOLL_CTL_ADD, fd, &ev))
+		return error_set(why, why_len, -errno, "cannot set up the event loop: %s",
+				 strerror(errno));
+	return 0;
+}
+
+/* The BPF object every session takes a slot in, its events on the loop. */
+static int open_object(struct node *n)
+{
+	int err = tracer_object_open(&n->object, n->opt->max_processes, n->why, sizeof(n->why));
+
+	if (err)
+		return err;
+	n->object_open = true;
+	return epoll_add(n->epoll_fd, tracer_object_events_fd(&n->object), n->why, sizeof(n->why));
+}
+
 int node_start(struct node *n, const struct cli_options *opt, int epoll_fd)
 {
 	int err;
@@ -186,6 +208,9 @@ int node_start(struct node *n, const struct cli_options *opt, int epoll_fd)
 	/* A port that cannot be used fails before anything is attached. */
 	if (opt->prometheus && (err = start_server(n)))
 		return err;
+	err = open_object(n);
+	if (err)
+		return err;
 	watch_given_pids(n);
 	if (!n->follow)
 		return 0;
@@ -193,13 +218,8 @@ int node_start(struct node *n, const struct cli_options *opt, int epoll_fd)
 	err = exec_watch_open(&n->exec, on_exec, n, n->why, sizeof(n->why));
 	if (!err)
 		err = exec_watch_fd(&n->exec) < 0 ? -EBADF : 0;
-	if (!err) {
-		struct epoll_event ev = { .events = EPOLLIN, .data.fd = exec_watch_fd(&n->exec) };
-
-		if (epoll_ctl(epoll_fd, EPOLL_CTL_ADD, ev.data.fd, &ev))
-			err = error_set(n->why, sizeof(n->why), -errno,
-					"cannot watch the exec watch: %s", strerror(errno));
-	}
+	if (!err)
+		err = epoll_add(epoll_fd, exec_watch_fd(&n->exec), n->why, sizeof(n->why));
 	if (err)
 		return err;
 	err = processes_scan(NODE_PROC, &n->filter, getpid(), on_scanned, n);
@@ -220,6 +240,8 @@ bool node_on_wakeup(struct node *n, int fd)
 		exec_watch_consume(&n->exec);
 		return true;
 	}
+	if (n->object_open && fd == tracer_object_events_fd(&n->object))
+		return true; /* consumed after every wakeup */
 	for (i = 0; i < n->nsessions; i++)
 		if (session_on_wakeup(n->sessions[i], fd))
 			return true;
@@ -270,10 +292,8 @@ void node_settle(struct node *n)
 
 void node_consume(struct node *n)
 {
-	unsigned int i;
-
-	for (i = 0; i < n->nsessions; i++)
-		session_consume(n->sessions[i]);
+	if (n->object_open)
+		tracer_object_consume(&n->object);
 }
 
 void node_tick(struct node *n)
@@ -318,6 +338,8 @@ void node_close(struct node *n)
 		free(n->sessions[i]);
 	}
 	free(n->sessions);
+	if (n->object_open)
+		tracer_object_close(&n->object);
 	exec_watch_close(&n->exec);
 	if (n->serving)
 		metrics_server_stop(&n->server);

@@ -4,7 +4,9 @@
  * session a Go process. Processes are found at start by a /proc scan and
  * afterwards by the exec watch; one that exits is dropped with a line, one
  * that execs another Go binary is watched anew, a restart is a new pid.
- * Each session has its own BPF object and its own overhead budget.
+ * The sessions share one BPF object (tracer_object.h), a slot each, and
+ * each has its own overhead budget: its probes, links of its own, are
+ * attached and detached in its own bursts.
  */
 #ifndef GOMAPLEAK_NODE_H
 #define GOMAPLEAK_NODE_H
@@ -26,6 +28,8 @@ struct node {
 	bool follow; /* --all or a selector: processes started later are watched too */
 	struct session **sessions;
 	unsigned int nsessions;
+	struct tracer_object object; /* --max-processes slots */
+	bool object_open;
 	struct exec_watch exec;
 	pid_t pending[NODE_PENDING_EXECS];
 	unsigned int npending;
@@ -49,7 +53,7 @@ struct node {
  * then every matching process running now. On failure why says why.
  */
 int node_start(struct node *n, const struct cli_options *opt, int epoll_fd);
-/* Whether fd is the exec watch's or a session's; if so, handles it. */
+/* Whether fd is the exec watch's, the events' or a session's; if so, handles it. */
 bool node_on_wakeup(struct node *n, int fd);
 /* After a batch of wakeups: ended sessions summed up and freed, new processes watched. */
 void node_settle(struct node *n);

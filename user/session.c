@@ -175,18 +175,23 @@ static int attach_probes(struct session *s)
 	if (s->opt->command != GML_CMD_TRACE)
 		cfg.flags |= GML_CFG_COUNT_SMALL_MAPS;
 	tracer_set_verbose(s->opt->verbose);
-	err = tracer_open(&s->tracer, &cfg, s->why, sizeof(s->why));
+	if (!s->object) {
+		err = tracer_object_open(&s->own_object, 1, s->why, sizeof(s->why));
+		if (err)
+			return session_fail(s, GML_STAGE_LOAD, err);
+		s->object = &s->own_object;
+	}
+	err = tracer_open(&s->tracer, s->object, &cfg, s->why, sizeof(s->why));
 	if (err)
 		return session_fail(s, GML_STAGE_LOAD, err);
-	err = tracer_watch_exec(&s->tracer, s->why, sizeof(s->why));
-	if (err)
-		return session_fail(s, GML_STAGE_ATTACH, err);
+	tracer_on_events(&s->tracer, on_event, s);
 	setup_bursts(s);
-	err = attach_groups(s);
-	if (err)
-		return err;
-	err = tracer_start_events(&s->tracer, on_event, s, s->why, sizeof(s->why));
-	return err ? session_fail(s, GML_STAGE_ATTACH, err) : 0;
+	return attach_groups(s);
+}
+
+static bool owns_object(const struct session *s)
+{
+	return s->object == &s->own_object;
 }
 
 /* Swiss maps given their first group: the growToSmall probe's hits. */
@@ -503,8 +508,8 @@ int session_start(struct session *s, int epoll_fd)
 {
 	int err = epoll_add(epoll_fd, s->target.pidfd);
 
-	if (!err)
-		err = epoll_add(epoll_fd, tracer_events_fd(&s->tracer));
+	if (!err && owns_object(s))
+		err = epoll_add(epoll_fd, tracer_object_events_fd(s->object));
 	if (err) {
 		error_set(s->why, sizeof(s->why), err, "cannot set up event loop: %s",
 			  strerror(-err));
@@ -537,26 +542,29 @@ bool session_on_wakeup(struct session *s, int fd)
 		bursts_on_timer(&s->bursts);
 		return true;
 	}
-	return fd == tracer_events_fd(&s->tracer); /* consumed on every wakeup */
+	/* Consumed on every wakeup. */
+	return owns_object(s) && fd == tracer_object_events_fd(s->object);
 }
 
 int session_consume(struct session *s)
 {
-	int n = tracer_consume(&s->tracer);
+	int n = owns_object(s) ? tracer_object_consume(s->object) : 0;
 
 	return n > 0 ? n : 0;
 }
 
 void session_idle_reader(struct session *s)
 {
-	tracer_set_reader_idle(&s->tracer);
+	tracer_object_set_reader_idle(s->object);
 	/* An event submitted before the flag was set did not wake anyone. */
-	tracer_consume(&s->tracer);
+	tracer_object_consume(s->object);
 }
 
 void session_finish(struct session *s)
 {
-	tracer_consume(&s->tracer);
+	/* Its own events last queued (in node mode, every session's: they go to theirs). */
+	if (s->object)
+		tracer_object_consume(s->object);
 	if (governor_bursts(&s->governor))
 		bursts_end_all(&s->bursts);
 	fflush(stdout);
@@ -575,6 +583,8 @@ void session_close(struct session *s)
 	exporters_stop(&s->exporters);
 	bursts_close(&s->bursts);
 	tracer_close(&s->tracer);
+	if (owns_object(s))
+		tracer_object_close(&s->own_object);
 	op_estimates_free(&s->estimates);
 	census_free(&s->census);
 	registry_free(&s->registry);

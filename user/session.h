@@ -43,6 +43,12 @@ struct session {
 	struct target target;
 	struct gobinary bin;
 	struct tracer tracer;
+	/*
+	 * The BPF object its tracer takes a slot in: node mode's, which every
+	 * session shares (set before session_open), or else its own.
+	 */
+	struct tracer_object *object;
+	struct tracer_object own_object;
 	struct report_event_printer printer;
 	struct detector_config detector;
 	struct registry registry;
@@ -70,7 +76,7 @@ int session_start(struct session *s, int epoll_fd);
 void session_announce(struct session *s);
 /* Whether fd is one of the session's; if so, handles its wakeup. */
 bool session_on_wakeup(struct session *s, int fd);
-/* Reads the events the BPF side queued; returns how many. */
+/* Reads the events the BPF side queued (its own object's); returns how many. */
 int session_consume(struct session *s);
 /*
  * Stops expecting to be woken only by a timer: the next event wakes the

@@ -159,13 +159,6 @@ static int measure(struct tracer *tr, const struct working_set *ws, enum probe_h
 	return 0;
 }
 
-static void forget_op(void *ctx, const struct gml_op_key *key, const struct gml_op_value *value)
-{
-	(void)ctx;
-	(void)key;
-	(void)value;
-}
-
 int calibrate_probes(struct tracer *tr, struct calibration *c, char *why, size_t why_len)
 {
 	uintptr_t entry = (uintptr_t)gml_calibration_point;
@@ -178,9 +171,11 @@ int calibrate_probes(struct tracer *tr, struct calibration *c, char *why, size_t
 	if (err)
 		return error_set(why, why_len, err, "cannot measure what a probe hit costs: %s",
 				 strerror(-err));
-	tracer_set_calibrating(tr, true);
+	err = tracer_set_calibrating(tr, true);
 	/* The RET first: once makemap's entry has run here, its RET would emit an event. */
-	err = measure(tr, &ws, PROBE_MAKEMAP, true, ret, CALIBRATION_CALLS / 8, &c->create_ret);
+	if (!err)
+		err = measure(tr, &ws, PROBE_MAKEMAP, true, ret, CALIBRATION_CALLS / 8,
+			      &c->create_ret);
 	if (!err)
 		err = measure(tr, &ws, PROBE_INSERT, false, entry, CALIBRATION_CALLS, &c->op_hit);
 	if (!err)
@@ -191,7 +186,6 @@ int calibrate_probes(struct tracer *tr, struct calibration *c, char *why, size_t
 			      &c->create_entry);
 	tracer_set_calibrating(tr, false);
 	munmap(ws.pages, ws.npages * CALIBRATION_PAGE_SIZE);
-	tracer_drain_ops(tr, ~0u, forget_op, NULL);
 	if (err) {
 		memset(c, 0, sizeof(*c));
 		return error_set(why, why_len, err, "cannot measure what a probe hit costs: %s",

@@ -37,12 +37,6 @@ void tracer_set_verbose(int verbose)
 	libbpf_set_print(verbose > 1 ? libbpf_print_all : libbpf_print_warnings);
 }
 
-static int load_failed(int err, char *why, size_t why_len)
-{
-	return error_set(why, why_len, err, "failed to load the BPF program: %s%s", strerror(-err),
-			 err == -EPERM ? " (needs CAP_BPF and CAP_PERFMON, or root)" : "");
-}
-
 /*
  * Every group's probes are uprobe_multi links: one link a program, its
  * entries and RETs attached and detached with one call each. Detaching a
@@ -55,23 +49,6 @@ static int load_failed(int err, char *why, size_t why_len)
  */
 _Static_assert(PROBE_GROUPS <= GML_GROUPS && PROBE_GROUPS < GML_COOKIE_GROUP_MASK,
 	       "every probe group has a hit allowance on the BPF side");
-
-static void set_multi_programs(struct tracer *tr)
-{
-	struct bpf_program *progs[] = {
-		tr->skel->progs.map_insert,	     tr->skel->progs.map_delete,
-		tr->skel->progs.map_clear,	     tr->skel->progs.map_overflow,
-		tr->skel->progs.hash_grow,	     tr->skel->progs.swiss_grow_to_small,
-		tr->skel->progs.swiss_grow_to_table, tr->skel->progs.swiss_table_grow,
-		tr->skel->progs.swiss_table_split,   tr->skel->progs.make_map,
-		tr->skel->progs.make_map_small,	     tr->skel->progs.make_map_return,
-		tr->skel->progs.make_map_allocated,
-	};
-	size_t i;
-
-	for (i = 0; i < sizeof(progs) / sizeof(progs[0]); i++)
-		bpf_program__set_expected_attach_type(progs[i], GML_BPF_TRACE_UPROBE_MULTI);
-}
 
 /*
  * BPF_LINK_CREATE for a uprobe_multi link (Linux 6.6), by hand: libbpf 1.1
@@ -103,21 +80,32 @@ static int uprobe_multi_attach(int prog_fd, const char *path, const uint64_t *of
 	return fd < 0 ? -errno : fd;
 }
 
-int tracer_open(struct tracer *tr, const struct gml_config *cfg, char *why, size_t why_len)
+int tracer_open(struct tracer *tr, struct tracer_object *obj, const struct gml_config *cfg,
+		char *why, size_t why_len)
 {
-	int err;
+	uint32_t tgid = cfg->target_tgid;
+	int slot, table = 0;
 
 	memset(tr, 0, sizeof(*tr));
-	tr->skel = gomapleak_bpf__open();
-	if (!tr->skel)
-		return load_failed(errno ? -errno : -ENOMEM, why, why_len);
-	tr->skel->rodata->cfg = *cfg;
-	set_multi_programs(tr);
-	err = gomapleak_bpf__load(tr->skel);
-	if (err) {
-		gomapleak_bpf__destroy(tr->skel);
-		tr->skel = NULL;
-		return load_failed(err, why, why_len);
+	slot = tracer_object_take_slot(obj, tr, &table);
+	if (slot == -ENOSPC)
+		return error_set(why, why_len, slot, "%u processes traced already",
+				 obj->nslots - 1);
+	if (slot < 0)
+		return error_set(why, why_len, slot, "cannot set up the BPF side: %s",
+				 strerror(-slot));
+	tr->obj = obj;
+	tr->slot = (unsigned int)slot;
+	tr->tgid = (pid_t)tgid;
+	tr->op_table = table;
+	obj->slots[slot].cfg = *cfg;
+	if (bpf_map_update_elem(bpf_map__fd(obj->skel->maps.traced_tgids), &tgid, &tr->slot,
+				BPF_ANY)) {
+		int err = -errno;
+
+		tracer_close(tr);
+		return error_set(why, why_len, err, "cannot set up the BPF side: %s",
+				 strerror(-err));
 	}
 	return 0;
 }
@@ -126,27 +114,27 @@ static struct bpf_program *handler_program(struct tracer *tr, enum probe_handler
 {
 	switch (handler) {
 	case PROBE_MAKEMAP:
-		return tr->skel->progs.make_map;
+		return tr->obj->skel->progs.make_map;
 	case PROBE_MAKEMAP_SMALL:
-		return tr->skel->progs.make_map_small;
+		return tr->obj->skel->progs.make_map_small;
 	case PROBE_HASH_GROW:
-		return tr->skel->progs.hash_grow;
+		return tr->obj->skel->progs.hash_grow;
 	case PROBE_SWISS_GROW_TO_SMALL:
-		return tr->skel->progs.swiss_grow_to_small;
+		return tr->obj->skel->progs.swiss_grow_to_small;
 	case PROBE_SWISS_GROW_TO_TABLE:
-		return tr->skel->progs.swiss_grow_to_table;
+		return tr->obj->skel->progs.swiss_grow_to_table;
 	case PROBE_SWISS_TABLE_GROW:
-		return tr->skel->progs.swiss_table_grow;
+		return tr->obj->skel->progs.swiss_table_grow;
 	case PROBE_SWISS_TABLE_SPLIT:
-		return tr->skel->progs.swiss_table_split;
+		return tr->obj->skel->progs.swiss_table_split;
 	case PROBE_INSERT:
-		return tr->skel->progs.map_insert;
+		return tr->obj->skel->progs.map_insert;
 	case PROBE_DELETE:
-		return tr->skel->progs.map_delete;
+		return tr->obj->skel->progs.map_delete;
 	case PROBE_CLEAR:
-		return tr->skel->progs.map_clear;
+		return tr->obj->skel->progs.map_clear;
 	case PROBE_OVERFLOW:
-		return tr->skel->progs.map_overflow;
+		return tr->obj->skel->progs.map_overflow;
 	}
 	return NULL;
 }
@@ -154,7 +142,7 @@ static struct bpf_program *handler_program(struct tracer *tr, enum probe_handler
 /* The program at a site's entry: the creation result read in the body has its own. */
 static struct bpf_program *entry_program(struct tracer *tr, const struct probe_site *site)
 {
-	return site->choice.result_in_body ? tr->skel->progs.make_map_allocated
+	return site->choice.result_in_body ? tr->obj->skel->progs.make_map_allocated
 					   : handler_program(tr, site->spec->handler);
 }
 
@@ -181,7 +169,9 @@ static int add_site_probes(struct tracer *tr, struct multi_probes *mp, const str
 			   const struct probe_site *site, int i, struct bpf_program *prog,
 			   char *why, size_t why_len)
 {
-	uint64_t cookie = (uint64_t)i | (uint64_t)(site->spec->group + 1) << GML_COOKIE_GROUP_SHIFT;
+	uint64_t cookie = (uint64_t)i |
+			  (uint64_t)(site->spec->group + 1) << GML_COOKIE_GROUP_SHIFT |
+			  (uint64_t)tr->slot << GML_COOKIE_SLOT_SHIFT;
 	int j, err = 0;
 
 	if (entry_program(tr, site) == prog) {
@@ -189,34 +179,12 @@ static int add_site_probes(struct tracer *tr, struct multi_probes *mp, const str
 			cookie |= GML_COOKIE_AT_STACK_CHECK_JUMP;
 		return add_probe(mp, ge, site, site->choice.vaddr, cookie, why, why_len);
 	}
-	if (prog != tr->skel->progs.make_map_return || !probe_site_reads_at_rets(site))
+	if (prog != tr->obj->skel->progs.make_map_return || !probe_site_reads_at_rets(site))
 		return 0;
 	for (j = 0; j < site->nrets && !err; j++)
 		err = add_probe(mp, ge, site, site->rets[j], cookie | GML_COOKIE_AT_RETURN, why,
 				why_len);
 	return err;
-}
-
-/* The target's execve, reported as a GML_EV_EXEC event. */
-static int attach_exec_watch(struct tracer *tr, char *why, size_t why_len)
-{
-	struct bpf_link *link = bpf_program__attach_raw_tracepoint(tr->skel->progs.target_exec,
-								   "sched_process_exec");
-
-	if (!link) {
-		int err = -errno;
-
-		return error_set(why, why_len, err,
-				 "failed to attach to raw tracepoint sched_process_exec: %s",
-				 strerror(-err));
-	}
-	tr->exec_link = link;
-	return 0;
-}
-
-int tracer_watch_exec(struct tracer *tr, char *why, size_t why_len)
-{
-	return attach_exec_watch(tr, why, why_len);
 }
 
 /* One uprobe_multi link for the probes of the group's sites that run prog. */
@@ -285,7 +253,7 @@ static int group_programs(struct tracer *tr, const struct probe_plan *plan, enum
 		n = add_program(progs, n, entry_program(tr, site));
 		rets = rets || probe_site_reads_at_rets(site);
 	}
-	return rets ? add_program(progs, n, tr->skel->progs.make_map_return) : n;
+	return rets ? add_program(progs, n, tr->obj->skel->progs.make_map_return) : n;
 }
 
 /* The group's uprobe_multi links, one a program its sites run. */
@@ -321,7 +289,8 @@ static void count_group_ops(struct tracer *tr, enum probe_group group, uint64_t 
 		if (!(ops & (1u << op)))
 			continue;
 		tr->count_until_ns[op] = until_ns;
-		__atomic_store_n(&tr->skel->bss->count_ops_until[op], until_ns, __ATOMIC_SEQ_CST);
+		__atomic_store_n(&tr->obj->slots[tr->slot].count_ops_until[op], until_ns,
+				 __ATOMIC_SEQ_CST);
 	}
 }
 
@@ -419,24 +388,10 @@ uint64_t tracer_detach_group(struct tracer *tr, enum probe_group group)
 	return gone;
 }
 
-static int ring_event(void *ctx, void *data, size_t size)
-{
-	struct tracer *tr = ctx;
-
-	if (size < sizeof(struct gml_event))
-		return 0;
-	return tr->on_event(tr->on_event_ctx, data);
-}
-
-int tracer_start_events(struct tracer *tr, tracer_event_fn fn, void *ctx, char *why, size_t why_len)
+void tracer_on_events(struct tracer *tr, tracer_event_fn fn, void *ctx)
 {
 	tr->on_event = fn;
 	tr->on_event_ctx = ctx;
-	tr->events = ring_buffer__new(bpf_map__fd(tr->skel->maps.events), ring_event, tr, NULL);
-	if (!tr->events)
-		return error_set(why, why_len, -errno, "failed to open the ring buffer: %s",
-				 strerror(errno));
-	return 0;
 }
 
 int tracer_uprobes(const struct tracer *tr)
@@ -448,79 +403,33 @@ int tracer_uprobes(const struct tracer *tr)
 	return n;
 }
 
-int tracer_events_fd(const struct tracer *tr)
-{
-	return ring_buffer__epoll_fd(tr->events);
-}
-
-int tracer_consume(struct tracer *tr)
-{
-	return ring_buffer__consume(tr->events);
-}
-
-void tracer_set_reader_idle(struct tracer *tr)
-{
-	__atomic_store_n(&tr->skel->bss->reader_idle, 1, __ATOMIC_SEQ_CST);
-}
-
-/* Sums a per-CPU array of counters into out[0..n). */
-/* Sums the first n entries of a per-CPU array over CPUs, in one batch lookup. */
-static int sum_percpu(int map_fd, uint64_t *out, uint32_t n)
-{
-	LIBBPF_OPTS(bpf_map_batch_opts, opts);
-	int ncpu = libbpf_num_possible_cpus(), cpu, err = 0;
-	uint32_t *keys, batch, count = n, i;
-	uint64_t *values;
-
-	if (ncpu <= 0)
-		return ncpu ? ncpu : -EINVAL;
-	keys = calloc(n, sizeof(*keys));
-	values = calloc((size_t)n * ncpu, sizeof(*values));
-	if (!keys || !values) {
-		err = -ENOMEM;
-		goto out;
-	}
-	/* All n at once; past the last entry the kernel says ENOENT with count set. */
-	if (bpf_map_lookup_batch(map_fd, NULL, &batch, keys, values, &count, &opts) &&
-	    errno != ENOENT) {
-		err = -errno;
-		goto out;
-	}
-	memset(out, 0, n * sizeof(*out));
-	for (i = 0; i < count; i++) {
-		if (keys[i] >= n)
-			continue;
-		for (cpu = 0; cpu < ncpu; cpu++)
-			out[keys[i]] += values[(size_t)i * ncpu + cpu];
-	}
-out:
-	free(keys);
-	free(values);
-	return err;
-}
-
 int tracer_read_counters(const struct tracer *tr, struct tracer_counters *out)
 {
+	const struct gomapleak_bpf *skel = tr->obj->skel;
 	int err;
 
 	memset(out, 0, sizeof(*out));
-	err = sum_percpu(bpf_map__fd(tr->skel->maps.probe_hits), out->hits, GML_MAX_PROBES);
+	err = tracer_object_sum_percpu(bpf_map__fd(skel->maps.probe_hits),
+				       tr->slot * GML_MAX_PROBES, out->hits, GML_MAX_PROBES);
 	if (!err)
-		err = sum_percpu(bpf_map__fd(tr->skel->maps.events_lost), &out->lost, 1);
+		err = tracer_object_sum_percpu(bpf_map__fd(skel->maps.events_lost), tr->slot,
+					       &out->lost, 1);
 	if (!err)
-		err = sum_percpu(bpf_map__fd(tr->skel->maps.ops_lost), &out->ops_lost, 1);
+		err = tracer_object_sum_percpu(bpf_map__fd(skel->maps.ops_lost), tr->slot,
+					       &out->ops_lost, 1);
 	return err;
 }
 
 int tracer_lookup_stack(const struct tracer *tr, uint64_t hash, struct gml_stack *out)
 {
-	return bpf_map_lookup_elem(bpf_map__fd(tr->skel->maps.stacks), &hash, out) ? -errno : 0;
+	return bpf_map_lookup_elem(bpf_map__fd(tr->obj->skel->maps.stacks), &hash, out) ? -errno
+											: 0;
 }
 
-/* Every (map, caller, operation) counter the BPF side keeps (one hash, not per CPU). */
+/* Every (map, caller, operation) counter the process's table keeps (one hash, not per CPU). */
 int tracer_for_each_op(const struct tracer *tr, tracer_op_fn fn, void *ctx)
 {
-	int fd = bpf_map__fd(tr->skel->maps.op_counts);
+	int fd = tr->op_table;
 	struct gml_op_key key, next;
 	struct gml_op_key *prev = NULL;
 	struct gml_op_value value;
@@ -544,13 +453,13 @@ uint64_t tracer_limit_burst_hits(struct tracer *tr, enum probe_group group, uint
 {
 	int64_t left = hits > INT64_MAX ? INT64_MAX : (int64_t)hits;
 
-	__atomic_store_n(&tr->skel->bss->burst_hits_left[group], left, __ATOMIC_SEQ_CST);
+	__atomic_store_n(&tr->obj->slots[tr->slot].burst_hits_left[group], left, __ATOMIC_SEQ_CST);
 	return monotonic_ns();
 }
 
-int tracer_drain_ops(struct tracer *tr, unsigned int op_mask, tracer_op_fn fn, void *ctx)
+/* Drains a table's counters of the operations in op_mask. */
+static int drain_table(int fd, unsigned int op_mask, tracer_op_fn fn, void *ctx)
 {
-	int fd = bpf_map__fd(tr->skel->maps.op_counts);
 	struct gml_op_key key, next;
 	struct gml_op_key *prev = NULL;
 	struct gml_op_value value;
@@ -571,12 +480,19 @@ int tracer_drain_ops(struct tracer *tr, unsigned int op_mask, tracer_op_fn fn, v
 	return errno == ENOENT ? 0 : -errno;
 }
 
+int tracer_drain_ops(struct tracer *tr, unsigned int op_mask, tracer_op_fn fn, void *ctx)
+{
+	return drain_table(tr->op_table, op_mask, fn, ctx);
+}
+
 int tracer_attach_self(struct tracer *tr, enum probe_handler handler, bool at_return,
 		       const char *self_path, uint64_t file_offset, struct tracer_self_probe *out)
 {
 	struct bpf_program *prog =
-		at_return ? tr->skel->progs.make_map_return : handler_program(tr, handler);
-	uint64_t cookie = GML_CALIBRATION_PROBE | (at_return ? GML_COOKIE_AT_RETURN : 0);
+		at_return ? tr->obj->skel->progs.make_map_return : handler_program(tr, handler);
+	uint64_t cookie = GML_CALIBRATION_PROBE | (at_return ? GML_COOKIE_AT_RETURN : 0) |
+			  (uint64_t)tracer_object_calibration_slot(tr->obj)
+				  << GML_COOKIE_SLOT_SHIFT;
 
 	out->fd = uprobe_multi_attach(bpf_program__fd(prog), self_path, &file_offset, &cookie, 1,
 				      getpid());
@@ -595,29 +511,27 @@ void tracer_wait_detached(struct tracer *tr)
 		usleep(1000);
 }
 
-void tracer_set_calibrating(struct tracer *tr, bool on)
+int tracer_set_calibrating(struct tracer *tr, bool on)
 {
-	unsigned int op;
-
-	tr->skel->bss->calibrating_tgid = on ? (uint32_t)getpid() : 0;
-	/* Its hits run the whole program, counting included, a burst's deadline checked. */
-	for (op = 0; op < GML_OP_KINDS; op++)
-		__atomic_store_n(&tr->skel->bss->count_ops_until[op],
-				 on ? GML_COUNT_UNTIL_DETACHED - 1 : tr->count_until_ns[op],
-				 __ATOMIC_SEQ_CST);
+	if (on)
+		return tracer_object_begin_calibration(tr->obj, &tr->obj->slots[tr->slot].cfg);
+	tracer_object_end_calibration(tr->obj);
+	return 0;
 }
 
 void tracer_close(struct tracer *tr)
 {
+	uint32_t tgid = (uint32_t)tr->tgid;
 	int i, j;
 
-	ring_buffer__free(tr->events);
+	if (!tr->obj)
+		return;
 	for (i = 0; i < PROBE_GROUPS; i++)
 		for (j = 0; j < TRACER_MULTI_LINKS; j++)
 			if (tr->multi_fd[i][j] > 0)
 				retire(tr, tr->multi_fd[i][j]);
 	tracer_wait_detached(tr);
-	bpf_link__destroy(tr->exec_link);
-	gomapleak_bpf__destroy(tr->skel);
+	bpf_map_delete_elem(bpf_map__fd(tr->obj->skel->maps.traced_tgids), &tgid);
+	tracer_object_give_slot(tr->obj, tr->slot, tr->op_table);
 	memset(tr, 0, sizeof(*tr));
 }

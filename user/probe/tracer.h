@@ -1,5 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/* The BPF side's lifecycle: load, attach the plan's uprobes, drain events, detach. */
+/*
+ * One traced process on the BPF side: its slot in the shared object
+ * (tracer_object.h), its probes attached and detached by group, its
+ * counters and operation table read and drained.
+ */
 #ifndef GOMAPLEAK_TRACER_H
 #define GOMAPLEAK_TRACER_H
 
@@ -10,10 +14,7 @@
 
 #include "gomapleak.h"
 #include "probes.h"
-
-struct gomapleak_bpf;
-struct ring_buffer;
-struct bpf_link;
+#include "tracer_object.h"
 
 typedef int (*tracer_event_fn)(void *ctx, const struct gml_event *event);
 
@@ -27,9 +28,10 @@ typedef int (*tracer_event_fn)(void *ctx, const struct gml_event *event);
 #define TRACER_MULTI_LINKS 4
 
 struct tracer {
-	struct gomapleak_bpf *skel;
-	struct ring_buffer *events;
-	struct bpf_link *exec_link; /* raw tracepoint sched_process_exec */
+	struct tracer_object *obj;
+	unsigned int slot;
+	pid_t tgid;
+	int op_table; /* the slot's operation table (map, caller, operation) */
 	/* every group's uprobe_multi links, one a program; 0 none */
 	int multi_fd[PROBE_GROUPS][TRACER_MULTI_LINKS];
 	int multi_sites[PROBE_GROUPS]; /* the sites a group's links hold */
@@ -53,10 +55,13 @@ struct tracer_counters {
 };
 
 void tracer_set_verbose(int verbose);
-/* Opens and loads the BPF object with cfg; on failure why says why. */
-int tracer_open(struct tracer *tr, const struct gml_config *cfg, char *why, size_t why_len);
-/* The target's execve, reported as a GML_EV_EXEC event. */
-int tracer_watch_exec(struct tracer *tr, char *why, size_t why_len);
+/*
+ * Takes a slot of obj for cfg's process (cfg->target_tgid); on failure why
+ * says why. Its events, the target's execve (GML_EV_EXEC) among them, go to
+ * the function tracer_on_events gives.
+ */
+int tracer_open(struct tracer *tr, struct tracer_object *obj, const struct gml_config *cfg,
+		char *why, size_t why_len);
 /*
  * Attaches the plan's sites of one group (the governor says which are
  * attached); on failure none of the group stays attached and why says which
@@ -81,15 +86,10 @@ int tracer_attach_burst(struct tracer *tr, const struct probe_plan *plan, enum p
  * holds when the counting started, tr->counted_until_ns[group] when it stopped.
  */
 uint64_t tracer_detach_group(struct tracer *tr, enum probe_group group);
-int tracer_start_events(struct tracer *tr, tracer_event_fn fn, void *ctx, char *why,
-			size_t why_len);
-int tracer_events_fd(const struct tracer *tr);
+/* The process's events, from tracer_object_consume. */
+void tracer_on_events(struct tracer *tr, tracer_event_fn fn, void *ctx);
 /* Uprobes attached now: entries and RETs, perf-event and uprobe_multi alike. */
 int tracer_uprobes(const struct tracer *tr);
-/* Reads the queued events; returns how many, or a negative errno. */
-int tracer_consume(struct tracer *tr);
-/* The next event wakes the reader at once (it stopped draining on a timer). */
-void tracer_set_reader_idle(struct tracer *tr);
 int tracer_read_counters(const struct tracer *tr, struct tracer_counters *out);
 int tracer_lookup_stack(const struct tracer *tr, uint64_t hash, struct gml_stack *out);
 
@@ -107,7 +107,7 @@ int tracer_drain_ops(struct tracer *tr, unsigned int op_mask, tracer_op_fn fn, v
 /*
  * The calibration's probes, on gomapleak's own code (calibrate.h): handler's
  * program at file_offset of self_path, or with at_return the program every
- * RET of makemap gets, under GML_CALIBRATION_PROBE.
+ * RET of makemap gets, under GML_CALIBRATION_PROBE in the calibration's slot.
  */
 struct tracer_self_probe {
 	int fd; /* a uprobe_multi link */
@@ -119,8 +119,12 @@ int tracer_attach_self(struct tracer *tr, enum probe_handler handler, bool at_re
 void tracer_detach_self(struct tracer *tr, struct tracer_self_probe *probe);
 /* Waits until every link detached so far is gone for good. */
 void tracer_wait_detached(struct tracer *tr);
-/* While on, gomapleak's own hits run the whole programs, as the target's do. */
-void tracer_set_calibrating(struct tracer *tr, bool on);
+/*
+ * While on, gomapleak's own hits run the whole programs, as the target's do
+ * (with tr's configuration); off drops what they counted.
+ */
+int tracer_set_calibrating(struct tracer *tr, bool on);
+/* Detaches everything and gives the slot back. */
 void tracer_close(struct tracer *tr);
 
 #endif /* GOMAPLEAK_TRACER_H */
