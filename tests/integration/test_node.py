@@ -37,6 +37,21 @@ def cgroup2_root():
     raise AssertionError("no cgroup2 hierarchy mounted")
 
 
+def ring_buffers(pid):
+    """The BPF ring buffers (map type 27) pid holds open."""
+    found = set()
+    fdinfo = "/proc/%d/fdinfo" % pid
+    for fd in os.listdir(fdinfo):
+        try:
+            with open(os.path.join(fdinfo, fd)) as f:
+                info = dict(l.split(":", 1) for l in f if ":" in l)
+        except OSError:
+            continue
+        if info.get("map_type", "").strip() == "27":
+            found.add(info["map_id"].strip())
+    return len(found)
+
+
 class Node(gml.TargetTestCase):
     def setUp(self):
         super().setUp()
@@ -165,6 +180,35 @@ class Node(gml.TargetTestCase):
         rc, _, err = gml.stop_watch(w)
         self.assertEqual(rc, 0, err)
         self.assertFalse([l for l in err if "gml-skip" in l or str(skipped.pid) in l], err)
+
+    def test_processes_share_one_bpf_object_and_a_slot_given_up_is_taken_again(self):
+        classic = self.program("go1.24-noswiss", "stripped-pie", "leaks", "gml-slot-c")
+        swiss = self.program("go1.26", "stripped-pie", "leaks", "gml-slot-s")
+        first, second = self.start(classic, "-modes", "cache"), self.start(swiss, "-modes", "cache")
+        w = self.node_watch("--exe", self.dir + "/gml-slot-*", "--max-processes", "2")
+        for t in (first, second):
+            self.wait_attached(w, t.pid)
+        # Two processes of two map implementations, one object: one ring buffer for their
+        # events (the exec watch has the other), and each leak under its own process.
+        self.assertEqual(ring_buffers(w.pid), 2)
+        self.wait_alert(w, first.pid, "gml-slot-c")
+        self.wait_alert(w, second.pid, "gml-slot-s")
+        refused = self.start(classic, "-modes", "cache")
+        self.assertIn("pid %d (gml-slot-c) not watched" % refused.pid,
+                      w.err.wait_for(lambda l: "not watched" in l))
+        # The first one's slot, given up when it exits, serves the next: its counts start
+        # from zero, its probes carry the slot, its leak is found.
+        first.end()
+        w.err.wait_for(lambda l: "pid=%d comm=gml-slot-c detached" % first.pid in l)
+        refused.end()
+        third = self.start(classic, "-modes", "cache")
+        self.wait_attached(w, third.pid)
+        self.wait_alert(w, third.pid, "gml-slot-c")
+        self.assertEqual(ring_buffers(w.pid), 2)
+        rc, _, err = gml.stop_watch(w)
+        self.assertEqual(rc, 0, err)
+        self.assertTrue(any(re.match(r"gomapleak: 3 processes watched; [1-9]\d* LEAK", l)
+                            for l in err), err)
 
     def test_cgroup_selects_and_a_cgo_programs_leak_is_reported(self):
         cgo = self.program("go1.21", "cgo-ext-stripped", "leaks", "gml-cgo")
