@@ -16,7 +16,7 @@ char LICENSE[] SEC("license") = "GPL";
  * One BPF object traces every process (node mode watches many): each has a
  * slot, and its probes' cookies carry it. Sized by user space at load, which
  * maps the array and sets a slot's deadlines and allowances with plain
- * stores (struct gml_slot). The last slot is the calibration's (governor.h):
+ * stores (struct gml_slot). The last slot is the calibration's (calibrate.h):
  * gomapleak's own hits run the whole program there, as the target's do.
  *
  * A burst's deadline (count_ops_until) is checked here, not left to the
@@ -102,8 +102,10 @@ struct {
 	__array(values, struct op_counts_table);
 } op_counts SEC(".maps");
 
-/* Hits by slot and probe index (slot * GML_MAX_PROBES + index), whether or not an event could be
- * emitted. */
+/*
+ * Hits by slot and probe index (slot * GML_MAX_PROBES + index), whether or
+ * not an event could be emitted.
+ */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, GML_MAX_PROBES);

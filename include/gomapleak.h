@@ -14,7 +14,7 @@
 #include <assert.h>
 #endif
 
-/* Upper bound on attached probes; also the size of the hit-counter array. */
+/* Upper bound on a process's probes; also its share of the hit-counter array. */
 #define GML_MAX_PROBES 64
 
 /* Frames kept per call stack: the return address at [RSP], then the frame-pointer chain. */
