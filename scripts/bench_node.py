@@ -19,6 +19,10 @@ import tempfile
 import threading
 import time
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..",
+                                "tests", "integration"))
+from bpf_fdinfo import bpf_maps  # noqa: E402
+
 GOMAPLEAK, BINARY = sys.argv[1], sys.argv[2]
 N = int(sys.argv[3]) if len(sys.argv) > 3 else 10
 SECONDS = float(sys.argv[4]) if len(sys.argv) > 4 else 10
@@ -38,19 +42,8 @@ def start_workloads(path):
 
 
 def bpf_map_bytes(pid):
-    """The memory of the BPF maps pid holds open (fdinfo's memlock, once a map)."""
-    total, seen = 0, set()
-    fdinfo = "/proc/%d/fdinfo" % pid
-    for fd in os.listdir(fdinfo):
-        try:
-            with open(os.path.join(fdinfo, fd)) as f:
-                info = dict(line.split(":", 1) for line in f if ":" in line)
-        except OSError:
-            continue
-        if "map_id" in info and info["map_id"].strip() not in seen:
-            seen.add(info["map_id"].strip())
-            total += int(info.get("memlock", "0"))
-    return total
+    """The memory of the BPF maps pid holds open (fdinfo's memlock)."""
+    return sum(int(m.get("memlock", "0")) for m in bpf_maps(pid).values())
 
 
 def start_watch(folder):

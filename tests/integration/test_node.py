@@ -19,6 +19,7 @@ import time
 import unittest
 
 import gml
+from bpf_fdinfo import bpf_maps
 from prom import parse_exposition, query_prometheus, scrape, series, start_prometheus
 
 # Short windows: a test takes seconds.
@@ -39,17 +40,7 @@ def cgroup2_root():
 
 def ring_buffers(pid):
     """The BPF ring buffers (map type 27) pid holds open."""
-    found = set()
-    fdinfo = "/proc/%d/fdinfo" % pid
-    for fd in os.listdir(fdinfo):
-        try:
-            with open(os.path.join(fdinfo, fd)) as f:
-                info = dict(l.split(":", 1) for l in f if ":" in l)
-        except OSError:
-            continue
-        if info.get("map_type", "").strip() == "27":
-            found.add(info["map_id"].strip())
-    return len(found)
+    return sum(1 for m in bpf_maps(pid).values() if m.get("map_type") == "27")
 
 
 class Node(gml.TargetTestCase):

@@ -46,23 +46,28 @@ static void set_multi_programs(struct gomapleak_bpf *skel)
 static int size_maps(struct gomapleak_bpf *skel, unsigned int nslots)
 {
 	unsigned int scale = nslots > 4 ? 4 : nslots > 2 ? 2 : 1;
-	int err = bpf_map__set_max_entries(skel->maps.slots, nslots);
+	const struct {
+		struct bpf_map *map;
+		uint32_t entries;
+	} sizes[] = {
+		{ skel->maps.slots, nslots },
+		{ skel->maps.traced_tgids, nslots },
+		{ skel->maps.op_counts, nslots },
+		{ skel->maps.probe_hits, nslots * GML_MAX_PROBES },
+		{ skel->maps.events_lost, nslots },
+		{ skel->maps.ops_lost, nslots },
+		{ skel->maps.stacks, GML_MAX_STACKS * scale },
+		{ skel->maps.events, GML_RINGBUF_BYTES * scale },
+	};
+	size_t i;
+	int err;
 
-	if (!err)
-		err = bpf_map__set_max_entries(skel->maps.traced_tgids, nslots);
-	if (!err)
-		err = bpf_map__set_max_entries(skel->maps.op_counts, nslots);
-	if (!err)
-		err = bpf_map__set_max_entries(skel->maps.probe_hits, nslots * GML_MAX_PROBES);
-	if (!err)
-		err = bpf_map__set_max_entries(skel->maps.events_lost, nslots);
-	if (!err)
-		err = bpf_map__set_max_entries(skel->maps.ops_lost, nslots);
-	if (!err)
-		err = bpf_map__set_max_entries(skel->maps.stacks, GML_MAX_STACKS * scale);
-	if (!err)
-		err = bpf_map__set_max_entries(skel->maps.events, GML_RINGBUF_BYTES * scale);
-	return err;
+	for (i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+		err = bpf_map__set_max_entries(sizes[i].map, sizes[i].entries);
+		if (err)
+			return err;
+	}
+	return 0;
 }
 
 /* An operation table for a slot, like the object's template (op_counts_table in the BPF code). */
