@@ -83,10 +83,10 @@ static int uprobe_multi_attach(int prog_fd, const char *path, const uint64_t *of
 int tracer_open(struct tracer *tr, struct tracer_object *obj, const struct gml_config *cfg,
 		char *why, size_t why_len)
 {
-	uint32_t tgid = cfg->target_tgid;
 	int slot, table = 0;
 
 	memset(tr, 0, sizeof(*tr));
+	tr->tgid = (pid_t)cfg->target_tgid;
 	slot = tracer_object_take_slot(obj, tr, &table);
 	if (slot == -ENOSPC)
 		return error_set(why, why_len, slot, "%u processes traced already",
@@ -96,17 +96,8 @@ int tracer_open(struct tracer *tr, struct tracer_object *obj, const struct gml_c
 				 strerror(-slot));
 	tr->obj = obj;
 	tr->slot = (unsigned int)slot;
-	tr->tgid = (pid_t)tgid;
 	tr->op_table = table;
 	obj->slots[slot].cfg = *cfg;
-	if (bpf_map_update_elem(bpf_map__fd(obj->skel->maps.traced_tgids), &tgid, &tr->slot,
-				BPF_ANY)) {
-		int err = -errno;
-
-		tracer_close(tr);
-		return error_set(why, why_len, err, "cannot set up the BPF side: %s",
-				 strerror(-err));
-	}
 	return 0;
 }
 
@@ -288,7 +279,6 @@ static void count_group_ops(struct tracer *tr, enum probe_group group, uint64_t 
 	for (op = 0; op < GML_OP_KINDS; op++) {
 		if (!(ops & (1u << op)))
 			continue;
-		tr->count_until_ns[op] = until_ns;
 		__atomic_store_n(&tr->obj->slots[tr->slot].count_ops_until[op], until_ns,
 				 __ATOMIC_SEQ_CST);
 	}
@@ -521,7 +511,6 @@ int tracer_set_calibrating(struct tracer *tr, bool on)
 
 void tracer_close(struct tracer *tr)
 {
-	uint32_t tgid = (uint32_t)tr->tgid;
 	int i, j;
 
 	if (!tr->obj)
@@ -531,7 +520,6 @@ void tracer_close(struct tracer *tr)
 			if (tr->multi_fd[i][j] > 0)
 				retire(tr, tr->multi_fd[i][j]);
 	tracer_wait_detached(tr);
-	bpf_map_delete_elem(bpf_map__fd(tr->obj->skel->maps.traced_tgids), &tgid);
 	tracer_object_give_slot(tr->obj, tr->slot, tr->op_table);
 	memset(tr, 0, sizeof(*tr));
 }

@@ -42,8 +42,7 @@ struct tracer {
 	 */
 	uint64_t attached_ns[PROBE_GROUPS];
 	uint64_t counted_until_ns[PROBE_GROUPS];
-	uint64_t count_until_ns[GML_OP_KINDS]; /* the BPF side's gate, by operation */
-	atomic_int retiring;		       /* links being destroyed on threads of their own */
+	atomic_int retiring; /* links being destroyed on threads of their own */
 	tracer_event_fn on_event;
 	void *on_event_ctx;
 };

@@ -215,6 +215,7 @@ static int zero_counters(struct tracer_object *o, unsigned int slot)
 
 int tracer_object_take_slot(struct tracer_object *o, struct tracer *tr, int *table)
 {
+	uint32_t tgid = (uint32_t)tr->tgid;
 	unsigned int slot;
 	int err;
 
@@ -228,12 +229,19 @@ int tracer_object_take_slot(struct tracer_object *o, struct tracer *tr, int *tab
 	*table = new_op_table(o, slot);
 	if (*table < 0)
 		return *table;
+	/* The exec tracepoint finds the slot by the process's tgid. */
+	if (bpf_map_update_elem(bpf_map__fd(o->skel->maps.traced_tgids), &tgid, &slot, BPF_ANY)) {
+		err = -errno;
+		close(*table);
+		return err;
+	}
 	memset(&o->slots[slot], 0, sizeof(o->slots[slot]));
 	o->tracers[slot] = tr;
 	return (int)slot;
 }
 
-void tracer_object_give_slot(struct tracer_object *o, unsigned int slot, int table)
+/* A slot's state cleared, its operation table dropped: a process's, or the calibration's. */
+static void clear_slot(struct tracer_object *o, unsigned int slot, int table)
 {
 	uint32_t key = slot;
 
@@ -243,6 +251,14 @@ void tracer_object_give_slot(struct tracer_object *o, unsigned int slot, int tab
 	bpf_map_delete_elem(bpf_map__fd(o->skel->maps.op_counts), &key);
 	if (table > 0)
 		close(table);
+}
+
+void tracer_object_give_slot(struct tracer_object *o, unsigned int slot, int table)
+{
+	uint32_t tgid = (uint32_t)o->tracers[slot]->tgid;
+
+	clear_slot(o, slot, table);
+	bpf_map_delete_elem(bpf_map__fd(o->skel->maps.traced_tgids), &tgid);
 	o->tracers[slot] = NULL;
 }
 
@@ -271,9 +287,7 @@ int tracer_object_begin_calibration(struct tracer_object *o, const struct gml_co
 
 void tracer_object_end_calibration(struct tracer_object *o)
 {
-	unsigned int slot = tracer_object_calibration_slot(o);
-
-	tracer_object_give_slot(o, slot, o->calibration_table);
+	clear_slot(o, tracer_object_calibration_slot(o), o->calibration_table);
 	o->calibration_table = 0;
 }
 

@@ -37,11 +37,12 @@ struct tracer_object {
 /* Loads the object for up to processes traced at once; on failure why says why. */
 int tracer_object_open(struct tracer_object *o, unsigned int processes, char *why, size_t why_len);
 /*
- * A free slot for tr, its counters zeroed and a new operation table in
- * place (*table: its descriptor); -ENOSPC when every slot is taken.
+ * A free slot for tr (its tgid set), its counters zeroed, a new operation
+ * table in place (*table: its descriptor) and the tgid known to the exec
+ * tracepoint; -ENOSPC when every slot is taken.
  */
 int tracer_object_take_slot(struct tracer_object *o, struct tracer *tr, int *table);
-/* The slot is free again; its table is closed. Its queued events are dropped. */
+/* The slot is free again, its tgid forgotten, its table closed. Its queued events are dropped. */
 void tracer_object_give_slot(struct tracer_object *o, unsigned int slot, int table);
 /* The slot the calibration's probes (gomapleak's own code) use. */
 unsigned int tracer_object_calibration_slot(const struct tracer_object *o);
