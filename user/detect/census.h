@@ -35,8 +35,9 @@
  * A map written in a burst is tracked from then on if it holds at least
  * this many entries, or (classic) has at least 2^CENSUS_DISCOVER_B buckets
  * (a bloated map): big enough to go long without a growth event. A smaller
- * one is tracked once written in two bursts an interval apart with the same
- * seed (sightings.h): a request's map, made and dropped, never is.
+ * one is tracked once seen written twice an interval apart with the same
+ * seed, in two bursts or in one and read again since (sightings.h): a
+ * request's map, made and dropped, never is.
  */
 #define CENSUS_DISCOVER_ENTRIES 512
 #define CENSUS_DISCOVER_B	9
