@@ -5,7 +5,8 @@ while watched are found by the bursts that see them written (a 900,000-entry
 map gaining 4000 entries a second, far from its next growth on classic maps;
 a map emptied by delete to 100 entries that keeps its storage), and a map's
 inserts and deletes are estimated by site: within 10% of what the program
-counts itself and of what --exact counts. Usage: test_governor.py VARIANT
+counts itself and of what --exact counts; under run as well, attached before the
+program's first map. Usage: test_governor.py VARIANT
 """
 import json
 import re
@@ -120,9 +121,12 @@ class Governor(gml.TargetTestCase):
         self.assertRegex(metrics, r'gomapleak_estimated_map_operations_per_second\{operation='
                          r'"insert",site="main.runSteadyOps.func2 main.go:%d"\} \d+'
                          % line("insert-steady"))
-        own_inserts, own_deletes = own_rates(printed(t.out)[before:])
-        for op, marker, own, nominal in (("insert", "insert-steady", own_inserts, STEADY_INSERTS),
-                                         ("delete", "delete-steady", own_deletes, STEADY_DELETES)):
+        self.assert_estimates(estimates(err), own_rates(printed(t.out)[before:]), err)
+
+    def assert_estimates(self, rates, own_rates, err):
+        """The steady map's insert and delete sites' estimates against the program's own."""
+        for op, marker, own, nominal in (("insert", "insert-steady", own_rates[0], STEADY_INSERTS),
+                                         ("delete", "delete-steady", own_rates[1], STEADY_DELETES)):
             with self.subTest(op=op):
                 self.assertLess(abs(own - nominal), nominal * 0.2, own)
                 estimate, error = rates[(op, line(marker))]
@@ -141,6 +145,29 @@ class Governor(gml.TargetTestCase):
                 slack = max(own * 0.1, 1.5 * error)
                 self.assertGreater(estimate, low - slack, (estimate, own, err))
                 self.assertLess(estimate, high + slack, (estimate, own, err))
+
+    def test_under_run_ops_are_estimated_from_the_start(self):
+        # The same program started by gomapleak: probes in before its first map exists.
+        w = gml.Process([gml.GOMAPLEAK, "run", "--json", *FAST, "--", self.path, "-modes",
+                         "steadyops,busy"], stdin=False)
+        self.procs.append(w)
+        attached = w.err.wait_for(lambda l: l.startswith("gomapleak: attached to"))
+        self.addCleanup(gml.end_pid, int(attached.split()[3]))  # ended with it, by PID
+        steady = ("growth", "map[int]int", line("insert-steady"))
+        gml.wait_for_leaks(w, {steady}, key_of, timeout=60)
+        time.sleep(15)  # more bursts for the estimates
+        w.signal(signal.SIGINT)
+        self.assertEqual(w.wait(), 0)
+        out = w.out.rest()  # the program's prints and gomapleak's alerts, one stdout
+        err = w.err.rest()
+        alerts = [json.loads(l) for l in out if l.startswith("{")]
+        leak = [a for a in alerts if a["event"] == "alert" and a["state"] == "LEAK"
+                and key_of(a) == steady][0]
+        self.assertEqual(leak["created"]["line"], line("make-steady"), leak)
+        ops = {(o["op"], o["site"]["line"]) for o in leak["ops"]}
+        self.assertIn(("insert", line("insert-steady")), ops, leak)
+        self.assertIn(("delete", line("delete-steady")), ops, leak)
+        self.assert_estimates(estimates(err), own_rates(out), err)
 
     def test_a_burst_ends_once_it_took_the_hits_its_credit_buys(self):
         # mapbench's inserts as fast as a loop makes them: the insert group's first burst
