@@ -23,17 +23,20 @@
  * The events ring buffer, and how full it may get before an event wakes the
  * reader. Below the mark events are submitted without a wakeup (a wakeup is
  * an IPI from the target's context, a VM exit on virtual machines); user
- * space drains every GML_DRAIN_MS instead.
+ * space drains every GML_DRAIN_MS instead: each drain is a wakeup that can
+ * take a CPU from the target (a preemption), so as seldom as the lag that
+ * alerts and /metrics may have allows.
  */
 #define GML_RINGBUF_BYTES (1u << 20)
 #define GML_WAKEUP_BYTES  (256u << 10)
-#define GML_DRAIN_MS	  50
+#define GML_DRAIN_MS	  100
 /*
  * Drains in a row that found nothing before user space stops its timer and
  * has the next event wake it (reader_idle): a timer 20 times a second on a
- * quiet ring cost the target ~24 preemptions a second on two cores.
+ * quiet ring cost the target ~24 preemptions a second on two cores. Two
+ * drains: a ring quiet for 200 ms.
  */
-#define GML_IDLE_DRAINS 4
+#define GML_IDLE_DRAINS 2
 
 /* Distinct call stacks kept in the stacks map (an LRU: old ones make room). */
 #define GML_MAX_STACKS 16384
