@@ -360,3 +360,24 @@ Test(governor, a_burst_may_take_twice_the_hits_its_credit_buys)
 	insert->credit = 0; /* a first burst, to learn the rate: a few hits still */
 	cr_assert_eq(governor_burst_hits(&g, PROBE_GROUP_INSERT), GOVERNOR_MIN_BURST_HITS);
 }
+
+Test(governor, a_group_too_hot_for_a_burst_a_window_still_gets_the_shortest_one)
+{
+	struct governor_group *insert = &g.groups[PROBE_GROUP_INSERT];
+	unsigned int ticks, planned = 0;
+
+	/*
+	 * 51,000 inserts a second at 8 us (this machine, 2026-12-04): the
+	 * shortest burst costs 2 ms, more than a window's share of a target
+	 * using 2% of a core. The credit is capped at that cost, which must buy
+	 * the burst: its length, cost / rate / hit, rounds a hair below 5 ms.
+	 */
+	governor_set_hit_cost(&g, PROBE_GROUP_INSERT, 8e-6);
+	insert->bursts = 1;
+	insert->rate = 51000;
+	governor_tick(&g, 0, 0);
+	for (ticks = 1; ticks <= 60 && !(planned & (1u << PROBE_GROUP_INSERT)); ticks++)
+		planned = governor_tick(&g, ticks * INTERVAL, ticks * INTERVAL * 0.02);
+	cr_assert(planned & (1u << PROBE_GROUP_INSERT), "not planned in %u ticks", ticks);
+	cr_assert_eq(governor_burst_length(&g, PROBE_GROUP_INSERT), GOVERNOR_MIN_BURST_SECONDS);
+}

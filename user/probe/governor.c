@@ -148,7 +148,16 @@ static double burst_length(const struct governor *g, const struct governor_group
 	length = b->credit / full_cost(b);
 	if (length > longest)
 		length = longest;
-	return length >= GOVERNOR_MIN_BURST_SECONDS ? length : 0;
+	/*
+	 * A group too hot for a burst in a window has its credit capped at the
+	 * shortest burst's cost (share_budget()): that buys the shortest burst,
+	 * though the division may round a hair below it (2% of rates do), which
+	 * would starve the group for good: its rate, learned from bursts, would
+	 * never change again.
+	 */
+	if (length < GOVERNOR_MIN_BURST_SECONDS * (1 - 1e-9))
+		return 0;
+	return length > GOVERNOR_MIN_BURST_SECONDS ? length : GOVERNOR_MIN_BURST_SECONDS;
 }
 
 /* What the group would cost a second attached all the time, at its last rate. */
