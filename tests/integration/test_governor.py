@@ -128,7 +128,10 @@ class Governor(gml.TargetTestCase):
         for op, marker, own, nominal in (("insert", "insert-steady", own_rates[0], STEADY_INSERTS),
                                          ("delete", "delete-steady", own_rates[1], STEADY_DELETES)):
             with self.subTest(op=op):
-                self.assertLess(abs(own - nominal), nominal * 0.2, own)
+                # The workload ran: its 2 ms ticker drops ticks when the program is starved
+                # (1540 inserts a second of 2000 in a sanitized CI leg), which the bounds
+                # below allow for; far under its rate, the machine says nothing of gomapleak.
+                self.assertLess(abs(own - nominal), nominal * 0.5, own)
                 estimate, error = rates[(op, line(marker))]
                 print("%s: estimated %.0f/s +-%.0f, the program's own %.0f/s (%+.1f%%)"
                       % (op, estimate, error, own, 100 * (estimate - own) / own),
