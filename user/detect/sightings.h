@@ -57,12 +57,12 @@ bool sightings_recur(struct sightings *s, const struct sighting *seen, double mi
  * reads each map again and passes what it read to sightings_read_again().
  * Valid until the next call; *n is how many.
  */
+const struct sighting *sightings_due(struct sightings *s, double now, double min_gap, uint32_t *n);
 /*
  * A due map read again: true if it is the map first seen (its seed) and its
  * count changed. Never remembered: another seed is another map, made since
  * at that address and not seen written (a request's, most likely).
  */
 bool sightings_read_again(struct sightings *s, const struct sighting *read, double min_gap);
-const struct sighting *sightings_due(struct sightings *s, double now, double min_gap, uint32_t *n);
 
 #endif /* GOMAPLEAK_SIGHTINGS_H */

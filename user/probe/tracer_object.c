@@ -213,6 +213,19 @@ static int zero_counters(struct tracer_object *o, unsigned int slot)
 	return err;
 }
 
+/* A slot's state cleared, its operation table dropped: a process's, or the calibration's. */
+static void clear_slot(struct tracer_object *o, unsigned int slot, int table)
+{
+	uint32_t key = slot;
+
+	/* Its probes drop their hits from here on, before the rest is cleared. */
+	__atomic_store_n(&o->slots[slot].cfg.target_tgid, 0, __ATOMIC_SEQ_CST);
+	memset(&o->slots[slot], 0, sizeof(o->slots[slot]));
+	bpf_map_delete_elem(bpf_map__fd(o->skel->maps.op_counts), &key);
+	if (table > 0)
+		close(table);
+}
+
 int tracer_object_take_slot(struct tracer_object *o, struct tracer *tr, int *table)
 {
 	uint32_t tgid = (uint32_t)tr->tgid;
@@ -232,25 +245,12 @@ int tracer_object_take_slot(struct tracer_object *o, struct tracer *tr, int *tab
 	/* The exec tracepoint finds the slot by the process's tgid. */
 	if (bpf_map_update_elem(bpf_map__fd(o->skel->maps.traced_tgids), &tgid, &slot, BPF_ANY)) {
 		err = -errno;
-		close(*table);
+		clear_slot(o, slot, *table);
 		return err;
 	}
 	memset(&o->slots[slot], 0, sizeof(o->slots[slot]));
 	o->tracers[slot] = tr;
 	return (int)slot;
-}
-
-/* A slot's state cleared, its operation table dropped: a process's, or the calibration's. */
-static void clear_slot(struct tracer_object *o, unsigned int slot, int table)
-{
-	uint32_t key = slot;
-
-	/* Its probes drop their hits from here on, before the rest is cleared. */
-	__atomic_store_n(&o->slots[slot].cfg.target_tgid, 0, __ATOMIC_SEQ_CST);
-	memset(&o->slots[slot], 0, sizeof(o->slots[slot]));
-	bpf_map_delete_elem(bpf_map__fd(o->skel->maps.op_counts), &key);
-	if (table > 0)
-		close(table);
 }
 
 void tracer_object_give_slot(struct tracer_object *o, unsigned int slot, int table)
