@@ -15,6 +15,9 @@ machine touches all of them; the median is reported, with the target's own
 CPU (user and kernel) and context switches from its rusage, which are
 steadier than throughput, and for watch what the governor estimated its
 bursts cost against what the target's CPU a unit of work says they cost.
+The target waits, idle, until the tracer is attached: its CPU and context
+switches are counted from then (its runtime's monitor thread sleeps ~100
+times a second while idle, which would charge the tracer's attach time).
 """
 import json
 import os
@@ -123,6 +126,18 @@ def stop_tracer(p, scraper):
         return p.communicate()[1] or ""
 
 
+def usage_so_far(pid):
+    """The target's CPU seconds (user, kernel) and context switches so far, every thread's."""
+    fields = open("/proc/%d/stat" % pid).read().rsplit(")", 1)[1].split()
+    tick = os.sysconf("SC_CLK_TCK")
+    usage = {"user": int(fields[11]) / tick, "sys": int(fields[12]) / tick, "ctx": 0}
+    for task in os.listdir("/proc/%d/task" % pid):
+        with open("/proc/%d/task/%s/status" % (pid, task)) as status:
+            usage["ctx"] += sum(int(line.split()[1]) for line in status
+                                if "ctxt_switches" in line)
+    return usage
+
+
 BUDGET_RE = re.compile(r"cost ~([\d.]+)s \(([\d.]+)%\) in \d+ bursts")
 
 
@@ -136,17 +151,20 @@ def run_once(kind, program, tmp, scrapes):
     try:
         wait_line(bench.stdout, lambda l: l.startswith("ready"), "ready from the benchmark")
         tracer, scraper = start_tracer(kind, bench.pid, program, tmp)
+        # The target waited for the tracer idle: only what follows is its run.
+        before = usage_so_far(bench.pid)
         bench.stdin.write("go\n")
         bench.stdin.flush()
         line = wait_line(bench.stdout, lambda l: l.startswith("ops "), "result")
-        # Its rusage: every thread's CPU and context switches, for the whole run.
+        # Its rusage: every thread's CPU and context switches, from "go" to its exit.
         _, _, usage = os.wait4(bench.pid, 0)
         bench.returncode = 0
         if scraper:
             scrapes.append(scraper.end())
         ops = float(line.split()[1])
-        run = {"rate": float(line.split()[3]), "user": usage.ru_utime, "sys": usage.ru_stime,
-               "ctx": usage.ru_nvcsw + usage.ru_nivcsw}
+        run = {"rate": float(line.split()[3]), "user": usage.ru_utime - before["user"],
+               "sys": usage.ru_stime - before["sys"],
+               "ctx": usage.ru_nvcsw + usage.ru_nivcsw - before["ctx"]}
         run["cpu_per_op"] = (usage.ru_utime + usage.ru_stime) / ops
         return run
     finally:
