@@ -233,13 +233,52 @@ Test(governor, growth_with_no_budget_stays_attached)
 	cr_assert_eq(hot, 0);
 }
 
-Test(governor, quiet_groups_are_attached_long)
+Test(governor, quiet_groups_burst_long_and_once_a_window)
 {
+	const struct governor_group *d = &g.groups[PROBE_GROUP_DELETE];
 	double worst;
 
-	run(30, 0.5, 0, &worst);
-	/* No hits: a burst costs nothing, so bursts run up to most of the interval. */
-	cr_assert_gt(g.groups[PROBE_GROUP_DELETE].exposure, 30 * 0.3);
+	run(60, 0.5, 0, &worst);
+	/*
+	 * No hits: each burst's attach and detach is all it costs the target, so
+	 * after a few it bursts once a window (resting 1, 3, then 4 intervals),
+	 * on the credit it saved meanwhile: most of an interval.
+	 */
+	cr_assert_leq(d->bursts, 60 / WINDOW + 3, "%llu bursts", (unsigned long long)d->bursts);
+	cr_assert_geq(d->bursts, 60 / WINDOW - 1, "%llu bursts", (unsigned long long)d->bursts);
+	cr_assert_gt(d->exposure / (double)d->bursts, 0.5 * INTERVAL);
+	cr_assert_leq(d->rest_intervals + 1, WINDOW / INTERVAL);
+}
+
+Test(governor, a_quiet_group_that_takes_a_hit_bursts_every_interval_again)
+{
+	struct governor_group *d = &g.groups[PROBE_GROUP_DELETE];
+	double now = 0;
+	int i;
+
+	governor_tick(&g, now, 0);
+	for (i = 0; i < 4; i++) { /* quiet bursts: rests of 1, 3, 4, 4 intervals */
+		do {
+			now += INTERVAL;
+			governor_tick(&g, now, 0.5 * now);
+		} while (!d->planned);
+		governor_attached_at(&g, PROBE_GROUP_DELETE, now, 0);
+		governor_burst_ended(&g, PROBE_GROUP_DELETE, now + 0.1, now + 0.1, 0);
+	}
+	cr_assert_eq(d->rest_intervals, WINDOW / INTERVAL - 1);
+	for (i = 0; i < WINDOW / INTERVAL - 1; i++) {
+		now += INTERVAL;
+		governor_tick(&g, now, 0.5 * now);
+		cr_assert_not(d->planned, "planned while resting, tick %d", i);
+	}
+	now += INTERVAL;
+	governor_tick(&g, now, 0.5 * now);
+	cr_assert(d->planned);
+	governor_attached_at(&g, PROBE_GROUP_DELETE, now, 0);
+	governor_burst_ended(&g, PROBE_GROUP_DELETE, now + 0.1, now + 0.1, 3);
+	now += INTERVAL;
+	governor_tick(&g, now, 0.5 * now);
+	cr_assert(d->planned, "a burst that took hits is followed by one the next interval");
 }
 
 Test(governor, no_budget_no_bursts)
@@ -264,8 +303,10 @@ Test(governor, bursts_fall_at_varied_moments)
 		phases[i] = g.groups[PROBE_GROUP_INSERT].burst_due - now;
 		cr_assert_geq(phases[i], 0);
 		cr_assert_lt(phases[i], INTERVAL);
-		governor_attached_at(&g, PROBE_GROUP_INSERT, now, 0);
-		governor_burst_ended(&g, PROBE_GROUP_INSERT, now + 0.01, now + 0.01, 0);
+		/* A hit a burst: a quiet group would rest between bursts. */
+		governor_attached_at(&g, PROBE_GROUP_INSERT, now, (uint64_t)i);
+		governor_burst_ended(&g, PROBE_GROUP_INSERT, now + 0.01, now + 0.01,
+				     (uint64_t)i + 1);
 	}
 	for (i = 1; i < 16; i++)
 		distinct += phases[i] != phases[i - 1];

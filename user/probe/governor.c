@@ -314,6 +314,10 @@ unsigned int governor_tick(struct governor *g, double now, double target_cpu)
 
 		if (!bursted(b) || b->attached || b->planned)
 			continue;
+		if (b->rest_intervals) {
+			b->rest_intervals--;
+			continue;
+		}
 		length = burst_length(g, b);
 		if (!length)
 			continue;
@@ -394,6 +398,24 @@ double governor_burst_length(const struct governor *g, enum probe_group group)
 	return g->groups[group].burst_length;
 }
 
+/* A burst that took no hit makes the group rest longer before its next (GOVERNOR_QUIET_REST_*). */
+static void note_quiet(const struct governor *g, struct governor_group *b, uint64_t seen)
+{
+	unsigned int doublings, most = (unsigned int)g->credit_intervals;
+
+	if (seen) {
+		b->quiet_bursts = 0;
+		b->rest_intervals = 0;
+		return;
+	}
+	b->quiet_bursts++;
+	doublings = b->quiet_bursts < GOVERNOR_QUIET_REST_DOUBLINGS ? b->quiet_bursts
+								    : GOVERNOR_QUIET_REST_DOUBLINGS;
+	b->rest_intervals = (1u << doublings) - 1;
+	if (most > 0 && b->rest_intervals > most - 1)
+		b->rest_intervals = most - 1;
+}
+
 double governor_burst_ended(struct governor *g, enum probe_group group, double now,
 			    double counted_until, uint64_t hits)
 {
@@ -412,6 +434,7 @@ double governor_burst_ended(struct governor *g, enum probe_group group, double n
 	/* Smoothed: one burst can fall on a lull or a spike. */
 	b->rate = b->bursts ? (b->rate + rate) / 2 : rate;
 	b->bursts++;
+	note_quiet(g, b, seen);
 	return exposure;
 }
 

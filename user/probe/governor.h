@@ -59,6 +59,16 @@ enum attach_when {
 /* Hits a second assumed for a group that had none in its last burst (its cost stays bounded). */
 #define GOVERNOR_QUIET_RATE 100.0
 /*
+ * A group whose last bursts took no hit sits out intervals before its next
+ * (1, 3, 7, ... after 1, 2, 3 such bursts in a row), at most a window's
+ * worth less one: its credit, saved meanwhile, buys a longer burst. Each
+ * burst's attach and detach is what a quiet group costs the target (its
+ * memory map locked for writing, RCU grace periods), and with no hit
+ * there is nothing to learn from the next interval that the window's
+ * burst would not tell.
+ */
+#define GOVERNOR_QUIET_REST_DOUBLINGS 8
+/*
  * A burst also ends once its group took this many times the hits its
  * credit buys (and at least GOVERNOR_MIN_BURST_HITS): a cap for the bursts
  * that go wrong (a group busier than its last bursts said, a timer that
@@ -99,6 +109,8 @@ struct governor_group {
 	double exposure; /* seconds attached, over the session */
 	double spent;	 /* estimated CPU seconds it cost the target */
 	uint64_t bursts;
+	unsigned int quiet_bursts;   /* bursts in a row that took no hit */
+	unsigned int rest_intervals; /* intervals to sit out before its next burst */
 	/* ATTACH_UNLESS_HOT: in bursts now, and its hit counter (governor_note_hits()) */
 	bool hot;
 	bool have_hits;
