@@ -248,6 +248,24 @@ def text_changes(pid):
     return changed
 
 
+def text_bytes(pid, file_offsets):
+    """The bytes of pid's copy of its binary's text at file_offsets (0xcc: a breakpoint)."""
+    exe = os.readlink("/proc/%d/exe" % pid)
+    out = {}
+    with open("/proc/%d/maps" % pid) as maps, open("/proc/%d/mem" % pid, "rb") as mem:
+        for line in maps:
+            fields = line.split()
+            if len(fields) < 6 or "x" not in fields[1] or fields[5] != exe:
+                continue
+            start, end = (int(a, 16) for a in fields[0].split("-"))
+            offset = int(fields[2], 16)
+            for want in file_offsets:
+                if offset <= want < offset + end - start:
+                    mem.seek(start + want - offset)
+                    out[want] = mem.read(1)[0]
+    return out
+
+
 def run(argv, timeout=30):
     return subprocess.run(argv, capture_output=True, text=True, timeout=timeout)
 

@@ -85,7 +85,7 @@ class Governor(gml.TargetTestCase):
         steady = ("growth", "map[int]int", line("insert-steady"))
         gml.wait_for_leaks(w, {big, bloated, steady}, key_of, timeout=60)
         # More bursts for the estimates: about 30 s in all.
-        time.sleep(8)
+        self.assert_no_breakpoints_between_bursts(t.pid, 8)
         with urllib.request.urlopen(url, timeout=10) as r:
             metrics = r.read().decode()
         w.signal(signal.SIGINT)
@@ -122,6 +122,35 @@ class Governor(gml.TargetTestCase):
                          r'"insert",site="main.runSteadyOps.func2 main.go:%d"\} \d+'
                          % line("insert-steady"))
         self.assert_estimates(estimates(err), own_rates(printed(t.out)[before:]), err)
+
+    def assert_no_breakpoints_between_bursts(self, pid, seconds):
+        """Inserts' and deletes' breakpoints are in the target's text only during bursts.
+
+        Their uprobes are kept alive between bursts by links for gomapleak's own
+        process (tracer.c, keep_uprobes()), which must install no breakpoint in
+        the target's: read its text every 20 ms for seconds.
+        """
+        plan = json.loads(gml.run([gml.GOMAPLEAK, "inspect", "--json", self.path]).stdout)
+        offsets = [p["file_offset"] for p in plan["probes"]
+                   if p["status"] == "ok" and p["group"] in ("insert", "delete")]
+        with open(self.path, "rb") as f:
+            original = {}
+            for o in offsets:
+                f.seek(o)
+                original[o] = f.read(1)[0]
+        samples = trapped = 0
+        end = time.monotonic() + seconds
+        while time.monotonic() < end:
+            for o, b in gml.text_bytes(pid, offsets).items():
+                self.assertIn(b, (original[o], 0xcc), "text at file offset 0x%x" % o)
+                samples += 1
+                trapped += b == 0xcc
+            time.sleep(0.02)
+        print("breakpoints in %d of %d reads of the insert and delete probes' text"
+              % (trapped, samples), file=sys.stderr)
+        self.assertGreater(samples, len(offsets) * seconds * 10)
+        # Bursts take ~1% of the target's time at the default budget.
+        self.assertLess(trapped, samples * 0.3)
 
     def assert_estimates(self, rates, own_rates, err):
         """The steady map's insert and delete sites' estimates against the program's own."""

@@ -178,11 +178,15 @@ static int add_site_probes(struct tracer *tr, struct multi_probes *mp, const str
 	return err;
 }
 
-/* One uprobe_multi link for the probes of the group's sites that run prog. */
+/*
+ * One uprobe_multi link for the probes of the group's sites that run prog,
+ * for pid, kept in the first free one of fds. Returns how many probes it
+ * holds.
+ */
 static int attach_multi_link(struct tracer *tr, const struct probe_plan *plan,
 			     enum probe_group group, struct bpf_program *prog,
-			     const struct goelf *ge, const char *binary, pid_t pid, char *why,
-			     size_t why_len)
+			     const struct goelf *ge, const char *binary, pid_t pid, int *fds,
+			     char *why, size_t why_len)
 {
 	struct multi_probes mp = { .n = 0 };
 	int i, fd, err = 0, *slot = NULL;
@@ -193,8 +197,8 @@ static int attach_multi_link(struct tracer *tr, const struct probe_plan *plan,
 	if (err)
 		return err;
 	for (i = 0; i < TRACER_MULTI_LINKS && !slot; i++)
-		if (!tr->multi_fd[group][i])
-			slot = &tr->multi_fd[group][i];
+		if (!fds[i])
+			slot = &fds[i];
 	if (!slot)
 		return error_set(why, why_len, -E2BIG, "too many %s programs",
 				 probe_group_name(group));
@@ -204,8 +208,7 @@ static int attach_multi_link(struct tracer *tr, const struct probe_plan *plan,
 				 "failed to attach the %s probes (uprobe_multi) in %s: %s",
 				 probe_group_name(group), binary, strerror(-fd));
 	*slot = fd;
-	tr->multi_sites[group] += (int)mp.n;
-	return 0;
+	return (int)mp.n;
 }
 
 /* progs with prog added unless there; n its length; -E2BIG past TRACER_MULTI_LINKS. */
@@ -257,11 +260,38 @@ static int attach_multi_group(struct tracer *tr, const struct probe_plan *plan,
 
 	if (n < 0)
 		return error_set(why, why_len, n, "too many %s programs", probe_group_name(group));
-	for (i = n - 1; i >= 0 && !err; i--)
-		err = attach_multi_link(tr, plan, group, progs[i], ge, binary, pid, why, why_len);
-	if (err)
-		tracer_detach_group(tr, group);
+	for (i = n - 1; i >= 0 && err >= 0; i--) {
+		err = attach_multi_link(tr, plan, group, progs[i], ge, binary, pid,
+					tr->multi_fd[group], why, why_len);
+		if (err > 0)
+			tr->multi_sites[group] += err;
+	}
+	if (err >= 0)
+		return 0;
+	tracer_detach_group(tr, group);
 	return err;
+}
+
+/*
+ * A uprobe whose last link is closed is freed (a work item, then SRCU and
+ * RCU Tasks Trace callbacks) and made again at the next attach: on Go
+ * 1.26's mix benchmark ~4 a second, whose kernel workers preempted the
+ * target. A link on the same probes for gomapleak's own process keeps
+ * them: its filter wants gomapleak's memory map only, which has no
+ * breakpoint to take since it does not map the binary. If it cannot be
+ * made, bursts work without it.
+ */
+static void keep_uprobes(struct tracer *tr, const struct probe_plan *plan, enum probe_group group,
+			 const struct goelf *ge, const char *binary)
+{
+	struct bpf_program *progs[TRACER_MULTI_LINKS];
+	int i, n = group_programs(tr, plan, group, progs), err = 0;
+	char why[128];
+
+	tr->kept[group] = true;
+	for (i = 0; i < n && err >= 0; i++)
+		err = attach_multi_link(tr, plan, group, progs[i], ge, binary, getpid(),
+					tr->keeper_fd[group], why, sizeof(why));
 }
 
 /*
@@ -312,6 +342,8 @@ int tracer_attach_burst(struct tracer *tr, const struct probe_plan *plan, enum p
 			const struct goelf *ge, const char *binary, pid_t pid, uint64_t count_ns,
 			char *why, size_t why_len)
 {
+	if (!tr->kept[group])
+		keep_uprobes(tr, plan, group, ge, binary);
 	return attach_counting(tr, plan, group, ge, binary, pid, count_ns ? count_ns : 1, why,
 			       why_len);
 }
@@ -516,9 +548,12 @@ void tracer_close(struct tracer *tr)
 	if (!tr->obj)
 		return;
 	for (i = 0; i < PROBE_GROUPS; i++)
-		for (j = 0; j < TRACER_MULTI_LINKS; j++)
+		for (j = 0; j < TRACER_MULTI_LINKS; j++) {
 			if (tr->multi_fd[i][j] > 0)
 				retire(tr, tr->multi_fd[i][j]);
+			if (tr->keeper_fd[i][j] > 0)
+				retire(tr, tr->keeper_fd[i][j]);
+		}
 	tracer_wait_detached(tr);
 	tracer_object_give_slot(tr->obj, tr->slot, tr->op_table);
 	memset(tr, 0, sizeof(*tr));

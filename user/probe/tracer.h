@@ -36,6 +36,14 @@ struct tracer {
 	int multi_fd[PROBE_GROUPS][TRACER_MULTI_LINKS];
 	int multi_sites[PROBE_GROUPS]; /* the sites a group's links hold */
 	/*
+	 * A bursted group's keepers: links on the same probes for gomapleak's
+	 * own process, which never maps the target's binary, so they install no
+	 * breakpoint; 0 none. They keep the kernel's uprobes alive between
+	 * bursts (tracer_attach_burst()).
+	 */
+	int keeper_fd[PROBE_GROUPS][TRACER_MULTI_LINKS];
+	bool kept[PROBE_GROUPS]; /* its keepers were tried */
+	/*
 	 * CLOCK_MONOTONIC: when the group's operations began to be counted, all
 	 * its probes in, and until when (a burst's deadline, or its detach if
 	 * sooner; GML_COUNT_UNTIL_DETACHED while attached for good).
