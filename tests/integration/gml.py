@@ -223,6 +223,19 @@ class TargetTestCase(unittest.TestCase):
         return w
 
 
+def text_mappings(pid, exe):
+    """pid's executable mappings of its binary exe: [(start, end, file offset)]."""
+    out = []
+    with open("/proc/%d/maps" % pid) as maps:
+        for line in maps:
+            fields = line.split()
+            if len(fields) < 6 or "x" not in fields[1] or fields[5] != exe:
+                continue
+            start, end = (int(a, 16) for a in fields[0].split("-"))
+            out.append((start, end, int(fields[2], 16)))
+    return out
+
+
 def text_changes(pid):
     """Executable mappings of pid's binary that differ from the file: [(address, offset)].
 
@@ -232,14 +245,8 @@ def text_changes(pid):
     """
     exe = os.readlink("/proc/%d/exe" % pid)
     changed = []
-    with open("/proc/%d/maps" % pid) as maps, open("/proc/%d/mem" % pid, "rb") as mem, \
-            open(exe, "rb") as binary:
-        for line in maps:
-            fields = line.split()
-            if len(fields) < 6 or "x" not in fields[1] or fields[5] != exe:
-                continue
-            start, end = (int(a, 16) for a in fields[0].split("-"))
-            offset = int(fields[2], 16)
+    with open("/proc/%d/mem" % pid, "rb") as mem, open(exe, "rb") as binary:
+        for start, end, offset in text_mappings(pid, exe):
             binary.seek(offset)
             want = binary.read(end - start)
             mem.seek(start)
@@ -250,15 +257,9 @@ def text_changes(pid):
 
 def text_bytes(pid, file_offsets):
     """The bytes of pid's copy of its binary's text at file_offsets (0xcc: a breakpoint)."""
-    exe = os.readlink("/proc/%d/exe" % pid)
     out = {}
-    with open("/proc/%d/maps" % pid) as maps, open("/proc/%d/mem" % pid, "rb") as mem:
-        for line in maps:
-            fields = line.split()
-            if len(fields) < 6 or "x" not in fields[1] or fields[5] != exe:
-                continue
-            start, end = (int(a, 16) for a in fields[0].split("-"))
-            offset = int(fields[2], 16)
+    with open("/proc/%d/mem" % pid, "rb") as mem:
+        for start, end, offset in text_mappings(pid, os.readlink("/proc/%d/exe" % pid)):
             for want in file_offsets:
                 if offset <= want < offset + end - start:
                     mem.seek(start + want - offset)
