@@ -150,7 +150,8 @@ static void start_burst(struct bursts *b, enum probe_group group)
 		governor_burst_skipped(b->gov, group);
 		return;
 	}
-	governor_attached_at(b->gov, group, (double)b->tr->attached_ns[group] / 1e9, hits);
+	governor_attached_at(b->gov, group, (double)b->tr->attach_began_ns[group] / 1e9,
+			     (double)b->tr->attached_ns[group] / 1e9, hits);
 }
 
 /* A group the governor switched: hot, its probes go until its bursts; cooled, they come back. */

@@ -138,7 +138,8 @@ static int attach_groups(struct session *s)
 			fprintf(stderr, "gomapleak:%s %s probes unavailable: %s\n", s->who,
 				probe_group_name(g), why);
 		} else
-			governor_attached_at(&s->governor, g, monotonic_seconds(), 0);
+			governor_attached_at(&s->governor, g, monotonic_seconds(),
+					     monotonic_seconds(), 0);
 	}
 	return 0;
 }

@@ -70,7 +70,7 @@ static double run(double seconds, double cpu_share, double rate, double *worst_b
 			struct governor_group *b = &g.groups[group];
 
 			if (governor_due(&g, now) & (1u << group))
-				governor_attached_at(&g, group, now, hits);
+				governor_attached_at(&g, group, now, now, hits);
 			if (governor_over(&g, now) & (1u << group)) {
 				uint64_t before = b->hits_at_start;
 				double c = (double)(hits - before) * HIT;
@@ -136,7 +136,7 @@ static double run_growth(double seconds, double (*rate_at)(double now), double *
 			next_tick += INTERVAL;
 		}
 		if (governor_due(&g, now) & (1u << PROBE_GROUP_GROWTH))
-			governor_attached_at(&g, PROBE_GROUP_GROWTH, now, hits);
+			governor_attached_at(&g, PROBE_GROUP_GROWTH, now, now, hits);
 		if (governor_over(&g, now) & (1u << PROBE_GROUP_GROWTH))
 			governor_burst_ended(&g, PROBE_GROUP_GROWTH, now, now, hits);
 		*hot_seconds += b->hot ? step : 0;
@@ -262,7 +262,7 @@ Test(governor, a_quiet_group_that_takes_a_hit_bursts_every_interval_again)
 			now += INTERVAL;
 			governor_tick(&g, now, 0.5 * now);
 		} while (!d->planned);
-		governor_attached_at(&g, PROBE_GROUP_DELETE, now, 0);
+		governor_attached_at(&g, PROBE_GROUP_DELETE, now, now, 0);
 		governor_burst_ended(&g, PROBE_GROUP_DELETE, now + 0.1, now + 0.1, 0);
 	}
 	cr_assert_eq(d->rest_intervals, WINDOW / INTERVAL - 1);
@@ -274,7 +274,7 @@ Test(governor, a_quiet_group_that_takes_a_hit_bursts_every_interval_again)
 	now += INTERVAL;
 	governor_tick(&g, now, 0.5 * now);
 	cr_assert(d->planned);
-	governor_attached_at(&g, PROBE_GROUP_DELETE, now, 0);
+	governor_attached_at(&g, PROBE_GROUP_DELETE, now, now, 0);
 	governor_burst_ended(&g, PROBE_GROUP_DELETE, now + 0.1, now + 0.1, 3);
 	now += INTERVAL;
 	governor_tick(&g, now, 0.5 * now);
@@ -304,7 +304,7 @@ Test(governor, bursts_fall_at_varied_moments)
 		cr_assert_geq(phases[i], 0);
 		cr_assert_lt(phases[i], INTERVAL);
 		/* A hit a burst: a quiet group would rest between bursts. */
-		governor_attached_at(&g, PROBE_GROUP_INSERT, now, (uint64_t)i);
+		governor_attached_at(&g, PROBE_GROUP_INSERT, now, now, (uint64_t)i);
 		governor_burst_ended(&g, PROBE_GROUP_INSERT, now + 0.01, now + 0.01,
 				     (uint64_t)i + 1);
 	}
@@ -318,7 +318,7 @@ Test(governor, a_late_detach_counts_operations_until_the_deadline_and_hits_until
 	struct governor_group *b = &g.groups[PROBE_GROUP_INSERT];
 	double start = 10, exposure;
 
-	governor_attached_at(&g, PROBE_GROUP_INSERT, start, 1000);
+	governor_attached_at(&g, PROBE_GROUP_INSERT, start, start, 1000);
 	b->burst_end = start + 0.01;
 	/*
 	 * The timer fired 90 ms late (the machine loaded): the operations were
@@ -329,6 +329,23 @@ Test(governor, a_late_detach_counts_operations_until_the_deadline_and_hits_until
 	cr_assert_float_eq(b->exposure, 0.01, 1e-9);
 	cr_assert_float_eq(b->rate, 10000, 1e-6);
 	cr_assert_float_eq(b->spent, 1000 * b->hit_seconds, 1e-12);
+}
+
+Test(governor, a_burst_whose_attach_was_slow_reads_its_rate_over_the_attach_too)
+{
+	struct governor_group *b = &g.groups[PROBE_GROUP_INSERT];
+	double began = 10, attached = began + 0.05;
+
+	/*
+	 * The attach took 50 ms (a loaded machine): its first probes took the
+	 * burst's 500 hits meanwhile, and the burst ended 0.1 ms after it. Read
+	 * from the attach's end that is 5 million a second, a shortest burst
+	 * the group would save minutes for; 10,000 a second is what it was.
+	 */
+	governor_attached_at(&g, PROBE_GROUP_INSERT, began, attached, 1000);
+	governor_burst_ended(&g, PROBE_GROUP_INSERT, attached + 0.0001, attached + 0.0001, 1500);
+	cr_assert_float_eq(b->rate, 500 / 0.0501, 1e-6);
+	cr_assert_float_eq(b->exposure, 0.0001, 1e-9);
 }
 
 Test(governor, creations_go_over_to_bursts_past_their_rate)

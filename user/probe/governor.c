@@ -95,11 +95,13 @@ void governor_detach(struct governor *g, enum probe_group group)
 	g->groups[group].off = true;
 }
 
-void governor_attached_at(struct governor *g, enum probe_group group, double now, uint64_t hits)
+void governor_attached_at(struct governor *g, enum probe_group group, double began, double now,
+			  uint64_t hits)
 {
 	struct governor_group *b = &g->groups[group];
 
 	b->attached = true;
+	b->attach_began = began < now ? began : now;
 	b->planned = false;
 	b->burst_start = now;
 	b->burst_end = now + b->burst_length;
@@ -420,7 +422,14 @@ double governor_burst_ended(struct governor *g, enum probe_group group, double n
 			    double counted_until, uint64_t hits)
 {
 	struct governor_group *b = &g->groups[group];
-	double attached = now > b->burst_start ? now - b->burst_start : 0;
+	/*
+	 * Its hits are counted from before the attach began: so is its time.
+	 * From the attach's end, a slow attach (a loaded machine, the target's
+	 * memory map locked) whose hits took the burst's allowance ended the
+	 * burst at once and read a rate of millions a second, whose shortest
+	 * burst the group then saved for minutes.
+	 */
+	double attached = now > b->attach_began ? now - b->attach_began : 0;
 	double exposure = counted_until > b->burst_start ? counted_until - b->burst_start : 0;
 	uint64_t seen = hits > b->hits_at_start ? hits - b->hits_at_start : 0;
 	/* Hits, unlike operations, count while attached: a late detach costs the target too. */

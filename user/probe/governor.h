@@ -103,6 +103,7 @@ struct governor_group {
 	bool planned;	     /* a burst is due at burst_due */
 	double burst_due;    /* monotonic seconds */
 	double burst_length; /* seconds, planned */
+	double attach_began; /* when its attach began: its first probes take hits from then */
 	double burst_start;  /* when the probes were attached */
 	double burst_end;    /* when the burst is to end */
 	uint64_t hits_at_start;
@@ -160,8 +161,12 @@ void governor_set_hit_cost(struct governor *g, enum probe_group group, double se
 bool governor_admit_creation(struct governor *g, uint64_t ts_ns);
 /* The group could not be attached, or no longer may be: it stays off. */
 void governor_detach(struct governor *g, enum probe_group group);
-/* The group was attached at now (its burst runs from then); hits: its hit counter then. */
-void governor_attached_at(struct governor *g, enum probe_group group, double now, uint64_t hits);
+/*
+ * The group's attach began at began and ended at now (its burst runs from
+ * then); hits: its hit counter before the attach began.
+ */
+void governor_attached_at(struct governor *g, enum probe_group group, double began, double now,
+			  uint64_t hits);
 /* An ATTACH_UNLESS_HOT group's hit counter now: call before each tick. */
 void governor_note_hits(struct governor *g, enum probe_group group, uint64_t hits);
 /*

@@ -319,9 +319,11 @@ static int attach_counting(struct tracer *tr, const struct probe_plan *plan, enu
 			   const struct goelf *ge, const char *binary, pid_t pid, uint64_t count_ns,
 			   char *why, size_t why_len)
 {
-	int err = attach_multi_group(tr, plan, group, ge, binary, pid, why, why_len);
-	uint64_t now;
+	uint64_t now = monotonic_ns();
+	int err;
 
+	tr->attach_began_ns[group] = now;
+	err = attach_multi_group(tr, plan, group, ge, binary, pid, why, why_len);
 	if (err)
 		return err;
 	now = monotonic_ns();

@@ -48,6 +48,7 @@ struct tracer {
 	 * its probes in, and until when (a burst's deadline, or its detach if
 	 * sooner; GML_COUNT_UNTIL_DETACHED while attached for good).
 	 */
+	uint64_t attach_began_ns[PROBE_GROUPS]; /* when its last attach began */
 	uint64_t attached_ns[PROBE_GROUPS];
 	uint64_t counted_until_ns[PROBE_GROUPS];
 	atomic_int retiring; /* links being destroyed on threads of their own */
