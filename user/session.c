@@ -137,9 +137,11 @@ static int attach_groups(struct session *s)
 			governor_detach(&s->governor, g);
 			fprintf(stderr, "gomapleak:%s %s probes unavailable: %s\n", s->who,
 				probe_group_name(g), why);
-		} else
-			governor_attached_at(&s->governor, g, monotonic_seconds(),
-					     monotonic_seconds(), 0);
+		} else {
+			double now = monotonic_seconds();
+
+			governor_attached_at(&s->governor, g, now, now, 0);
+		}
 	}
 	return 0;
 }
