@@ -112,7 +112,9 @@ int bursts_start_timer(struct bursts *b, int epoll_fd, char *why, size_t why_len
 	if (epoll_ctl(epoll_fd, EPOLL_CTL_ADD, b->timer_fd, &ev))
 		return error_set(why, why_len, -errno, "cannot watch the burst timer: %s",
 				 strerror(errno));
-	b->judge_at = monotonic_seconds() + BURSTS_FIRST_JUDGMENT;
+	b->attached_at = monotonic_seconds();
+	b->judge_after = BURSTS_FIRST_JUDGMENT;
+	b->judge_at = b->attached_at + b->judge_after;
 	bursts_tick(b);
 	return 0;
 }
@@ -235,7 +237,9 @@ void bursts_on_timer(struct bursts *b)
 	if (read(b->timer_fd, &expirations, sizeof(expirations)) < 0 && errno != EAGAIN)
 		return;
 	if (b->judge_at && b->judge_at <= soon) {
-		b->judge_at = 0;
+		b->judge_after *= 2;
+		b->judge_at =
+			b->judge_after < b->gov->interval / 2 ? b->attached_at + b->judge_after : 0;
 		bursts_tick(b); /* arms the timer */
 	}
 	for (group = 0; group < PROBE_GROUPS; group++) {

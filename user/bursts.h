@@ -30,8 +30,10 @@ struct bursts {
 	const struct target *target;
 	struct registry *reg;
 	struct op_estimates *est;
-	int timer_fd;	 /* fires at the soonest start or end of a burst, or judgment */
-	double judge_at; /* the first tick after the attach's; 0 once taken */
+	int timer_fd;	    /* fires at the soonest start or end of a burst, or judgment */
+	double judge_at;    /* the next early judgment (a tick); 0 once past */
+	double judge_after; /* ... its time after the attach's tick: 25 ms, doubling */
+	double attached_at;
 	struct calibration calibration;
 	bool calibrated;
 	const char *who; /* node mode: " pid=N comm=NAME", what its lines name; else "" */
@@ -51,8 +53,11 @@ void bursts_use_calibration(struct bursts *b, const struct calibration *c);
 /*
  * The burst timer, on epoll_fd, once the probes are attached: the governor
  * takes its first tick now and judges what they cost BURSTS_FIRST_JUDGMENT
- * later, not an interval later (growth probes too hot for the budget cost
- * ~0.3 s of the target's CPU a second on a busy service).
+ * later, then at twice that time, and so on until half an interval, not
+ * only an interval later (growth probes too hot for the budget cost ~0.3 s
+ * of the target's CPU a second on a busy service). Each judgment allows as
+ * much overspending as an interval's (governor.c, hot_slack()): a spike
+ * passes, a hot rate is caught by the judgment that sees it cost more.
  */
 int bursts_start_timer(struct bursts *b, int epoll_fd, char *why, size_t why_len);
 /* Every interval: bursts that start now are attached. */

@@ -118,11 +118,28 @@ Test(governor, the_budget_holds_on_a_hot_group)
 }
 
 /*
- * Growth probes hit rate_at(now) times a second while attached, on a target
- * using half a core: the governor's ticks as bursts.c drives them. Returns
- * the probes' cost; *hot_seconds: how long they were in bursts.
+ * The tick after the one due at tick: every interval, and with early
+ * judgments (first, the time of the first) at first, twice that and so on
+ * while under half an interval, as bursts.c drives them.
  */
-static double run_growth(double seconds, double (*rate_at)(double now), double *hot_seconds)
+static double tick_after(double tick, double first)
+{
+	double early;
+
+	for (early = first; first > 0 && early < INTERVAL / 2; early *= 2)
+		if (early > tick)
+			return early;
+	return tick < INTERVAL ? INTERVAL : tick + INTERVAL;
+}
+
+/*
+ * Growth probes hit rate_at(now) times a second while attached, on a target
+ * using half a core: the governor's ticks, judged early from first (0: not
+ * early). Returns the probes' cost; *hot_seconds: how long they were in
+ * bursts.
+ */
+static double run_growth_judged(double seconds, double (*rate_at)(double now), double first,
+				double *hot_seconds)
 {
 	struct governor_group *b = &g.groups[PROBE_GROUP_GROWTH];
 	double now = 0, cpu = 0, cost = 0, step = 0.0001, next_tick = 0, owed = 0;
@@ -133,7 +150,7 @@ static double run_growth(double seconds, double (*rate_at)(double now), double *
 		if (now >= next_tick) {
 			governor_note_hits(&g, PROBE_GROUP_GROWTH, hits);
 			governor_tick(&g, now, cpu);
-			next_tick += INTERVAL;
+			next_tick = tick_after(next_tick, first);
 		}
 		if (governor_due(&g, now) & (1u << PROBE_GROUP_GROWTH))
 			governor_attached_at(&g, PROBE_GROUP_GROWTH, now, now, hits);
@@ -151,6 +168,11 @@ static double run_growth(double seconds, double (*rate_at)(double now), double *
 		}
 	}
 	return cost;
+}
+
+static double run_growth(double seconds, double (*rate_at)(double now), double *hot_seconds)
+{
+	return run_growth_judged(seconds, rate_at, 0, hot_seconds);
 }
 
 static double requests_grow_maps(double now)
@@ -211,6 +233,33 @@ Test(governor, a_start_up_spike_of_growth_does_not_send_it_to_bursts)
 	run_growth(10, a_start_up_spike, &hot);
 	cr_assert_eq(hot, 0);
 	cr_assert_eq(g.groups[PROBE_GROUP_GROWTH].overspent, 0);
+}
+
+/* 64 maps filled as the program starts, growing twice each: 128 growths in 25 ms. */
+static double maps_filled_at_start(double now)
+{
+	return now < 0.025 ? 128 / 0.025 : 0;
+}
+
+Test(governor, a_spike_as_the_program_starts_passes_the_early_judgments)
+{
+	double hot;
+
+	/* 0.64 ms of CPU in the first 25 ms: ten times that time's share, a fifth of an interval's.
+	 */
+	run_growth_judged(5, maps_filled_at_start, 0.025, &hot);
+	cr_assert_eq(hot, 0);
+	cr_assert(governor_attached(&g, PROBE_GROUP_GROWTH));
+}
+
+Test(governor, hot_growth_is_caught_by_an_early_judgment)
+{
+	double hot, cost = run_growth_judged(5, requests_grow_maps, 0.025, &hot);
+
+	/* 5 ms of CPU by the first judgment, under an interval's slack; 10 ms by the second. */
+	cr_assert_float_eq(hot, 5 - 0.05, 1e-3, "hot %f", hot);
+	cr_assert_eq(g.groups[PROBE_GROUP_GROWTH].went_hot, 1);
+	cr_assert_leq(cost, 0.05 * 40000 * HIT * 1.01 + 0.01 * g.target_cpu * 1.1, "cost %f", cost);
 }
 
 Test(governor, no_verdict_on_growth_without_the_target_cpu_measured)

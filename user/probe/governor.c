@@ -209,6 +209,20 @@ void governor_note_hits(struct governor *g, enum probe_group group, uint64_t hit
 }
 
 /*
+ * What a group attached all the time may overspend before it goes hot:
+ * two shares of an interval's allowance at the target's CPU rate, even
+ * when judged sooner. Judged 25 ms after the attach by that short time's
+ * share alone, the 128 growths of 64 maps a program filled as it started
+ * (1 ms of CPU) sent Go 1.26 mapbench's growth probes to bursts.
+ */
+static double hot_slack(const struct governor *g, double share, double elapsed)
+{
+	if (elapsed < g->interval)
+		share *= g->interval / elapsed;
+	return share * GOVERNOR_HOT_SLACK_SHARES;
+}
+
+/*
  * An ATTACH_UNLESS_HOT group attached all the interval: what it cost,
  * taken from the interval's allowance, and whether that makes it hot.
  */
@@ -227,7 +241,7 @@ static double judge_attached(struct governor *g, struct governor_group *b, doubl
 	b->overspent += cost - share;
 	if (b->overspent < 0)
 		b->overspent = 0;
-	if (g->budget <= 0 || b->overspent <= share * GOVERNOR_HOT_SLACK_SHARES)
+	if (g->budget <= 0 || b->overspent <= hot_slack(g, share, elapsed))
 		return cost;
 	b->hot = true;
 	b->overspent = 0;

@@ -87,9 +87,11 @@ enum attach_when {
 #define GOVERNOR_COOL_SHARE 0.25
 /*
  * What such a group may spend over its share before it goes hot, in
- * judgments' shares (an interval's, the first 25 ms'), paid back by
- * intervals under it: a spike of growth must not send it to bursts, while
- * requests' maps growing 40,000 times a second use it up at once.
+ * intervals' shares (a judgment sooner, 25 ms after the attach, allows as
+ * much as an interval's), paid back by intervals under it: a spike of
+ * growth (the maps a program fills as it starts) must not send it to
+ * bursts, while requests' maps growing 40,000 times a second use it up in
+ * the first 50 ms.
  */
 #define GOVERNOR_HOT_SLACK_SHARES 2.0
 
