@@ -330,6 +330,29 @@ Test(governor, a_quiet_group_that_takes_a_hit_bursts_every_interval_again)
 	cr_assert(d->planned, "a burst that took hits is followed by one the next interval");
 }
 
+Test(governor, a_rest_counts_intervals_not_early_judgments)
+{
+	struct governor_group *d = &g.groups[PROBE_GROUP_DELETE];
+	double now;
+
+	governor_tick(&g, 0, 0);
+	governor_tick(&g, 0.025, 0.0125);
+	cr_assert(d->planned, "a group never seen gets a burst to learn its rate");
+	governor_attached_at(&g, PROBE_GROUP_DELETE, 0.03, 0.03, 0);
+	governor_burst_ended(&g, PROBE_GROUP_DELETE, 0.035, 0.035, 0);
+	cr_assert_eq(d->rest_intervals, 1);
+	/* The judgments at 50 to 400 ms are ticks too, but not intervals. */
+	for (now = 0.05; now < 0.5; now *= 2) {
+		governor_tick(&g, now, 0.5 * now);
+		cr_assert_not(d->planned, "planned while resting, at %f s", now);
+	}
+	cr_assert_eq(d->rest_intervals, 1);
+	governor_tick(&g, 1, 0.5);
+	cr_assert_not(d->planned);
+	governor_tick(&g, 2, 1);
+	cr_assert(d->planned);
+}
+
 Test(governor, no_budget_no_bursts)
 {
 	double worst;

@@ -330,8 +330,10 @@ unsigned int governor_tick(struct governor *g, double now, double target_cpu)
 
 		if (!bursted(b) || b->attached || b->planned)
 			continue;
+		/* Rests count intervals, not the early judgments' shorter ticks. */
 		if (b->rest_intervals) {
-			b->rest_intervals--;
+			if (elapsed >= g->interval / 2)
+				b->rest_intervals--;
 			continue;
 		}
 		length = burst_length(g, b);
