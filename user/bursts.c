@@ -114,19 +114,25 @@ int bursts_start_timer(struct bursts *b, int epoll_fd, char *why, size_t why_len
 				 strerror(errno));
 	b->attached_at = monotonic_seconds();
 	b->judge_after = BURSTS_FIRST_JUDGMENT;
-	b->judge_at = b->attached_at + b->judge_after;
 	bursts_tick(b);
 	return 0;
+}
+
+/* When the next early judgment is due; 0 once past. */
+static double next_judgment(const struct bursts *b)
+{
+	return b->judge_after ? b->attached_at + b->judge_after : 0;
 }
 
 /* The timer at the soonest start or end of a burst, or judgment, or off. */
 static void arm_timer(struct bursts *b)
 {
 	double end = governor_next_wakeup(b->gov), now = monotonic_seconds(), in;
+	double judge_at = next_judgment(b);
 	struct itimerspec its = { 0 };
 
-	if (b->judge_at && (!end || b->judge_at < end))
-		end = b->judge_at;
+	if (judge_at && (!end || judge_at < end))
+		end = judge_at;
 	in = end > now ? end - now : 1e-6;
 	if (end) {
 		its.it_value.tv_sec = (time_t)in;
@@ -229,17 +235,18 @@ static void end_burst(struct bursts *b, enum probe_group group)
 void bursts_on_timer(struct bursts *b)
 {
 	/* A millisecond early is close enough: the timer is not exact either. */
-	double soon = monotonic_seconds() + 0.001;
+	double soon = monotonic_seconds() + 0.001, judge_at;
 	unsigned int over = governor_over(b->gov, soon), due = governor_due(b->gov, soon);
 	enum probe_group group;
 	uint64_t expirations;
 
 	if (read(b->timer_fd, &expirations, sizeof(expirations)) < 0 && errno != EAGAIN)
 		return;
-	if (b->judge_at && b->judge_at <= soon) {
+	judge_at = next_judgment(b);
+	if (judge_at && judge_at <= soon) {
 		b->judge_after *= 2;
-		b->judge_at =
-			b->judge_after < b->gov->interval / 2 ? b->attached_at + b->judge_after : 0;
+		if (b->judge_after >= b->gov->interval / 2)
+			b->judge_after = 0;
 		bursts_tick(b); /* arms the timer */
 	}
 	for (group = 0; group < PROBE_GROUPS; group++) {

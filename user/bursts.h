@@ -31,9 +31,8 @@ struct bursts {
 	struct registry *reg;
 	struct op_estimates *est;
 	int timer_fd;	    /* fires at the soonest start or end of a burst, or judgment */
-	double judge_at;    /* the next early judgment (a tick); 0 once past */
-	double judge_after; /* ... its time after the attach's tick: 25 ms, doubling */
-	double attached_at;
+	double attached_at; /* the attach's tick */
+	double judge_after; /* its next early judgment after it: 25 ms, doubling; 0: none */
 	struct calibration calibration;
 	bool calibrated;
 	const char *who; /* node mode: " pid=N comm=NAME", what its lines name; else "" */
