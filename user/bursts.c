@@ -245,7 +245,7 @@ void bursts_on_timer(struct bursts *b)
 	judge_at = next_judgment(b);
 	if (judge_at && judge_at <= soon) {
 		b->judge_after *= 2;
-		if (b->judge_after >= b->gov->interval / 2)
+		if (b->judge_after >= b->gov->interval * GOVERNOR_EARLY_TICK_SHARE)
 			b->judge_after = 0;
 		bursts_tick(b); /* arms the timer */
 	}

@@ -126,7 +126,7 @@ static double tick_after(double tick, double first)
 {
 	double early;
 
-	for (early = first; first > 0 && early < INTERVAL / 2; early *= 2)
+	for (early = first; first > 0 && early < INTERVAL * GOVERNOR_EARLY_TICK_SHARE; early *= 2)
 		if (early > tick)
 			return early;
 	return tick < INTERVAL ? INTERVAL : tick + INTERVAL;

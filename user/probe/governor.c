@@ -332,7 +332,7 @@ unsigned int governor_tick(struct governor *g, double now, double target_cpu)
 			continue;
 		/* Rests count intervals, not the early judgments' shorter ticks. */
 		if (b->rest_intervals) {
-			if (elapsed >= g->interval / 2)
+			if (elapsed >= g->interval * GOVERNOR_EARLY_TICK_SHARE)
 				b->rest_intervals--;
 			continue;
 		}

@@ -94,6 +94,12 @@ enum attach_when {
  * the first 50 ms.
  */
 #define GOVERNOR_HOT_SLACK_SHARES 2.0
+/*
+ * Ticks sooner than this share of an interval after the last are early
+ * judgments (bursts.c takes them only while under it, after the attach):
+ * rests count the others, intervals.
+ */
+#define GOVERNOR_EARLY_TICK_SHARE 0.5
 
 struct governor_group {
 	enum attach_when when;
