@@ -185,6 +185,23 @@ static void switch_group(struct bursts *b, enum probe_group group)
 		b->who, probe_group_name(group), g->rate);
 }
 
+/*
+ * Groups attached all the time get the hits they may take before they are
+ * judged again: the BPF side says when they are taken (bursts_on_spent()).
+ */
+static void limit_attached_hits(struct bursts *b)
+{
+	enum probe_group group;
+
+	for (group = 0; group < PROBE_GROUPS; group++) {
+		if (b->gov->groups[group].when != ATTACH_UNLESS_HOT ||
+		    governor_in_bursts(b->gov, group))
+			continue;
+		b->allowance_ns[group] =
+			tracer_limit_burst_hits(b->tr, group, governor_judge_hits(b->gov, group));
+	}
+}
+
 void bursts_tick(struct bursts *b)
 {
 	enum probe_group group;
@@ -201,6 +218,7 @@ void bursts_tick(struct bursts *b)
 	for (group = 0; group < PROBE_GROUPS; group++)
 		if (switched & (1u << group))
 			switch_group(b, group);
+	limit_attached_hits(b);
 	arm_timer(b);
 }
 
@@ -261,8 +279,14 @@ void bursts_on_timer(struct bursts *b)
 void bursts_on_spent(struct bursts *b, enum probe_group group, uint64_t ts_ns)
 {
 	if (group >= PROBE_GROUPS || !b->gov->groups[group].attached ||
-	    !governor_in_bursts(b->gov, group) || ts_ns < b->allowance_ns[group])
+	    ts_ns < b->allowance_ns[group])
 		return;
+	if (!governor_in_bursts(b->gov, group)) {
+		/* Attached all the time, it took the hits it may take before a judgment. */
+		b->judged_by_hits++;
+		bursts_tick(b);
+		return;
+	}
 	end_burst(b, group);
 	b->spent_early++;
 	arm_timer(b);

@@ -38,7 +38,8 @@ struct bursts {
 	const char *who; /* node mode: " pid=N comm=NAME", what its lines name; else "" */
 	/* CLOCK_MONOTONIC ns: when each group's burst got its hit allowance */
 	uint64_t allowance_ns[PROBE_GROUPS];
-	uint64_t spent_early; /* bursts ended by their hit allowance, before their timer */
+	uint64_t spent_early;	 /* bursts ended by their hit allowance, before their timer */
+	uint64_t judged_by_hits; /* judgments of a group attached all the time, by its hits */
 };
 
 /*
@@ -65,7 +66,9 @@ void bursts_tick(struct bursts *b);
 void bursts_on_timer(struct bursts *b);
 /*
  * The BPF side says the group's burst took its hit allowance (at ts_ns,
- * CLOCK_MONOTONIC): the burst ends now, unless that was a past burst's.
+ * CLOCK_MONOTONIC): the burst ends now, unless that was a past burst's. A
+ * group attached all the time that took its (governor_judge_hits()) is
+ * judged now.
  */
 void bursts_on_spent(struct bursts *b, enum probe_group group, uint64_t ts_ns);
 /* A governed group went over to bursts (creations past their rate): detached now. */

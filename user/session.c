@@ -319,6 +319,9 @@ static void print_bursts(struct session *s)
 	if (s->bursts.spent_early)
 		fprintf(stderr, ", %" PRIu64 " ended by their hit allowance",
 			s->bursts.spent_early);
+	if (s->bursts.judged_by_hits)
+		fprintf(stderr, ", %" PRIu64 " judgment%s brought forward by hits",
+			s->bursts.judged_by_hits, s->bursts.judged_by_hits == 1 ? "" : "s");
 	fprintf(stderr, "%s\n", s->bursts.calibrated ? "" : " (hit costs not measured: defaults)");
 	report_op_estimates(stderr, &s->estimates, &s->registry, seconds_since(&s->started), 50);
 }

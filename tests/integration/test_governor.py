@@ -216,13 +216,37 @@ class Governor(gml.TargetTestCase):
         budget = [l for l in err if l.startswith("gomapleak: overhead budget 1% of the target")]
         self.assertEqual(len(budget), 1, err)
         m = re.search(r"cost ~[\d.]+s \(([\d.]+)%\) in (\d+) bursts, (\d+) ended by their hit "
-                      r"allowance$", budget[0])
+                      r"allowance(, \d+ judgments? brought forward by hits)?$", budget[0])
         self.assertIsNotNone(m, budget[0])
         self.assertGreaterEqual(int(m[3]), 1)
         self.assertLessEqual(int(m[3]), int(m[2]))
         # What the bursts cost stays near the budget: no burst ran long on a stale rate.
         self.assertLess(float(m[1]), 2.0, budget[0])
         self.assertEqual(gml.text_changes(t.pid), [])  # every probe is out of the target
+
+    def test_growth_turning_hot_between_ticks_is_judged_by_its_hits(self):
+        # Attached to a program idle past the early judgments, whose requests' maps then
+        # grow ~40,000 times a second: judged at the next tick (a second), the growth probes
+        # attached all the time cost ~30% of its CPU meanwhile; judged once their hits
+        # cost what makes them hot (the BPF side says when), about a second's budget.
+        self.path = gml.target_path(VARIANT, "default", "mapbench")
+        t = self.target("-mode", "mix", "-reqsize", "16", "-wait", "-d", "30s")
+        w = self.watch(t.pid, "-v", command="watch")
+        time.sleep(1.5)
+        t.send("go")
+        time.sleep(4)
+        w.signal(signal.SIGINT)
+        self.assertEqual(w.wait(), 0)
+        err = w.err.rest()
+        self.assertTrue(any(l.startswith("gomapleak: growth probes in bursts from now")
+                            for l in err), err)
+        budget = [l for l in err if l.startswith("gomapleak: overhead budget 1% of the target")]
+        self.assertEqual(len(budget), 1, err)
+        m = re.search(r"cost ~[\d.]+s \(([\d.]+)%\) in \d+ bursts.*, (\d+) judgments? brought "
+                      r"forward by hits$", budget[0])
+        self.assertIsNotNone(m, budget[0])
+        self.assertGreaterEqual(int(m[2]), 1)
+        self.assertLess(float(m[1]), 2.0, budget[0])
 
     def test_exact_counts_agree_with_the_program(self):
         t = self.target("-modes", "steadyops")

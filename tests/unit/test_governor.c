@@ -15,6 +15,8 @@
 #define HIT	 5e-6 /* seconds a hit costs, as measured on a slow machine */
 
 static struct governor g;
+/* Ticks run_growth_judged() took because the growth probes took their hits. */
+static unsigned int judged_by_hits;
 
 static void setup(void)
 {
@@ -135,22 +137,30 @@ static double tick_after(double tick, double first)
 /*
  * Growth probes hit rate_at(now) times a second while attached, on a target
  * using half a core: the governor's ticks, judged early from first (0: not
- * early). Returns the probes' cost; *hot_seconds: how long they were in
- * bursts.
+ * early), and at once when attached all the time they took the hits
+ * governor_judge_hits() allows, as bursts.c does. Returns the probes' cost;
+ * *hot_seconds: how long they were in bursts.
  */
 static double run_growth_judged(double seconds, double (*rate_at)(double now), double first,
 				double *hot_seconds)
 {
 	struct governor_group *b = &g.groups[PROBE_GROUP_GROWTH];
 	double now = 0, cpu = 0, cost = 0, step = 0.0001, next_tick = 0, owed = 0;
-	uint64_t hits = 0;
+	uint64_t hits = 0, judge_at = 0;
 
 	*hot_seconds = 0;
+	judged_by_hits = 0;
 	while (now < seconds) {
-		if (now >= next_tick) {
+		bool by_hits = judge_at && hits >= judge_at;
+
+		if (now >= next_tick || by_hits) {
 			governor_note_hits(&g, PROBE_GROUP_GROWTH, hits);
 			governor_tick(&g, now, cpu);
-			next_tick = tick_after(next_tick, first);
+			judged_by_hits += by_hits;
+			judge_at = governor_judge_hits(&g, PROBE_GROUP_GROWTH);
+			judge_at = judge_at ? hits + judge_at : 0;
+			if (now >= next_tick)
+				next_tick = tick_after(next_tick, first);
 		}
 		if (governor_due(&g, now) & (1u << PROBE_GROUP_GROWTH))
 			governor_attached_at(&g, PROBE_GROUP_GROWTH, now, now, hits);
@@ -260,6 +270,42 @@ Test(governor, hot_growth_is_caught_by_an_early_judgment)
 	cr_assert_float_eq(hot, 5 - 0.05, 1e-3, "hot %f", hot);
 	cr_assert_eq(g.groups[PROBE_GROUP_GROWTH].went_hot, 1);
 	cr_assert_leq(cost, 0.05 * 40000 * HIT * 1.01 + 0.01 * g.target_cpu * 1.1, "cost %f", cost);
+}
+
+/* A few growths a second for 3 s, then requests' maps growing 40,000 times a second. */
+static double requests_grow_maps_from_3s(double now)
+{
+	return now < 3.001 ? 20 : 40000;
+}
+
+Test(governor, growth_turning_hot_between_ticks_is_judged_by_its_hits)
+{
+	/* Its slack and an interval's share at half a core: 7.5 ms, 37.5 ms of such growth. */
+	double hot, slack = 3 * 0.5 * INTERVAL * 0.01 * GOVERNOR_HOT_SHARE;
+	double cost = run_growth_judged(10, requests_grow_maps_from_3s, 0.025, &hot);
+
+	cr_assert_geq(judged_by_hits, 1);
+	cr_assert_eq(g.groups[PROBE_GROUP_GROWTH].went_hot, 1);
+	/* Not at the next tick, 4 s: within the 40 ms its slack lasts. */
+	cr_assert_gt(hot, 10 - 3.05, "hot %f", hot);
+	cr_assert_leq(cost, 3 * 20 * HIT + slack * 1.1 + 0.01 * g.target_cpu * 1.1, "cost %f",
+		      cost);
+}
+
+Test(governor, judge_hits_only_for_growth_attached_all_the_time)
+{
+	governor_tick(&g, 0, 0);
+	/* Before an interval's CPU time: one CPU assumed, 3 shares of its 1%, 5 us a hit. */
+	cr_assert_eq(governor_judge_hits(&g, PROBE_GROUP_GROWTH), 3000);
+	cr_assert_eq(governor_judge_hits(&g, PROBE_GROUP_INSERT), 0);
+	governor_tick(&g, 1, 0.01);
+	/* A hundredth of a CPU: fewer than the fewest hits a judgment waits for. */
+	cr_assert_eq(governor_judge_hits(&g, PROBE_GROUP_GROWTH), GOVERNOR_MIN_BURST_HITS);
+	g.groups[PROBE_GROUP_GROWTH].hot = true;
+	cr_assert_eq(governor_judge_hits(&g, PROBE_GROUP_GROWTH), 0);
+	setup();
+	g.budget = 0;
+	cr_assert_eq(governor_judge_hits(&g, PROBE_GROUP_GROWTH), 0);
 }
 
 Test(governor, no_verdict_on_growth_without_the_target_cpu_measured)

@@ -294,6 +294,27 @@ static double judge_unless_hot(struct governor *g, double elapsed, double allowa
 	return cost;
 }
 
+uint64_t governor_judge_hits(const struct governor *g, enum probe_group group)
+{
+	const struct governor_group *b = &g->groups[group];
+	double cpus = g->cpu_rate > 0 ? g->cpu_rate : GOVERNOR_ASSUMED_CPUS;
+	double share = cpus * g->interval * g->budget * GOVERNOR_HOT_SHARE, cost, hits;
+
+	if (b->when != ATTACH_UNLESS_HOT || b->hot || b->off || !b->attached || g->budget <= 0 ||
+	    b->hit_seconds <= 0)
+		return 0;
+	/*
+	 * A judgment e seconds after the tick finds it hot once its overspending
+	 * passes the slack: once its hits cost more than the slack and e's share,
+	 * less what it overspent already. An interval's share bounds e's.
+	 */
+	cost = hot_slack(g, share, g->interval) + share - b->overspent;
+	hits = cost / b->hit_seconds;
+	if (hits < GOVERNOR_MIN_BURST_HITS)
+		hits = GOVERNOR_MIN_BURST_HITS;
+	return (uint64_t)(hits + 0.5);
+}
+
 unsigned int governor_switched(const struct governor *g)
 {
 	return g->switched;
@@ -321,6 +342,9 @@ unsigned int governor_tick(struct governor *g, double now, double target_cpu)
 	used = target_cpu > g->last_cpu ? target_cpu - g->last_cpu : 0;
 	g->last_cpu = target_cpu;
 	g->target_cpu += used;
+	/* An early judgment's few ms read the CPU in 10 ms ticks: a rate from an interval. */
+	if (elapsed >= g->interval * GOVERNOR_EARLY_TICK_SHARE)
+		g->cpu_rate = used / elapsed;
 	allowance = used * g->budget;
 	/* The bursts share what the groups attached all the time leave. */
 	allowance -= judge_unless_hot(g, elapsed, allowance);

@@ -100,6 +100,12 @@ enum attach_when {
  * rests count the others, intervals.
  */
 #define GOVERNOR_EARLY_TICK_SHARE 0.5
+/*
+ * Before an interval's CPU time is measured, the target is taken to use
+ * this many CPUs: it sizes when a group attached all the time is judged
+ * next (governor_judge_hits()), never a verdict.
+ */
+#define GOVERNOR_ASSUMED_CPUS 1.0
 
 struct governor_group {
 	enum attach_when when;
@@ -139,6 +145,7 @@ struct governor {
 	unsigned int
 		switched;  /* ATTACH_UNLESS_HOT groups that went hot or cooled at the last tick */
 	double last_cpu;   /* the target's CPU seconds at the last tick */
+	double cpu_rate;   /* its CPU seconds a second at the last interval's tick; 0 none yet */
 	double target_cpu; /* the target's CPU seconds since the first tick */
 	double creation_tokens;
 	uint64_t creation_last_ns; /* the last creation event's time (event clock); 0 none yet */
@@ -192,6 +199,16 @@ unsigned int governor_tick(struct governor *g, double now, double target_cpu);
  */
 unsigned int governor_switched(const struct governor *g);
 void governor_stay_hot(struct governor *g, enum probe_group group);
+/*
+ * The hits an ATTACH_UNLESS_HOT group attached all the time may take from
+ * the last tick before it is to be judged at once, not at the next tick
+ * (bursts.c ticks when the BPF side says they are taken): as many as
+ * would make it hot at the target's last CPU rate, at least
+ * GOVERNOR_MIN_BURST_HITS. A group whose maps start growing by the
+ * thousand a second between two ticks costs up to its slack, not a whole
+ * interval's hits. 0: no limit (not such a group now, or no budget).
+ */
+uint64_t governor_judge_hits(const struct governor *g, enum probe_group group);
 /* Whether the group's probes are attached in bursts now (not all the time). */
 bool governor_in_bursts(const struct governor *g, enum probe_group group);
 /* A planned burst could not be attached: it is dropped. */
