@@ -308,6 +308,16 @@ Test(governor, judge_hits_only_for_growth_attached_all_the_time)
 	cr_assert_eq(governor_judge_hits(&g, PROBE_GROUP_GROWTH), 0);
 }
 
+Test(governor, what_growth_spent_before_it_went_hot_the_bursts_pay_back)
+{
+	double hot, cost = run_growth_judged(10, requests_grow_maps, 0.025, &hot);
+
+	/* 10 ms attached until the 50 ms judgment, a fifth of the 10 s budget: within it. */
+	cr_assert_eq(g.groups[PROBE_GROUP_GROWTH].went_hot, 1);
+	cr_assert_leq(cost, 0.01 * g.target_cpu * 1.02, "cost %f of %f", cost, 0.01 * g.target_cpu);
+	cr_assert_float_eq(governor_spent(&g), cost, 0.02 * cost);
+}
+
 Test(governor, no_verdict_on_growth_without_the_target_cpu_measured)
 {
 	governor_tick(&g, 0, 0);

@@ -346,8 +346,13 @@ unsigned int governor_tick(struct governor *g, double now, double target_cpu)
 	if (elapsed >= g->interval * GOVERNOR_EARLY_TICK_SHARE)
 		g->cpu_rate = used / elapsed;
 	allowance = used * g->budget;
-	/* The bursts share what the groups attached all the time leave. */
-	allowance -= judge_unless_hot(g, elapsed, allowance);
+	/*
+	 * The bursts share what the groups attached all the time leave, less
+	 * what those spent over past intervals' budgets (growth attached until
+	 * a judgment found it hot): the budget holds over the session.
+	 */
+	allowance -= judge_unless_hot(g, elapsed, allowance) + g->debt;
+	g->debt = allowance < 0 ? -allowance : 0;
 	share_budget(g, allowance > 0 ? allowance : 0);
 	for (group = 0; group < PROBE_GROUPS; group++) {
 		struct governor_group *b = &g->groups[group];

@@ -146,6 +146,7 @@ struct governor {
 		switched;  /* ATTACH_UNLESS_HOT groups that went hot or cooled at the last tick */
 	double last_cpu;   /* the target's CPU seconds at the last tick */
 	double cpu_rate;   /* its CPU seconds a second at the last interval's tick; 0 none yet */
+	double debt;	   /* CPU seconds spent over past ticks' allowances: the next pay it */
 	double target_cpu; /* the target's CPU seconds since the first tick */
 	double creation_tokens;
 	uint64_t creation_last_ns; /* the last creation event's time (event clock); 0 none yet */
