@@ -17,6 +17,8 @@
 static struct governor g;
 /* Ticks run_growth_judged() took because the growth probes took their hits. */
 static unsigned int judged_by_hits;
+/* The simulated target's CPUs busy, and how /proc reads its CPU time (0: exactly). */
+static double target_cpus, cpu_tick;
 
 static void setup(void)
 {
@@ -25,6 +27,14 @@ static void setup(void)
 	governor_init(&g, ATTACH_MODE_WATCH, 0.01, INTERVAL, WINDOW);
 	for (group = 0; group < PROBE_GROUPS; group++)
 		governor_set_hit_cost(&g, group, HIT);
+	target_cpus = 0.5;
+	cpu_tick = 0;
+}
+
+/* The target's CPU time as /proc says it: in whole ticks. */
+static double cpu_read(double cpu)
+{
+	return cpu_tick > 0 ? cpu_tick * (double)(uint64_t)(cpu / cpu_tick) : cpu;
 }
 
 TestSuite(governor, .init = setup);
@@ -136,7 +146,7 @@ static double tick_after(double tick, double first)
 
 /*
  * Growth probes hit rate_at(now) times a second while attached, on a target
- * using half a core: the governor's ticks, judged early from first (0: not
+ * using target_cpus: the governor's ticks, judged early from first (0: not
  * early), and at once when attached all the time they took the hits
  * governor_judge_hits() allows, as bursts.c does. Returns the probes' cost;
  * *hot_seconds: how long they were in bursts.
@@ -155,7 +165,7 @@ static double run_growth_judged(double seconds, double (*rate_at)(double now), d
 
 		if (now >= next_tick || by_hits) {
 			governor_note_hits(&g, PROBE_GROUP_GROWTH, hits);
-			governor_tick(&g, now, cpu);
+			governor_tick(&g, now, cpu_read(cpu));
 			judged_by_hits += by_hits;
 			judge_at = governor_judge_hits(&g, PROBE_GROUP_GROWTH);
 			judge_at = judge_at ? hits + judge_at : 0;
@@ -168,7 +178,7 @@ static double run_growth_judged(double seconds, double (*rate_at)(double now), d
 			governor_burst_ended(&g, PROBE_GROUP_GROWTH, now, now, hits);
 		*hot_seconds += b->hot ? step : 0;
 		now += step;
-		cpu += 0.5 * step;
+		cpu += target_cpus * step;
 		if (b->attached) {
 			owed += rate_at(now) * step;
 			hits += (uint64_t)owed;
@@ -290,6 +300,31 @@ Test(governor, growth_turning_hot_between_ticks_is_judged_by_its_hits)
 	cr_assert_gt(hot, 10 - 3.05, "hot %f", hot);
 	cr_assert_leq(cost, 3 * 20 * HIT + slack * 1.1 + 0.01 * g.target_cpu * 1.1, "cost %f",
 		      cost);
+}
+
+/* Idle growth for 2 s, then a thousand growths a second. */
+static double a_thousand_growths_from_2s(double now)
+{
+	return now < 2 ? 0 : 1000;
+}
+
+Test(governor, growth_judged_by_hits_on_a_target_using_little_cpu_goes_hot)
+{
+	double hot, cost;
+
+	/*
+	 * 5 ms of CPU a second on a target using 5% of a CPU, read in 10 ms
+	 * ticks: judged every 64 hits, most judgments read no CPU time, and
+	 * what the growth cost meanwhile waits for one that does.
+	 */
+	target_cpus = 0.05;
+	cpu_tick = 0.01;
+	cost = run_growth_judged(20, a_thousand_growths_from_2s, 0.025, &hot);
+	cr_assert_geq(judged_by_hits, 1);
+	cr_assert_eq(g.groups[PROBE_GROUP_GROWTH].went_hot, 1);
+	/* Within half a second of the first growth: ~2.5 ms of CPU, 2.5 s of its budget. */
+	cr_assert_gt(hot, 20 - 2.5, "hot %f", hot);
+	cr_assert_leq(cost, 0.01 * g.target_cpu * 1.05 + 0.5 * 1000 * HIT, "cost %f", cost);
 }
 
 Test(governor, judge_hits_only_for_growth_attached_all_the_time)

@@ -235,9 +235,16 @@ static double judge_attached(struct governor *g, struct governor_group *b, doubl
 	b->exposure += elapsed;
 	b->spent += cost;
 	b->rate = (double)seen / elapsed;
-	/* No verdict without the target's CPU measured (/proc counts 10 ms ticks). */
-	if (allowance <= 0)
+	/*
+	 * No verdict without the target's CPU measured (/proc counts 10 ms
+	 * ticks): what it cost waits for the next judgment that has one, or a
+	 * group judged often (by its hits) on a target using little CPU would
+	 * shed its costs at every judgment that read none.
+	 */
+	if (allowance <= 0) {
+		b->overspent += cost;
 		return cost;
+	}
 	b->overspent += cost - share;
 	if (b->overspent < 0)
 		b->overspent = 0;
@@ -336,15 +343,19 @@ unsigned int governor_tick(struct governor *g, double now, double target_cpu)
 	if (!g->have_cpu) {
 		g->have_cpu = true;
 		g->last_cpu = target_cpu;
+		g->rate_since = now;
 		judge_unless_hot(g, 0, 0);
 		return 0;
 	}
 	used = target_cpu > g->last_cpu ? target_cpu - g->last_cpu : 0;
 	g->last_cpu = target_cpu;
 	g->target_cpu += used;
-	/* An early judgment's few ms read the CPU in 10 ms ticks: a rate from an interval. */
-	if (elapsed >= g->interval * GOVERNOR_EARLY_TICK_SHARE)
-		g->cpu_rate = used / elapsed;
+	/* Short ticks read the CPU in 10 ms ticks: a rate over half an interval or more. */
+	if (now - g->rate_since >= g->interval * GOVERNOR_EARLY_TICK_SHARE) {
+		g->cpu_rate = (g->target_cpu - g->rate_cpu) / (now - g->rate_since);
+		g->rate_since = now;
+		g->rate_cpu = g->target_cpu;
+	}
 	allowance = used * g->budget;
 	/*
 	 * The bursts share what the groups attached all the time leave, less

@@ -143,9 +143,10 @@ struct governor {
 	bool have_cpu;
 	double last_tick; /* monotonic seconds */
 	unsigned int
-		switched;  /* ATTACH_UNLESS_HOT groups that went hot or cooled at the last tick */
-	double last_cpu;   /* the target's CPU seconds at the last tick */
-	double cpu_rate;   /* its CPU seconds a second at the last interval's tick; 0 none yet */
+		switched; /* ATTACH_UNLESS_HOT groups that went hot or cooled at the last tick */
+	double last_cpu;  /* the target's CPU seconds at the last tick */
+	double cpu_rate;  /* its CPU seconds a second, over half an interval or more; 0 none yet */
+	double rate_since, rate_cpu; /* since when it is being measured, and target_cpu then */
 	double debt;	   /* CPU seconds spent over past ticks' allowances: the next pay it */
 	double target_cpu; /* the target's CPU seconds since the first tick */
 	double creation_tokens;
