@@ -101,9 +101,10 @@ enum attach_when {
  */
 #define GOVERNOR_EARLY_TICK_SHARE 0.5
 /*
- * Before an interval's CPU time is measured, the target is taken to use
- * this many CPUs: it sizes when a group attached all the time is judged
- * next (governor_judge_hits()), never a verdict.
+ * Before an interval's CPU time is measured, or while it reads none (a
+ * target idle until now), the target is taken to use this many CPUs: it
+ * sizes when a group attached all the time is judged next
+ * (governor_judge_hits()), never a verdict.
  */
 #define GOVERNOR_ASSUMED_CPUS 1.0
 
