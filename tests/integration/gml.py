@@ -222,6 +222,13 @@ class TargetTestCase(unittest.TestCase):
         self.procs.append(w)
         return w
 
+    def budget_line(self, stderr_lines):
+        """The exit summary's one line of what the bursts cost against the default budget."""
+        lines = [l for l in stderr_lines
+                 if l.startswith("gomapleak: overhead budget 1% of the target")]
+        self.assertEqual(len(lines), 1, stderr_lines)
+        return lines[0]
+
 
 def text_mappings(pid, exe):
     """pid's executable mappings of its binary exe: [(start, end, file offset)]."""

@@ -113,8 +113,7 @@ class Governor(gml.TargetTestCase):
             self.assertTrue(o["estimated"])
             self.assertGreaterEqual(o["error"], 0)
         # The summary: what the bursts cost against the budget, and the rates by site.
-        budget = [l for l in err if l.startswith("gomapleak: overhead budget 1% of the target")]
-        self.assertEqual(len(budget), 1, err)
+        self.budget_line(err)
         rates = estimates(err)
         # /metrics says they are estimates, and what the budget is.
         self.assertIn("gomapleak_overhead_budget_ratio 0.01\n", metrics)
@@ -213,15 +212,14 @@ class Governor(gml.TargetTestCase):
         w.signal(signal.SIGINT)
         self.assertEqual(w.wait(), 0)
         err = w.err.rest()
-        budget = [l for l in err if l.startswith("gomapleak: overhead budget 1% of the target")]
-        self.assertEqual(len(budget), 1, err)
+        budget = self.budget_line(err)
         m = re.search(r"cost ~[\d.]+s \(([\d.]+)%\) in (\d+) bursts, (\d+) ended by their hit "
-                      r"allowance(, \d+ judgments? brought forward by hits)?$", budget[0])
-        self.assertIsNotNone(m, budget[0])
+                      r"allowance(, \d+ judgments? brought forward by hits)?$", budget)
+        self.assertIsNotNone(m, budget)
         self.assertGreaterEqual(int(m[3]), 1)
         self.assertLessEqual(int(m[3]), int(m[2]))
         # What the bursts cost stays near the budget: no burst ran long on a stale rate.
-        self.assertLess(float(m[1]), 2.0, budget[0])
+        self.assertLess(float(m[1]), 2.0, budget)
         self.assertEqual(gml.text_changes(t.pid), [])  # every probe is out of the target
 
     def test_growth_turning_hot_between_ticks_is_judged_by_its_hits(self):
@@ -240,13 +238,12 @@ class Governor(gml.TargetTestCase):
         err = w.err.rest()
         self.assertTrue(any(l.startswith("gomapleak: growth probes in bursts from now")
                             for l in err), err)
-        budget = [l for l in err if l.startswith("gomapleak: overhead budget 1% of the target")]
-        self.assertEqual(len(budget), 1, err)
+        budget = self.budget_line(err)
         m = re.search(r"cost ~[\d.]+s \(([\d.]+)%\) in \d+ bursts.*, (\d+) judgments? brought "
-                      r"forward by hits$", budget[0])
-        self.assertIsNotNone(m, budget[0])
+                      r"forward by hits$", budget)
+        self.assertIsNotNone(m, budget)
         self.assertGreaterEqual(int(m[2]), 1)
-        self.assertLess(float(m[1]), 2.0, budget[0])
+        self.assertLess(float(m[1]), 2.0, budget)
 
     def test_exact_counts_agree_with_the_program(self):
         t = self.target("-modes", "steadyops")
