@@ -7,9 +7,12 @@
 #   3. scripts/bench.py: a map-heavy Go program untraced, under watch (budgets
 #      of 1% and 5%), under watch --exact and under bpftrace entry probes, for
 #      each map implementation, in two shapes: requests' maps of 4 entries
-#      (never grow) and of 16 (grow past 8).
+#      (never grow) and of 16 (grow past 8);
+#   4. scripts/bench_late.py: the same program running throughout, watch
+#      sessions (budgets of 1% and 5%) attached to it in turn, each against
+#      the untraced spells either side.
 # Run as root. BENCH_SECONDS (a list: "3 10"), BENCH_REPEATS, BENCH_SHAPES tune
-# the second part.
+# the third and fourth parts, BENCH_SESSIONS the fourth (sessions of each budget).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 cache=${GOMAPLEAK_CACHE:-/var/cache/gomapleak}
@@ -34,6 +37,15 @@ for seconds in ${BENCH_SECONDS:-3}; do
 			echo "== map-heavy workload: $v, $shape, ${seconds}s runs"
 			GOMAPLEAK_CACHE=$cache python3 scripts/bench.py build/gomapleak \
 				"$cache/targets/$v/default/mapbench" "$seconds" "${BENCH_REPEATS:-3}" "$shape"
+		done
+	done
+done
+for seconds in ${BENCH_SECONDS:-3}; do
+	for shape in ${BENCH_SHAPES:-mix grow}; do
+		for v in go1.19 go1.26; do
+			echo "== attached late: $v, $shape, ${seconds}s sessions"
+			GOMAPLEAK_CACHE=$cache python3 scripts/bench_late.py build/gomapleak \
+				"$cache/targets/$v/default/mapbench" "$seconds" "${BENCH_SESSIONS:-16}" "$shape"
 		done
 	done
 done

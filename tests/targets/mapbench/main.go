@@ -3,7 +3,9 @@
 // waits for a line on stdin (so a tracer can attach first), runs for -d and
 // prints "ops N per_sec R checksum C". With -n it runs exactly N rounds
 // (rounded up to 1024), so the checksum can be compared between runs; with
-// -hold it waits for another line before it exits.
+// -hold it waits for another line before it exits. With -every D it also prints
+// "tick SECONDS OPS" every D, so that a benchmark can compare spells of one
+// process's run (a tracer attached, then not) instead of separate runs.
 //
 //	-mode insert  a map-insert loop on a bounded map (runtime.mapassign_fast64
 //	              on every operation): scripts/probe_cost's workload
@@ -84,6 +86,7 @@ func main() {
 	reqSize := flag.Int("reqsize", 4, "mix: entries of each request's map")
 	rounds := flag.Uint64("n", 0, "run this many rounds instead of -d")
 	hold := flag.Bool("hold", false, "after the result, wait for a line on stdin before exiting")
+	every := flag.Duration("every", 0, "print the rounds so far this often")
 	flag.Parse()
 	for j := len(reqKeys); j < *reqSize; j++ {
 		reqKeys = append(reqKeys, "header-"+strconv.Itoa(j))
@@ -101,7 +104,7 @@ func main() {
 		stdin.Scan()
 	}
 	var ops, sum uint64
-	start := time.Now()
+	start, nextTick := time.Now(), *every
 	for (*rounds == 0 && time.Since(start) < *d) || ops < *rounds {
 		switch *mode {
 		case "mix":
@@ -116,6 +119,12 @@ func main() {
 			sum += insertRounds(1024, *size)
 		}
 		ops += 1024
+		if *every > 0 {
+			if el := time.Since(start); el >= nextTick {
+				fmt.Printf("tick %.3f %d\n", el.Seconds(), ops)
+				nextTick += *every
+			}
+		}
 	}
 	el := time.Since(start).Seconds()
 	fmt.Printf("ops %d per_sec %.0f checksum %d\n", ops, float64(ops)/el, sum+uint64(sinkSize))
