@@ -8,9 +8,9 @@
 #      of 1% and 5%), under watch --exact and under bpftrace entry probes, for
 #      each map implementation, in two shapes: requests' maps of 4 entries
 #      (never grow) and of 16 (grow past 8);
-#   4. scripts/bench_late.py: the same program running throughout, watch
-#      sessions (budgets of 1% and 5%) attached to it in turn, each against
-#      the untraced spells either side.
+#   4. scripts/bench_late.py, after each of the third part's: the same program
+#      running throughout, watch sessions (budgets of 1% and 5%) attached to it
+#      in turn, each against the untraced spells either side.
 # Run as root. BENCH_SECONDS (a list: "3 10"), BENCH_REPEATS, BENCH_SHAPES tune
 # the third and fourth parts, BENCH_SESSIONS the fourth (sessions of each budget).
 set -euo pipefail
@@ -34,18 +34,13 @@ done
 for seconds in ${BENCH_SECONDS:-3}; do
 	for shape in ${BENCH_SHAPES:-mix grow}; do
 		for v in go1.19 go1.26; do
+			bench=$cache/targets/$v/default/mapbench
 			echo "== map-heavy workload: $v, $shape, ${seconds}s runs"
-			GOMAPLEAK_CACHE=$cache python3 scripts/bench.py build/gomapleak \
-				"$cache/targets/$v/default/mapbench" "$seconds" "${BENCH_REPEATS:-3}" "$shape"
-		done
-	done
-done
-for seconds in ${BENCH_SECONDS:-3}; do
-	for shape in ${BENCH_SHAPES:-mix grow}; do
-		for v in go1.19 go1.26; do
+			GOMAPLEAK_CACHE=$cache python3 scripts/bench.py build/gomapleak "$bench" \
+				"$seconds" "${BENCH_REPEATS:-3}" "$shape"
 			echo "== attached late: $v, $shape, ${seconds}s sessions"
-			GOMAPLEAK_CACHE=$cache python3 scripts/bench_late.py build/gomapleak \
-				"$cache/targets/$v/default/mapbench" "$seconds" "${BENCH_SESSIONS:-16}" "$shape"
+			GOMAPLEAK_CACHE=$cache python3 scripts/bench_late.py build/gomapleak "$bench" \
+				"$seconds" "${BENCH_SESSIONS:-16}" "$shape"
 		done
 	done
 done

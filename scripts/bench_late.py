@@ -65,7 +65,7 @@ class Target:
         return (self.rounds[j] - self.rounds[i]) / (self.times[j] - self.times[i])
 
     def usage(self):
-        """(context switches, kernel seconds) so far, every thread's."""
+        """Context switches and kernel seconds so far, every thread's."""
         pid, ctx = self.proc.pid, 0
         for task in os.listdir("/proc/%d/task" % pid):
             try:
@@ -74,7 +74,7 @@ class Target:
             except OSError:
                 pass  # a thread that just exited
         stat = open("/proc/%d/stat" % pid).read().rsplit(")", 1)[1].split()
-        return ctx, int(stat[12]) / os.sysconf("SC_CLK_TCK")
+        return {"ctx": ctx, "sys": int(stat[12]) / os.sysconf("SC_CLK_TCK")}
 
     def end(self):
         self.proc.kill()
@@ -94,8 +94,8 @@ class Window:
     def rate(self):
         return self.target.rate(self.start, self.end)
 
-    def per_second(self, field):
-        return (self.end_usage[field] - self.begin_usage[field]) / (self.end - self.start)
+    def per_second(self, key):
+        return (self.end_usage[key] - self.begin_usage[key]) / (self.end - self.start)
 
 
 def spell(target):
@@ -154,10 +154,10 @@ def main():
         costs, ctx_on, ctx_off, sys_on, sys_off = [], [], [], [], []
         for before, on, after, _ in results[kind]:
             costs.append((before.rate() + after.rate()) / 2 / on.rate() - 1)
-            ctx_on.append(on.per_second(0))
-            ctx_off.append((before.per_second(0) + after.per_second(0)) / 2)
-            sys_on.append(on.per_second(1))
-            sys_off.append((before.per_second(1) + after.per_second(1)) / 2)
+            ctx_on.append(on.per_second("ctx"))
+            ctx_off.append((before.per_second("ctx") + after.per_second("ctx")) / 2)
+            sys_on.append(on.per_second("sys"))
+            sys_off.append((before.per_second("sys") + after.per_second("sys")) / 2)
         q1, _, q3 = statistics.quantiles(costs, n=4)
         estimate = "-"
         if kind in BUDGETS:
