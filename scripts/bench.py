@@ -24,7 +24,6 @@ after an idle wait has ~16 more context switches than one started at once
 """
 import json
 import os
-import re
 import statistics
 import subprocess
 import sys
@@ -33,13 +32,13 @@ import threading
 import time
 import urllib.request
 
+from bench_target import BUDGET_RE, BUDGETS, SHAPE_ARGS as SHAPES, usage_so_far, wait_line
+
 GOMAPLEAK, BINARY = sys.argv[1], sys.argv[2]
 SECONDS = float(sys.argv[3]) if len(sys.argv) > 3 else 3
 REPEATS = int(sys.argv[4]) if len(sys.argv) > 4 else 3
 SHAPE = sys.argv[5] if len(sys.argv) > 5 else "mix"
-SHAPE_ARGS = {"mix": [], "grow": ["-reqsize", "16"],
-              "make": ["-mode", "make", "-reqsize", "16"]}[SHAPE]
-BUDGETS = {"watch": 1, "watch5": 5}
+SHAPE_ARGS = SHAPES[SHAPE]
 UNTRACED_IDLE = 1.0  # seconds: about what watch's attach takes here
 GROUPS = ("create", "growth", "overflow", "insert", "delete", "clear")
 
@@ -51,13 +50,6 @@ def bpftrace_program():
     funcs = [p["function"] for p in plan["probes"] if p["status"] == "ok" and p["group"] in GROUPS]
     probes = ", ".join('uprobe:%s:"%s"' % (BINARY, f) for f in funcs)
     return probes + " { @hits[probe] = count(); }", len(funcs)
-
-
-def wait_line(stream, pred, what):
-    for line in stream:
-        if pred(line):
-            return line
-    raise RuntimeError("no %s" % what)
 
 
 # Scrapes a second: Prometheus scrapes every 15 s or so; this is 150 times that.
@@ -129,21 +121,6 @@ def stop_tracer(p, scraper):
     except subprocess.TimeoutExpired:
         p.kill()
         return p.communicate()[1] or ""
-
-
-def usage_so_far(pid):
-    """The target's CPU seconds (user, kernel) and context switches so far, every thread's."""
-    fields = open("/proc/%d/stat" % pid).read().rsplit(")", 1)[1].split()
-    tick = os.sysconf("SC_CLK_TCK")
-    usage = {"user": int(fields[11]) / tick, "sys": int(fields[12]) / tick, "ctx": 0}
-    for task in os.listdir("/proc/%d/task" % pid):
-        with open("/proc/%d/task/%s/status" % (pid, task)) as status:
-            usage["ctx"] += sum(int(line.split()[1]) for line in status
-                                if "ctxt_switches" in line)
-    return usage
-
-
-BUDGET_RE = re.compile(r"cost ~([\d.]+)s \(([\d.]+)%\) in \d+ bursts")
 
 
 def run_once(kind, program, tmp, scrapes):

@@ -21,28 +21,27 @@ how gomapleak is used: attached to a program that has run for a while.
 """
 import bisect
 import os
-import re
 import statistics
 import subprocess
 import sys
 import threading
 import time
 
+from bench_target import BUDGET_RE, BUDGETS, SHAPE_ARGS as SHAPES, usage_so_far, wait_line
+
 GOMAPLEAK, BINARY = sys.argv[1], sys.argv[2]
 SESSION = float(sys.argv[3]) if len(sys.argv) > 3 else 3
 SESSIONS = int(sys.argv[4]) if len(sys.argv) > 4 else 16
 SHAPE = sys.argv[5] if len(sys.argv) > 5 else "mix"
-SHAPE_ARGS = {"mix": [], "grow": ["-reqsize", "16"]}[SHAPE]
-BUDGETS = {"watch": 1, "watch5": 5}
+SHAPE_ARGS = SHAPES[SHAPE]
 KINDS = ("untraced", "watch", "watch5")
 UNTRACED_ATTACH = 0.5  # seconds: about what watch takes to attach here, so that spells last as long
 SPELL = 1.5  # seconds untraced between two sessions
 SETTLE = 0.3  # seconds after a session's exit before its spell counts (the detach's wake)
-BUDGET_RE = re.compile(r"cost ~([\d.]+)s \(([\d.]+)%\) in \d+ bursts")
 
 
 class Target:
-    """The running benchmark: its ticks (time of arrival, rounds so far) and /proc usage."""
+    """The running benchmark and its ticks (time of arrival, rounds so far)."""
 
     def __init__(self, seconds):
         self.proc = subprocess.Popen([BINARY, "-mode", "mix", "-d", "%ds" % seconds, "-every",
@@ -64,18 +63,6 @@ class Target:
             raise RuntimeError("no ticks from the benchmark between %.1f and %.1f" % (start, end))
         return (self.rounds[j] - self.rounds[i]) / (self.times[j] - self.times[i])
 
-    def usage(self):
-        """Context switches and kernel seconds so far, every thread's."""
-        pid, ctx = self.proc.pid, 0
-        for task in os.listdir("/proc/%d/task" % pid):
-            try:
-                with open("/proc/%d/task/%s/status" % (pid, task)) as status:
-                    ctx += sum(int(line.split()[1]) for line in status if "ctxt_switches" in line)
-            except OSError:
-                pass  # a thread that just exited
-        stat = open("/proc/%d/stat" % pid).read().rsplit(")", 1)[1].split()
-        return {"ctx": ctx, "sys": int(stat[12]) / os.sysconf("SC_CLK_TCK")}
-
     def end(self):
         self.proc.kill()
         self.proc.wait()
@@ -85,10 +72,11 @@ class Window:
     """A spell or a session: its edges and the target's usage at them."""
 
     def __init__(self, target):
-        self.target, self.start, self.begin_usage = target, time.monotonic(), target.usage()
+        self.target, self.start = target, time.monotonic()
+        self.begin_usage = usage_so_far(target.proc.pid)
 
     def close(self):
-        self.end, self.end_usage = time.monotonic(), self.target.usage()
+        self.end, self.end_usage = time.monotonic(), usage_so_far(self.target.proc.pid)
         return self
 
     def rate(self):
@@ -114,11 +102,7 @@ def session(target, kind):
         return w.close(), float("nan")
     argv = [GOMAPLEAK, "watch", "-p", str(target.proc.pid), "--budget", str(BUDGETS[kind])]
     p = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-    for line in p.stderr:
-        if "gomapleak: attached" in line:
-            break
-    else:
-        raise RuntimeError("gomapleak did not attach: %s" % p.communicate()[1])
+    wait_line(p.stderr, lambda l: "gomapleak: attached" in l, "attach line from gomapleak")
     w = Window(target)
     time.sleep(SESSION)
     w.close()
