@@ -19,6 +19,7 @@
 #define GO_SP(regs)   ((regs)->rsp)
 #define GO_FP(regs)   ((regs)->rbp)
 #define GO_G(regs)    ((regs)->r14)
+#define GO_IP(regs)   ((regs)->rip)
 
 /* EFLAGS carry and zero: JBE (jump if below or equal) is taken when either is set. */
 #define GO_FLAGS_CF	   (1ul << 0)

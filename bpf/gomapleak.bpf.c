@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Uprobes on the Go runtime's map functions. Every probe sits on an
- * instruction the kernel emulates (see user/probes.c), reads its arguments
+ * instruction the kernel emulates (docs/probes.md), reads its arguments
  * through go_abi.h and emits a fixed-size event into the ring buffer.
  */
 #include <linux/bpf.h>
@@ -129,6 +129,46 @@ struct {
 	__type(value, __u64);
 } ops_lost SEC(".maps");
 
+/*
+ * Set before load where the kernel has no BPF cookies for uprobes (Linux
+ * 5.10-5.14: perf-event uprobes, no bpf_get_attach_cookie): a probe's
+ * cookie is then looked up by the address it fired at, in probe_cookies.
+ * The verifier knows this constant and never visits the branch it rules
+ * out, so the cookie helper does not stop the load on those kernels.
+ */
+const volatile __u32 cookies_by_address = 0;
+
+/*
+ * The cookie of each probe by (process, address), for cookies_by_address.
+ * Sized by user space at load (tracer_object.c), one entry where unused.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 1);
+	__type(key, struct gml_probe_address);
+	__type(value, __u64);
+} probe_cookies SEC(".maps");
+
+/* A cookie whose slot no slot has: an address with no entry drops its hit. */
+#define NO_PROBE_COOKIE ((__u64)GML_COOKIE_SLOT_MASK << GML_COOKIE_SLOT_SHIFT)
+
+/*
+ * The probe's cookie. At a uprobe the kernel has set the instruction
+ * pointer back to the probed instruction (handle_swbp()) before any
+ * program runs, so it names the probe.
+ */
+static __always_inline __u64 probe_cookie(struct pt_regs *regs)
+{
+	struct gml_probe_address key = { .ip = GO_IP(regs) };
+	__u64 *cookie;
+
+	if (!cookies_by_address)
+		return bpf_get_attach_cookie(regs);
+	key.tgid = bpf_get_current_pid_tgid() >> 32;
+	cookie = bpf_map_lookup_elem(&probe_cookies, &key);
+	return cookie ? *cookie : NO_PROBE_COOKIE;
+}
+
 /* The hit's process: its slot's state and index. */
 struct probe_hit {
 	struct gml_slot *slot;
@@ -175,13 +215,20 @@ static __always_inline struct gml_event *event_reserve(__u32 slot, int probe, __
  */
 static __always_inline void count_burst_hit(const struct probe_hit *hit, __u64 cookie)
 {
-	__u32 group = (cookie >> GML_COOKIE_GROUP_SHIFT) & GML_COOKIE_GROUP_MASK;
+	/*
+	 * 64-bit arithmetic, bounded after the subtraction: a 32-bit group - 1
+	 * is zero-extended, which Linux 6.1's verifier reads as unbounded.
+	 */
+	__u64 group = (cookie >> GML_COOKIE_GROUP_SHIFT) & GML_COOKIE_GROUP_MASK;
 	struct gml_event *e;
 	__s64 *left;
 
-	if (!group || group > GML_GROUPS)
+	if (!group)
 		return;
-	left = &hit->slot->burst_hits_left[group - 1];
+	group -= 1;
+	if (group >= GML_GROUPS)
+		return;
+	left = &hit->slot->burst_hits_left[group];
 	if (*left <= 0)
 		return;
 	__sync_fetch_and_add(left, -1);
@@ -190,7 +237,7 @@ static __always_inline void count_burst_hit(const struct probe_hit *hit, __u64 c
 	e = event_reserve(hit->slot_index, 0, GML_EV_BURST_SPENT, 0, 0);
 	if (!e)
 		return;
-	e->size = group - 1;
+	e->size = group;
 	bpf_ringbuf_submit(e, BPF_RB_FORCE_WAKEUP);
 }
 
@@ -202,7 +249,7 @@ static __always_inline void count_burst_hit(const struct probe_hit *hit, __u64 c
  */
 static __always_inline int probe_enter(struct pt_regs *regs, struct probe_hit *hit)
 {
-	__u64 cookie = bpf_get_attach_cookie(regs);
+	__u64 cookie = probe_cookie(regs);
 	__u32 index = cookie & GML_COOKIE_INDEX_MASK;
 	__u32 slot_index = (cookie >> GML_COOKIE_SLOT_SHIFT) & GML_COOKIE_SLOT_MASK;
 	__u32 tgid = bpf_get_current_pid_tgid() >> 32;

@@ -140,6 +140,16 @@ struct gml_event {
 	__u32 flags;	/* GML_EVF_* */
 };
 
+/*
+ * A probe's address in a process: where the kernel has no BPF cookies for
+ * uprobes (before Linux 5.15), the key of the probe's cookie.
+ */
+struct gml_probe_address {
+	__u64 ip; /* the probed instruction's address in the process */
+	__u32 tgid;
+	__u32 pad;
+};
+
 /* gml_event.flags */
 #define GML_EVF_ON_STACK (1u << 0) /* the map header is on the goroutine's stack */
 
@@ -183,6 +193,7 @@ static_assert(sizeof(struct gml_event) == 72, "gml_event layout is shared with B
 static_assert(sizeof(struct gml_stack) == 8 * GML_STACK_DEPTH, "gml_stack is shared with BPF");
 static_assert(sizeof(struct gml_op_key) == 24, "gml_op_key is shared with BPF");
 static_assert(sizeof(struct gml_op_value) == 16, "gml_op_value is shared with BPF");
+static_assert(sizeof(struct gml_probe_address) == 16, "gml_probe_address is shared with BPF");
 static_assert(sizeof(struct gml_go_layout) == 24, "gml_go_layout layout is shared with BPF");
 static_assert(sizeof(struct gml_config) == 32, "gml_config layout is shared with BPF");
 static_assert(sizeof(struct gml_slot) == 32 + 8 * GML_OP_KINDS + 8 * GML_GROUPS,

@@ -11,6 +11,7 @@
 
 #include "detector.h"
 #include "governor.h"
+#include "kernel_features.h"
 #include "gml_version.h"
 
 /* A number macro as a string, for help texts that quote the defaults. */
@@ -58,7 +59,13 @@ enum {
 	OPT_EXE,
 	OPT_CGROUP,
 	OPT_MAX_PROCESSES,
+	OPT_ATTACH,
 };
+
+#define ATTACH_OPTION_HELP                                                                         \
+	"How uprobes are attached: uprobe_multi (Linux 6.6+), perf (perf-event uprobes with "      \
+	"BPF cookies, 5.15+), perf-ip (perf-event uprobes keyed by address, 5.10+), or auto: "     \
+	"the best the kernel has (default)"
 
 /* The options watch and run share: sampling, detector, output. */
 static const struct argp_option detector_options[] = {
@@ -99,6 +106,7 @@ static const struct argp_option detector_options[] = {
 	  "Write a pprof profile of map growth by call stack at exit and on SIGUSR1", 0 },
 	{ "folded", OPT_FOLDED, "FILE", 0,
 	  "Write map growth as folded stacks (flame graphs) at exit and on SIGUSR1", 0 },
+	{ "attach", OPT_ATTACH, "PATH", 0, ATTACH_OPTION_HELP, 0 },
 	{ "verbose", 'v', NULL, 0,
 	  "Probe plan, counters, all of --exact's table; twice: libbpf debug", 0 },
 	{ 0 },
@@ -124,6 +132,7 @@ static const struct argp_option trace_options[] = {
 	{ "exact", OPT_EXACT, NULL, 0,
 	  "Also trace map creation (and count inserts, deletes, clears, overflow buckets)", 0 },
 	{ "json", OPT_JSON, NULL, 0, "One JSON object an event (schema: docs/json.md)", 0 },
+	{ "attach", OPT_ATTACH, "PATH", 0, ATTACH_OPTION_HELP, 0 },
 	{ "verbose", 'v', NULL, 0,
 	  "Probe plan, counters, all of --exact's table; twice: libbpf debug", 0 },
 	{ NULL, 'h', NULL, OPTION_HIDDEN, "Give this help list", 0 }, /* -h, as bcc tools take it */
@@ -287,6 +296,7 @@ static error_t parse_detector_opt(int key, char *arg, struct argp_state *state)
 	case OPT_DURATION:
 	case OPT_JSON:
 	case OPT_EXACT:
+	case OPT_ATTACH:
 	case 'v':
 		return parse_opt(key, arg, state);
 	default:
@@ -405,6 +415,13 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 		break;
 	case OPT_EXACT:
 		o->exact = true;
+		break;
+	case OPT_ATTACH:
+		o->attach_path = attach_path_parse(arg);
+		if (o->attach_path < 0)
+			argp_error(state,
+				   "invalid --attach '%s': auto, uprobe_multi, perf or perf-ip",
+				   arg);
 		break;
 	case ARGP_KEY_ARG:
 		if (o->command == GML_CMD_RUN) {

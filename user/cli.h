@@ -48,6 +48,7 @@ struct cli_options {
 	const char *pprof_path;	 /* --pprof: growth profile (profile.proto, gzip) */
 	const char *folded_path; /* --folded: growth as folded stacks */
 	char **run_argv;	 /* run: the program and its arguments */
+	int attach_path;	 /* --attach: enum attach_path (ATTACH_PATH_AUTO unless given) */
 };
 
 /* Whether watch traces several processes (node mode): --all, a selector, or -p twice. */

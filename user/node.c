@@ -183,7 +183,12 @@ static int epoll_add(int epoll_fd, int fd, char *why, size_t why_len)
 /* The BPF object every session takes a slot in, its events on the loop. */
 static int open_object(struct node *n)
 {
-	int err = tracer_object_open(&n->object, n->opt->max_processes, n->why, sizeof(n->why));
+	struct tracer_object_options opts = {
+		.processes = n->opt->max_processes,
+		.path = (enum attach_path)n->opt->attach_path,
+		.verbose = n->opt->verbose,
+	};
+	int err = tracer_object_open(&n->object, &opts, n->why, sizeof(n->why));
 
 	if (err)
 		return err;

@@ -179,12 +179,18 @@ static int attach_probes(struct session *s)
 		cfg.flags |= GML_CFG_COUNT_SMALL_MAPS;
 	tracer_set_verbose(s->opt->verbose);
 	if (!s->object) {
-		err = tracer_object_open(&s->own_object, 1, s->why, sizeof(s->why));
+		struct tracer_object_options opts = {
+			.processes = 1,
+			.path = (enum attach_path)s->opt->attach_path,
+			.verbose = s->opt->verbose,
+		};
+
+		err = tracer_object_open(&s->own_object, &opts, s->why, sizeof(s->why));
 		if (err)
 			return session_fail(s, GML_STAGE_LOAD, err);
 		s->object = &s->own_object;
 	}
-	err = tracer_open(&s->tracer, s->object, &cfg, s->why, sizeof(s->why));
+	err = tracer_open(&s->tracer, s->object, &cfg, s->load_bias, s->why, sizeof(s->why));
 	if (err)
 		return session_fail(s, GML_STAGE_LOAD, err);
 	tracer_on_events(&s->tracer, on_event, s);

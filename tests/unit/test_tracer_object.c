@@ -66,18 +66,21 @@ static int open_tracer(struct tracer *tr, struct tracer_object *o, uint32_t tgid
 {
 	struct gml_config cfg = { .target_tgid = tgid, .flags = GML_CFG_COUNT_SMALL_MAPS };
 
-	return tracer_open(tr, o, &cfg, why, why_len);
+	return tracer_open(tr, o, &cfg, 0, why, why_len);
 }
 
-Test(tracer_object, slots_run_out_and_one_given_back_serves_the_next_process)
+/* Every attach path loads the same object (this kernel has all three). */
+static void slots_run_out_and_one_given_back_serves_the_next(enum attach_path path)
 {
+	struct tracer_object_options opts = { .processes = 2, .path = path };
 	struct tracer_object o;
 	struct tracer a, b, c;
 	struct tracer_counters counters;
 	unsigned int slot_of_a;
 	char why[256] = "";
 
-	cr_assert_eq(tracer_object_open(&o, 2, why, sizeof(why)), 0, "%s", why);
+	cr_assert_eq(tracer_object_open(&o, &opts, why, sizeof(why)), 0, "%s", why);
+	cr_assert_eq(o.path, path);
 	cr_assert_eq(tracer_object_calibration_slot(&o), 2);
 	cr_assert_eq(open_tracer(&a, &o, 1000001, why, sizeof(why)), 0, "%s", why);
 	cr_assert_eq(open_tracer(&b, &o, 1000002, why, sizeof(why)), 0, "%s", why);
@@ -98,5 +101,33 @@ Test(tracer_object, slots_run_out_and_one_given_back_serves_the_next_process)
 
 	tracer_close(&b);
 	tracer_close(&c);
+	tracer_object_close(&o);
+}
+
+Test(tracer_object, slots_run_out_and_one_given_back_serves_the_next_process_uprobe_multi)
+{
+	slots_run_out_and_one_given_back_serves_the_next(ATTACH_PATH_UPROBE_MULTI);
+}
+
+Test(tracer_object, slots_run_out_and_one_given_back_serves_the_next_process_perf)
+{
+	slots_run_out_and_one_given_back_serves_the_next(ATTACH_PATH_PERF);
+}
+
+Test(tracer_object, slots_run_out_and_one_given_back_serves_the_next_process_perf_ip)
+{
+	slots_run_out_and_one_given_back_serves_the_next(ATTACH_PATH_PERF_IP);
+}
+
+Test(tracer_object, the_best_path_this_kernel_offers_is_chosen_when_none_is_asked_for)
+{
+	struct tracer_object_options opts = { .processes = 1, .path = ATTACH_PATH_AUTO };
+	struct tracer_object o;
+	char why[256] = "";
+
+	cr_assert_eq(tracer_object_open(&o, &opts, why, sizeof(why)), 0, "%s", why);
+	cr_assert(o.kernel.uprobe_multi && o.kernel.attach_cookie && o.kernel.ringbuf,
+		  "this machine's kernel (6.18) has every feature");
+	cr_assert_eq(o.path, ATTACH_PATH_UPROBE_MULTI);
 	tracer_object_close(&o);
 }

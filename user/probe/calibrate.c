@@ -146,7 +146,7 @@ static int measure(struct tracer *tr, const struct working_set *ws, enum probe_h
 	for (round = 0; round < CALIBRATION_ROUNDS; round++) {
 		double bare = time_calls(calls, ws->pages, ws->npages);
 
-		err = tracer_attach_self(tr, handler, at_return, path, offset, &probe);
+		err = tracer_attach_self(tr, handler, at_return, path, offset, addr, &probe);
 		if (err)
 			return err;
 		added[round] = time_calls(calls, ws->pages, ws->npages) - bare;

@@ -12,12 +12,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "clock.h"
 #include "error.h"
 #include "gomapleak.skel.h"
+#include "uprobe_multi.h"
 
 static int libbpf_print_warnings(enum libbpf_print_level level, const char *fmt, va_list args)
 {
@@ -38,55 +38,28 @@ void tracer_set_verbose(int verbose)
 }
 
 /*
- * Every group's probes are uprobe_multi links: one link a program, its
- * entries and RETs attached and detached with one call each. Detaching a
- * perf-event uprobe takes its breakpoint out under the kernel's
- * event_mutex, then waits for an RCU grace period (~60 ms here), one probe
- * after another however many threads close them: the last of makemap's
- * four probes stayed ~180 ms after its burst ended, single-stepping every
- * map made meanwhile, a cost no hit counter saw. A uprobe_multi link takes
- * all its breakpoints out at once, then waits once, under no global lock.
+ * Where the kernel has them, a group's probes are uprobe_multi links: one
+ * link a program, its entries and RETs attached and detached with one call
+ * each. Detaching a perf-event uprobe takes its breakpoint out under the
+ * kernel's event_mutex, then waits for an RCU grace period, one probe after
+ * another however many threads close them: the last of makemap's four
+ * probes stays in well after its burst ended, single-stepping every map
+ * made meanwhile, a cost no hit counter sees (docs/governor.md has the
+ * figures). A uprobe_multi link takes all its breakpoints out at once,
+ * then waits once, under no global lock. Older kernels get perf-event
+ * uprobes, one a probe (kernel_features.h).
  */
 _Static_assert(PROBE_GROUPS <= GML_GROUPS && PROBE_GROUPS < GML_COOKIE_GROUP_MASK,
 	       "every probe group has a hit allowance on the BPF side");
 
-/*
- * BPF_LINK_CREATE for a uprobe_multi link (Linux 6.6), by hand: libbpf 1.1
- * (Debian 12's) predates it. The layout is the kernel's union bpf_attr
- * link_create, whose uprobe_multi member starts at byte 16.
- */
-struct uprobe_multi_attr {
-	uint32_t prog_fd, target_fd, attach_type, flags;
-	uint64_t path, offsets, ref_ctr_offsets, cookies;
-	uint32_t cnt, multi_flags, pid;
-	uint8_t tail[68]; /* zero: the rest of union bpf_attr */
-};
-
-static int uprobe_multi_attach(int prog_fd, const char *path, const uint64_t *offsets,
-			       const uint64_t *cookies, uint32_t cnt, pid_t pid)
-{
-	struct uprobe_multi_attr attr;
-	int fd;
-
-	memset(&attr, 0, sizeof(attr));
-	attr.prog_fd = (uint32_t)prog_fd;
-	attr.attach_type = GML_BPF_TRACE_UPROBE_MULTI;
-	attr.path = (uint64_t)(uintptr_t)path;
-	attr.offsets = (uint64_t)(uintptr_t)offsets;
-	attr.cookies = (uint64_t)(uintptr_t)cookies;
-	attr.cnt = cnt;
-	attr.pid = (uint32_t)pid;
-	fd = (int)syscall(__NR_bpf, BPF_LINK_CREATE, &attr, sizeof(attr));
-	return fd < 0 ? -errno : fd;
-}
-
 int tracer_open(struct tracer *tr, struct tracer_object *obj, const struct gml_config *cfg,
-		char *why, size_t why_len)
+		uint64_t load_bias, char *why, size_t why_len)
 {
 	int slot, table = 0;
 
 	memset(tr, 0, sizeof(*tr));
 	tr->tgid = (pid_t)cfg->target_tgid;
+	tr->load_bias = load_bias;
 	slot = tracer_object_take_slot(obj, tr, &table);
 	if (slot == -ENOSPC)
 		return error_set(why, why_len, slot, "%u processes traced already",
@@ -137,26 +110,28 @@ static struct bpf_program *entry_program(struct tracer *tr, const struct probe_s
 					   : handler_program(tr, site->spec->handler);
 }
 
-/* The group's probes, entries and RETs, as uprobe_multi offsets and cookies. */
-struct multi_probes {
+/* Probes that run one program: file offsets, cookies and addresses in the binary. */
+struct probe_batch {
 	uint64_t offsets[TRACER_MAX_UPROBES], cookies[TRACER_MAX_UPROBES];
+	uint64_t vaddrs[TRACER_MAX_UPROBES];
 	uint32_t n;
 };
 
-static int add_probe(struct multi_probes *mp, const struct goelf *ge, const struct probe_site *site,
+static int add_probe(struct probe_batch *pb, const struct goelf *ge, const struct probe_site *site,
 		     uint64_t vaddr, uint64_t cookie, char *why, size_t why_len)
 {
-	if (mp->n == TRACER_MAX_UPROBES)
+	if (pb->n == TRACER_MAX_UPROBES)
 		return error_set(why, why_len, -E2BIG, "%s: too many probes", site->spec->func);
-	if (goelf_vaddr_to_offset(ge, vaddr, &mp->offsets[mp->n]))
+	if (goelf_vaddr_to_offset(ge, vaddr, &pb->offsets[pb->n]))
 		return error_set(why, why_len, -EINVAL, "%s: no file offset for 0x%llx",
 				 site->spec->func, (unsigned long long)vaddr);
-	mp->cookies[mp->n++] = cookie;
+	pb->vaddrs[pb->n] = vaddr;
+	pb->cookies[pb->n++] = cookie;
 	return 0;
 }
 
 /* The probes of site (plan index i) that run prog: its entry, or its RETs. */
-static int add_site_probes(struct tracer *tr, struct multi_probes *mp, const struct goelf *ge,
+static int add_site_probes(struct tracer *tr, struct probe_batch *pb, const struct goelf *ge,
 			   const struct probe_site *site, int i, struct bpf_program *prog,
 			   char *why, size_t why_len)
 {
@@ -168,47 +143,108 @@ static int add_site_probes(struct tracer *tr, struct multi_probes *mp, const str
 	if (entry_program(tr, site) == prog) {
 		if (site->choice.at_stack_check_jump)
 			cookie |= GML_COOKIE_AT_STACK_CHECK_JUMP;
-		return add_probe(mp, ge, site, site->choice.vaddr, cookie, why, why_len);
+		return add_probe(pb, ge, site, site->choice.vaddr, cookie, why, why_len);
 	}
 	if (prog != tr->obj->skel->progs.make_map_return || !probe_site_reads_at_rets(site))
 		return 0;
 	for (j = 0; j < site->nrets && !err; j++)
-		err = add_probe(mp, ge, site, site->rets[j], cookie | GML_COOKIE_AT_RETURN, why,
+		err = add_probe(pb, ge, site, site->rets[j], cookie | GML_COOKIE_AT_RETURN, why,
 				why_len);
 	return err;
 }
 
 /*
- * One uprobe_multi link for the probes of the group's sites that run prog,
- * for pid, kept in the first free one of fds. Returns how many probes it
- * holds.
+ * Where cookies go by address (ATTACH_PATH_PERF_IP), the probe's cookie
+ * under its address in process pid, before the probe is in. Kept until the
+ * slot is given back (tracer_close): a probe is at the same address at
+ * every burst.
  */
-static int attach_multi_link(struct tracer *tr, const struct probe_plan *plan,
-			     enum probe_group group, struct bpf_program *prog,
-			     const struct goelf *ge, const char *binary, pid_t pid, int *fds,
-			     char *why, size_t why_len)
+static int set_cookie_by_address(struct tracer *tr, pid_t pid, uint64_t address, uint64_t cookie)
 {
-	struct multi_probes mp = { .n = 0 };
-	int i, fd, err = 0, *slot = NULL;
+	struct gml_probe_address key = { .ip = address, .tgid = (uint32_t)pid };
+
+	if (tr->obj->path != ATTACH_PATH_PERF_IP)
+		return 0;
+	return bpf_map_update_elem(bpf_map__fd(tr->obj->skel->maps.probe_cookies), &key, &cookie,
+				   BPF_ANY)
+		       ? -errno
+		       : 0;
+}
+
+/* One perf-event uprobe running prog at offset of binary in process pid. */
+static int attach_perf_probe(struct tracer *tr, struct bpf_program *prog, const char *binary,
+			     pid_t pid, uint64_t offset, uint64_t cookie, struct group_links *links)
+{
+	LIBBPF_OPTS(bpf_uprobe_opts, opts,
+		    .bpf_cookie = tr->obj->path == ATTACH_PATH_PERF ? cookie : 0);
+	struct bpf_link *link;
+
+	if (links->nperf == TRACER_MAX_UPROBES)
+		return -E2BIG;
+	link = bpf_program__attach_uprobe_opts(prog, pid, binary, (size_t)offset, &opts);
+	if (!link)
+		return -errno;
+	links->perf[links->nperf++] = link;
+	links->uprobes++;
+	return 0;
+}
+
+/*
+ * The batch's probes in process pid, as the object's path attaches them.
+ * A uprobe_multi link goes to the first free slot of links->multi_fd.
+ */
+static int attach_batch(struct tracer *tr, struct bpf_program *prog, const char *binary, pid_t pid,
+			const struct probe_batch *pb, struct group_links *links)
+{
+	uint32_t i;
+	int fd, err = 0;
+
+	if (tr->obj->path != ATTACH_PATH_UPROBE_MULTI) {
+		for (i = 0; i < pb->n && !err; i++) {
+			err = pid == getpid() ? 0
+					      : set_cookie_by_address(tr, pid,
+								      pb->vaddrs[i] + tr->load_bias,
+								      pb->cookies[i]);
+			if (!err)
+				err = attach_perf_probe(tr, prog, binary, pid, pb->offsets[i],
+							pb->cookies[i], links);
+		}
+		return err;
+	}
+	for (i = 0; i < TRACER_MULTI_LINKS && links->multi_fd[i]; i++)
+		;
+	if (i == TRACER_MULTI_LINKS)
+		return -E2BIG;
+	fd = uprobe_multi_link_create(bpf_program__fd(prog), binary, pb->offsets, pb->cookies,
+				      pb->n, pid);
+	if (fd < 0)
+		return fd;
+	links->multi_fd[i] = fd;
+	links->uprobes += (int)pb->n;
+	return 0;
+}
+
+/* The probes of the group's sites that run prog, for pid, into links. */
+static int attach_program(struct tracer *tr, const struct probe_plan *plan, enum probe_group group,
+			  struct bpf_program *prog, const struct goelf *ge, const char *binary,
+			  pid_t pid, struct group_links *links, char *why, size_t why_len)
+{
+	struct probe_batch *pb = calloc(1, sizeof(*pb));
+	int i, err = pb ? 0 : -ENOMEM;
 
 	for (i = 0; i < plan->nsites && !err; i++)
 		if (plan->sites[i].status == PROBE_OK && plan->sites[i].spec->group == group)
-			err = add_site_probes(tr, &mp, ge, &plan->sites[i], i, prog, why, why_len);
-	if (err)
-		return err;
-	for (i = 0; i < TRACER_MULTI_LINKS && !slot; i++)
-		if (!fds[i])
-			slot = &fds[i];
-	if (!slot)
-		return error_set(why, why_len, -E2BIG, "too many %s programs",
-				 probe_group_name(group));
-	fd = uprobe_multi_attach(bpf_program__fd(prog), binary, mp.offsets, mp.cookies, mp.n, pid);
-	if (fd < 0)
-		return error_set(why, why_len, fd,
-				 "failed to attach the %s probes (uprobe_multi) in %s: %s",
-				 probe_group_name(group), binary, strerror(-fd));
-	*slot = fd;
-	return (int)mp.n;
+			err = add_site_probes(tr, pb, ge, &plan->sites[i], i, prog, why, why_len);
+	if (!err) {
+		err = attach_batch(tr, prog, binary, pid, pb, links);
+		if (err)
+			error_set(why, why_len, err,
+				  "failed to attach the %s probes (%s) in %s: %s",
+				  probe_group_name(group), attach_path_name(tr->obj->path), binary,
+				  strerror(-err));
+	}
+	free(pb);
+	return err;
 }
 
 /* progs with prog added unless there; n its length; -E2BIG past TRACER_MULTI_LINKS. */
@@ -250,25 +286,31 @@ static int group_programs(struct tracer *tr, const struct probe_plan *plan, enum
 	return rets ? add_program(progs, n, tr->obj->skel->progs.make_map_return) : n;
 }
 
-/* The group's uprobe_multi links, one a program its sites run. */
-static int attach_multi_group(struct tracer *tr, const struct probe_plan *plan,
-			      enum probe_group group, const struct goelf *ge, const char *binary,
-			      pid_t pid, char *why, size_t why_len)
+/* The group's probes for pid into links, program by program. */
+static int attach_programs(struct tracer *tr, const struct probe_plan *plan, enum probe_group group,
+			   const struct goelf *ge, const char *binary, pid_t pid,
+			   struct group_links *links, char *why, size_t why_len)
 {
 	struct bpf_program *progs[TRACER_MULTI_LINKS];
 	int i, n = group_programs(tr, plan, group, progs), err = 0;
 
 	if (n < 0)
 		return error_set(why, why_len, n, "too many %s programs", probe_group_name(group));
-	for (i = n - 1; i >= 0 && err >= 0; i--) {
-		err = attach_multi_link(tr, plan, group, progs[i], ge, binary, pid,
-					tr->multi_fd[group], why, why_len);
-		if (err > 0)
-			tr->multi_sites[group] += err;
-	}
-	if (err >= 0)
-		return 0;
-	tracer_detach_group(tr, group);
+	for (i = n - 1; i >= 0 && !err; i--)
+		err = attach_program(tr, plan, group, progs[i], ge, binary, pid, links, why,
+				     why_len);
+	return err;
+}
+
+static int attach_group_links(struct tracer *tr, const struct probe_plan *plan,
+			      enum probe_group group, const struct goelf *ge, const char *binary,
+			      pid_t pid, char *why, size_t why_len)
+{
+	int err =
+		attach_programs(tr, plan, group, ge, binary, pid, &tr->links[group], why, why_len);
+
+	if (err)
+		tracer_detach_group(tr, group);
 	return err;
 }
 
@@ -284,16 +326,12 @@ static int attach_multi_group(struct tracer *tr, const struct probe_plan *plan,
 static void keep_uprobes(struct tracer *tr, const struct probe_plan *plan, enum probe_group group,
 			 const struct goelf *ge, const char *binary)
 {
-	struct bpf_program *progs[TRACER_MULTI_LINKS];
-	int i, n = group_programs(tr, plan, group, progs), err = 0;
 	char why[128];
 
 	tr->kept[group] = true;
-	for (i = 0; i < n && err >= 0; i++)
-		err = attach_multi_link(tr, plan, group, progs[i], ge, binary, getpid(),
-					tr->keeper_fd[group], why, sizeof(why));
+	attach_programs(tr, plan, group, ge, binary, getpid(), &tr->keepers[group], why,
+			sizeof(why));
 }
-
 /*
  * Counting of the group's operations until a deadline (CLOCK_MONOTONIC ns,
  * GML_COUNT_UNTIL_DETACHED for none; 0 off), and when it began. On only
@@ -323,7 +361,7 @@ static int attach_counting(struct tracer *tr, const struct probe_plan *plan, enu
 	int err;
 
 	tr->attach_began_ns[group] = now;
-	err = attach_multi_group(tr, plan, group, ge, binary, pid, why, why_len);
+	err = attach_group_links(tr, plan, group, ge, binary, pid, why, why_len);
 	if (err)
 		return err;
 	now = monotonic_ns();
@@ -350,65 +388,76 @@ int tracer_attach_burst(struct tracer *tr, const struct probe_plan *plan, enum p
 			       why_len);
 }
 
-/* A uprobe_multi link to close on a thread of its own. */
+/* Links to close on a thread of their own. */
 struct link_retirement {
-	int fd;
+	struct group_links links;
 	atomic_int *retiring;
 };
 
-static void *close_link(void *arg)
+/* Closes links: perf-event uprobes one after another, as the kernel would anyway. */
+static void close_links(struct group_links *links)
+{
+	int i;
+
+	for (i = 0; i < TRACER_MULTI_LINKS; i++)
+		if (links->multi_fd[i] > 0)
+			close(links->multi_fd[i]);
+	for (i = 0; i < links->nperf; i++)
+		bpf_link__destroy(links->perf[i]);
+	memset(links, 0, sizeof(*links));
+}
+
+static void *close_retired_links(void *arg)
 {
 	struct link_retirement *r = arg;
 
-	close(r->fd);
+	close_links(&r->links);
 	atomic_fetch_sub(r->retiring, 1);
 	free(r);
 	return NULL;
 }
 
 /*
- * Closes a link on a thread of its own: the close waits for an RCU grace
- * period (~60 ms here) after the breakpoints are out, and the event loop
- * must not.
+ * Closes links on a thread of their own, leaving links empty: a close waits
+ * for an RCU grace period after the breakpoints are out (one a probe on
+ * the perf-event paths), and the event loop must not.
  */
-static void retire(struct tracer *tr, int fd)
+static void retire(struct tracer *tr, struct group_links *links)
 {
-	struct link_retirement *r = malloc(sizeof(*r));
+	struct link_retirement *r;
 	pthread_attr_t attr;
 	pthread_t thread;
 	int err = -1;
 
+	if (!links->nperf && !links->multi_fd[0])
+		return;
+	r = malloc(sizeof(*r));
 	if (r && !pthread_attr_init(&attr)) {
-		*r = (struct link_retirement){ .fd = fd, .retiring = &tr->retiring };
+		r->links = *links;
+		r->retiring = &tr->retiring;
 		atomic_fetch_add(&tr->retiring, 1);
 		pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-		err = pthread_create(&thread, &attr, close_link, r);
+		err = pthread_create(&thread, &attr, close_retired_links, r);
 		pthread_attr_destroy(&attr);
 		if (err)
 			atomic_fetch_sub(&tr->retiring, 1);
 	}
 	if (err) {
 		free(r);
-		close(fd);
+		close_links(links);
 	}
+	memset(links, 0, sizeof(*links));
 }
 
 uint64_t tracer_detach_group(struct tracer *tr, enum probe_group group)
 {
 	uint64_t gone;
-	int i;
 
 	count_group_ops(tr, group, 0);
 	gone = monotonic_ns();
 	if (gone < tr->counted_until_ns[group])
 		tr->counted_until_ns[group] = gone;
-
-	for (i = 0; i < TRACER_MULTI_LINKS; i++) {
-		if (tr->multi_fd[group][i] > 0)
-			retire(tr, tr->multi_fd[group][i]);
-		tr->multi_fd[group][i] = 0;
-	}
-	tr->multi_sites[group] = 0;
+	retire(tr, &tr->links[group]);
 	return gone;
 }
 
@@ -423,7 +472,7 @@ int tracer_uprobes(const struct tracer *tr)
 	int i, n = 0;
 
 	for (i = 0; i < PROBE_GROUPS; i++)
-		n += tr->multi_sites[i];
+		n += tr->links[i].uprobes;
 	return n;
 }
 
@@ -510,23 +559,36 @@ int tracer_drain_ops(struct tracer *tr, unsigned int op_mask, tracer_op_fn fn, v
 }
 
 int tracer_attach_self(struct tracer *tr, enum probe_handler handler, bool at_return,
-		       const char *self_path, uint64_t file_offset, struct tracer_self_probe *out)
+		       const char *self_path, uint64_t file_offset, uint64_t address,
+		       struct tracer_self_probe *out)
 {
 	struct bpf_program *prog =
 		at_return ? tr->obj->skel->progs.make_map_return : handler_program(tr, handler);
 	uint64_t cookie = GML_CALIBRATION_PROBE | (at_return ? GML_COOKIE_AT_RETURN : 0) |
 			  (uint64_t)tracer_object_calibration_slot(tr->obj)
 				  << GML_COOKIE_SLOT_SHIFT;
+	struct probe_batch pb = { .n = 1 };
+	int err;
 
-	out->fd = uprobe_multi_attach(bpf_program__fd(prog), self_path, &file_offset, &cookie, 1,
-				      getpid());
-	return out->fd < 0 ? out->fd : 0;
+	memset(out, 0, sizeof(*out));
+	out->address = address;
+	pb.offsets[0] = file_offset;
+	pb.cookies[0] = cookie;
+	err = set_cookie_by_address(tr, getpid(), address, cookie);
+	if (!err)
+		err = attach_batch(tr, prog, self_path, getpid(), &pb, &out->links);
+	if (err)
+		tracer_detach_self(tr, out);
+	return err;
 }
 
 void tracer_detach_self(struct tracer *tr, struct tracer_self_probe *probe)
 {
-	retire(tr, probe->fd);
-	probe->fd = 0;
+	struct gml_probe_address key = { .ip = probe->address, .tgid = (uint32_t)getpid() };
+
+	retire(tr, &probe->links);
+	if (tr->obj->path == ATTACH_PATH_PERF_IP)
+		bpf_map_delete_elem(bpf_map__fd(tr->obj->skel->maps.probe_cookies), &key);
 }
 
 void tracer_wait_detached(struct tracer *tr)
@@ -543,20 +605,35 @@ int tracer_set_calibrating(struct tracer *tr, bool on)
 	return 0;
 }
 
+/* The process's cookies by address, once its probes are gone (ATTACH_PATH_PERF_IP). */
+static void forget_cookies(struct tracer *tr)
+{
+	int fd = bpf_map__fd(tr->obj->skel->maps.probe_cookies);
+	struct gml_probe_address key, next, *prev = NULL;
+
+	if (tr->obj->path != ATTACH_PATH_PERF_IP)
+		return;
+	while (!bpf_map_get_next_key(fd, prev, &next)) {
+		/* After a removal the next key is found from the start's view of it. */
+		if (next.tgid == (uint32_t)tr->tgid && !bpf_map_delete_elem(fd, &next))
+			continue;
+		key = next;
+		prev = &key;
+	}
+}
+
 void tracer_close(struct tracer *tr)
 {
-	int i, j;
+	int i;
 
 	if (!tr->obj)
 		return;
-	for (i = 0; i < PROBE_GROUPS; i++)
-		for (j = 0; j < TRACER_MULTI_LINKS; j++) {
-			if (tr->multi_fd[i][j] > 0)
-				retire(tr, tr->multi_fd[i][j]);
-			if (tr->keeper_fd[i][j] > 0)
-				retire(tr, tr->keeper_fd[i][j]);
-		}
+	for (i = 0; i < PROBE_GROUPS; i++) {
+		retire(tr, &tr->links[i]);
+		retire(tr, &tr->keepers[i]);
+	}
 	tracer_wait_detached(tr);
+	forget_cookies(tr);
 	tracer_object_give_slot(tr->obj, tr->slot, tr->op_table);
 	memset(tr, 0, sizeof(*tr));
 }

@@ -10,6 +10,7 @@
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 #include "gomapleak.h"
@@ -18,30 +19,39 @@
 
 typedef int (*tracer_event_fn)(void *ctx, const struct gml_event *event);
 
-/* enum bpf_attach_type's BPF_TRACE_UPROBE_MULTI (Linux 6.6; newer than Debian 12's headers). */
-#define GML_BPF_TRACE_UPROBE_MULTI 48
-
 /* Uprobes of a group: entries plus the RETs of functions whose results are read. */
 #define TRACER_MAX_UPROBES (4 * GML_MAX_PROBES)
 /* uprobe_multi links a group may have: one a program (Swiss growth has four, creation up to four).
  */
 #define TRACER_MULTI_LINKS 4
 
+struct bpf_link;
+
+/*
+ * A group's probes as the object's attach path has them: uprobe_multi
+ * links, one a program, or perf-event uprobes, one a probe.
+ */
+struct group_links {
+	int multi_fd[TRACER_MULTI_LINKS]; /* 0 none */
+	struct bpf_link *perf[TRACER_MAX_UPROBES];
+	int nperf;
+	int uprobes; /* the probes they hold */
+};
+
 struct tracer {
 	struct tracer_object *obj;
 	unsigned int slot;
 	pid_t tgid;
-	int op_table; /* the slot's operation table (map, caller, operation) */
-	/* every group's uprobe_multi links, one a program; 0 none */
-	int multi_fd[PROBE_GROUPS][TRACER_MULTI_LINKS];
-	int multi_sites[PROBE_GROUPS]; /* the sites a group's links hold */
+	uint64_t load_bias; /* what the kernel added to the binary's addresses in the process */
+	int op_table;	    /* the slot's operation table (map, caller, operation) */
+	struct group_links links[PROBE_GROUPS];
 	/*
 	 * A bursted group's keepers: links on the same probes for gomapleak's
 	 * own process, which never maps the target's binary, so they install no
-	 * breakpoint; 0 none. They keep the kernel's uprobes alive between
+	 * breakpoint; none yet. They keep the kernel's uprobes alive between
 	 * bursts (tracer_attach_burst()).
 	 */
-	int keeper_fd[PROBE_GROUPS][TRACER_MULTI_LINKS];
+	struct group_links keepers[PROBE_GROUPS];
 	bool kept[PROBE_GROUPS]; /* its keepers were tried */
 	/*
 	 * CLOCK_MONOTONIC: when the group's operations began to be counted, all
@@ -64,12 +74,13 @@ struct tracer_counters {
 
 void tracer_set_verbose(int verbose);
 /*
- * Takes a slot of obj for cfg's process (cfg->target_tgid); on failure why
- * says why. Its events, the target's execve (GML_EV_EXEC) among them, go to
- * the function tracer_on_events gives.
+ * Takes a slot of obj for cfg's process (cfg->target_tgid), whose binary is
+ * loaded load_bias above its addresses; on failure why says why. Its
+ * events, the target's execve (GML_EV_EXEC) among them, go to the function
+ * tracer_on_events gives.
  */
 int tracer_open(struct tracer *tr, struct tracer_object *obj, const struct gml_config *cfg,
-		char *why, size_t why_len);
+		uint64_t load_bias, char *why, size_t why_len);
 /*
  * Attaches the plan's sites of one group (the governor says which are
  * attached); on failure none of the group stays attached and why says which
@@ -96,7 +107,7 @@ int tracer_attach_burst(struct tracer *tr, const struct probe_plan *plan, enum p
 uint64_t tracer_detach_group(struct tracer *tr, enum probe_group group);
 /* The process's events, from tracer_object_consume. */
 void tracer_on_events(struct tracer *tr, tracer_event_fn fn, void *ctx);
-/* Uprobes attached now: entries and RETs, perf-event and uprobe_multi alike. */
+/* Uprobes attached now: entries and RETs, on any attach path. */
 int tracer_uprobes(const struct tracer *tr);
 int tracer_read_counters(const struct tracer *tr, struct tracer_counters *out);
 int tracer_lookup_stack(const struct tracer *tr, uint64_t hash, struct gml_stack *out);
@@ -114,15 +125,18 @@ uint64_t tracer_limit_burst_hits(struct tracer *tr, enum probe_group group, uint
 int tracer_drain_ops(struct tracer *tr, unsigned int op_mask, tracer_op_fn fn, void *ctx);
 /*
  * The calibration's probes, on gomapleak's own code (calibrate.h): handler's
- * program at file_offset of self_path, or with at_return the program every
- * RET of makemap gets, under GML_CALIBRATION_PROBE in the calibration's slot.
+ * program at file_offset of self_path (address in this process), or with
+ * at_return the program every RET of makemap gets, under
+ * GML_CALIBRATION_PROBE in the calibration's slot.
  */
 struct tracer_self_probe {
-	int fd; /* a uprobe_multi link */
+	struct group_links links;
+	uint64_t address;
 };
 
 int tracer_attach_self(struct tracer *tr, enum probe_handler handler, bool at_return,
-		       const char *self_path, uint64_t file_offset, struct tracer_self_probe *out);
+		       const char *self_path, uint64_t file_offset, uint64_t address,
+		       struct tracer_self_probe *out);
 /* Detaches a calibration probe: its breakpoint is gone when this returns. */
 void tracer_detach_self(struct tracer *tr, struct tracer_self_probe *probe);
 /* Waits until every link detached so far is gone for good. */

@@ -13,6 +13,17 @@
 #include "error.h"
 #include "gomapleak.skel.h"
 #include "tracer.h"
+#include "uprobe_multi.h"
+
+/*
+ * The verifier's log of a program it refuses, kept for the message: a
+ * verifier before Linux 6.4 fails a load whose log overflows with ENOSPC
+ * instead of its reason, so the buffer is large (its pages are touched
+ * only as far as the log goes, and it lives for the load only).
+ */
+#define VERIFIER_LOG_BYTES (8u << 20)
+/* Lines of a refused program's log that -v shows. */
+#define VERIFIER_LOG_TAIL 24
 
 static int load_failed(int err, char *why, size_t why_len)
 {
@@ -20,7 +31,80 @@ static int load_failed(int err, char *why, size_t why_len)
 			 err == -EPERM ? " (needs CAP_BPF and CAP_PERFMON, or root)" : "");
 }
 
-/* Every probe program is attached as uprobe_multi links (tracer.c says why). */
+/* The first line of log that starts with "processed ": the verifier's summary. */
+static const char *log_summary(const char *log)
+{
+	const char *p = log;
+
+	while (p && *p) {
+		if (!strncmp(p, "processed ", 10))
+			return p;
+		p = strchr(p, '\n');
+		p = p ? p + 1 : NULL;
+	}
+	return log + strlen(log);
+}
+
+/* The line before end in log (the verifier's reason is the line before its summary). */
+static void line_before(const char *log, const char *end, const char **start, int *len)
+{
+	const char *p = end;
+
+	while (p > log && p[-1] == '\n')
+		p--;
+	*len = 0;
+	while (p > log && p[-1] != '\n') {
+		p--;
+		(*len)++;
+	}
+	*start = p;
+}
+
+/* The last lines of the log up to end, on stderr: what -v shows of a refusal. */
+static void print_log_tail(const char *log, const char *end, const char *prog)
+{
+	const char *p = end;
+	int lines = 0;
+
+	while (p > log && lines <= VERIFIER_LOG_TAIL)
+		if (*--p == '\n')
+			lines++;
+	fprintf(stderr, "gomapleak: the verifier's log of %s, its last lines:\n%.*s", prog,
+		(int)(end - p), p);
+}
+
+/* The first program the load did not get to load: the one the verifier refused. */
+static const char *refused_program(struct gomapleak_bpf *skel)
+{
+	struct bpf_program *prog;
+
+	bpf_object__for_each_program(prog, skel->obj) if (bpf_program__autoload(prog) &&
+							  bpf_program__fd(prog) <
+								  0) return bpf_program__name(prog);
+	return NULL;
+}
+
+/*
+ * A load that failed: the verifier's reason and the program it refused
+ * when its log says so, else what the load returned.
+ */
+static int load_refused(const struct tracer_object *o, int err, const char *log, int verbose,
+			char *why, size_t why_len)
+{
+	const char *prog = refused_program(o->skel), *summary = log_summary(log), *reason;
+	int len;
+
+	if (!prog || err == -EPERM || !*log)
+		return load_failed(err, why, why_len);
+	line_before(log, summary, &reason, &len);
+	if (verbose)
+		print_log_tail(log, summary, prog);
+	return error_set(
+		why, why_len, err, "the verifier of kernel %s refused BPF program %s: %.*s%s",
+		o->kernel.release, prog, len, reason, verbose ? "" : " (-v shows its log)");
+}
+
+/* Programs attached as uprobe_multi links load as such (tracer.c says why they are best). */
 static void set_multi_programs(struct gomapleak_bpf *skel)
 {
 	struct bpf_program *progs[] = {
@@ -43,9 +127,11 @@ static void set_multi_programs(struct gomapleak_bpf *skel)
  * a few processes get more room than one, not one's room each (stacks of one
  * binary are the same words in every process running it).
  */
-static int size_maps(struct gomapleak_bpf *skel, unsigned int nslots)
+static int size_maps(struct gomapleak_bpf *skel, unsigned int nslots, enum attach_path path)
 {
 	unsigned int scale = nslots > 4 ? 4 : nslots > 2 ? 2 : 1;
+	/* Every probe of every slot where cookies go by address; none used elsewhere. */
+	uint32_t cookies = path == ATTACH_PATH_PERF_IP ? nslots * TRACER_MAX_UPROBES : 1;
 	const struct {
 		struct bpf_map *map;
 		uint32_t entries;
@@ -58,6 +144,7 @@ static int size_maps(struct gomapleak_bpf *skel, unsigned int nslots)
 		{ skel->maps.ops_lost, nslots },
 		{ skel->maps.stacks, GML_MAX_STACKS * scale },
 		{ skel->maps.events, GML_RINGBUF_BYTES * scale },
+		{ skel->maps.probe_cookies, cookies },
 	};
 	size_t i;
 	int err;
@@ -147,32 +234,57 @@ static int open_events(struct tracer_object *o, char *why, size_t why_len)
 	return 0;
 }
 
-static int load(struct tracer_object *o, char *why, size_t why_len)
+/* The object's programs and maps for o->path, loaded, its verifier log in log. */
+static int load_programs(struct tracer_object *o, char *log, int verbose, char *why, size_t why_len)
 {
+	LIBBPF_OPTS(bpf_object_open_opts, opts, .kernel_log_buf = log,
+		    .kernel_log_size = VERIFIER_LOG_BYTES);
 	int err;
 
-	o->skel = gomapleak_bpf__open();
+	o->skel = gomapleak_bpf__open_opts(&opts);
 	if (!o->skel)
 		return load_failed(errno ? -errno : -ENOMEM, why, why_len);
-	set_multi_programs(o->skel);
-	err = size_maps(o->skel, o->nslots);
-	if (!err)
-		err = gomapleak_bpf__load(o->skel);
-	if (!err)
-		err = map_slots(o);
+	if (o->path == ATTACH_PATH_UPROBE_MULTI)
+		set_multi_programs(o->skel);
+	o->skel->rodata->cookies_by_address = o->path == ATTACH_PATH_PERF_IP;
+	err = size_maps(o->skel, o->nslots, o->path);
+	if (err)
+		return load_failed(err, why, why_len);
+	log[0] = 0;
+	err = gomapleak_bpf__load(o->skel);
+	return err ? load_refused(o, err, log, verbose, why, why_len) : 0;
+}
+
+static int load(struct tracer_object *o, int verbose, char *why, size_t why_len)
+{
+	char *log = malloc(VERIFIER_LOG_BYTES);
+	int err;
+
+	if (!log)
+		return error_set(why, why_len, -ENOMEM, "out of memory");
+	err = load_programs(o, log, verbose, why, why_len);
+	free(log);
+	if (err)
+		return err;
+	err = map_slots(o);
 	return err ? load_failed(err, why, why_len) : 0;
 }
 
-int tracer_object_open(struct tracer_object *o, unsigned int processes, char *why, size_t why_len)
+int tracer_object_open(struct tracer_object *o, const struct tracer_object_options *opts, char *why,
+		       size_t why_len)
 {
 	int err;
 
 	memset(o, 0, sizeof(*o));
-	o->nslots = processes + 1;
+	kernel_features_probe(&o->kernel);
+	err = attach_path_choose(&o->kernel, opts->path, &o->path, why, why_len);
+	if (err)
+		return err;
+	o->nslots = opts->processes + 1;
 	o->tracers = calloc(o->nslots, sizeof(*o->tracers));
 	if (!o->tracers)
 		return error_set(why, why_len, -ENOMEM, "out of memory");
-	err = load(o, why, why_len);
+	err = load(o, opts->verbose, why, why_len);
 	if (!err)
 		err = attach_exec_watch(o, why, why_len);
 	if (!err)
@@ -306,39 +418,66 @@ void tracer_object_set_reader_idle(struct tracer_object *o)
 	__atomic_store_n(&o->skel->bss->reader_idle, 1, __ATOMIC_SEQ_CST);
 }
 
-int tracer_object_sum_percpu(int map_fd, uint32_t first, uint64_t *out, uint32_t n)
+/* out[i] += the per-CPU values of key first + i, for the count keys read into keys and values. */
+static void add_percpu(const uint32_t *keys, const uint64_t *values, uint32_t count, int ncpu,
+		       uint32_t first, uint64_t *out, uint32_t n)
 {
-	LIBBPF_OPTS(bpf_map_batch_opts, opts);
-	int ncpu = libbpf_num_possible_cpus(), cpu, err = 0;
-	uint32_t *keys, batch, count = n, i, before = first - 1;
-	uint64_t *values;
+	uint32_t i;
+	int cpu;
 
-	if (ncpu <= 0)
-		return ncpu ? ncpu : -EINVAL;
-	keys = calloc(n, sizeof(*keys));
-	values = calloc((size_t)n * ncpu, sizeof(*values));
-	if (!keys || !values) {
-		err = -ENOMEM;
-		goto out;
-	}
-	/*
-	 * All n at once, from the key after the one given (none: the first);
-	 * past the last entry the kernel says ENOENT with count set.
-	 */
-	if (bpf_map_lookup_batch(map_fd, first ? &before : NULL, &batch, keys, values, &count,
-				 &opts) &&
-	    errno != ENOENT) {
-		err = -errno;
-		goto out;
-	}
-	memset(out, 0, n * sizeof(*out));
 	for (i = 0; i < count; i++) {
 		if (keys[i] < first || keys[i] - first >= n)
 			continue;
 		for (cpu = 0; cpu < ncpu; cpu++)
 			out[keys[i] - first] += values[(size_t)i * ncpu + cpu];
 	}
-out:
+}
+
+/*
+ * All n at once, from the key after the one given (none: the first); past
+ * the last entry the kernel says ENOENT with count set. Linux 5.10's per-CPU
+ * arrays have no batched lookup (EINVAL): there, key by key, where a key
+ * past the array's end is ENOENT.
+ */
+static int lookup_percpu(int map_fd, uint32_t first, uint32_t n, uint32_t *keys, uint64_t *values,
+			 uint32_t *count, int ncpu)
+{
+	LIBBPF_OPTS(bpf_map_batch_opts, opts);
+	uint32_t batch, before = first - 1, i;
+
+	*count = n;
+	if (!bpf_map_lookup_batch(map_fd, first ? &before : NULL, &batch, keys, values, count,
+				  &opts) ||
+	    errno == ENOENT)
+		return 0;
+	if (errno != EINVAL && errno != ENOTSUP && errno != EOPNOTSUPP)
+		return -errno;
+	for (i = 0, *count = 0; i < n; i++) {
+		keys[*count] = first + i;
+		if (!bpf_map_lookup_elem(map_fd, &keys[*count], &values[(size_t)*count * ncpu]))
+			(*count)++;
+		else if (errno != ENOENT)
+			return -errno;
+	}
+	return 0;
+}
+
+int tracer_object_sum_percpu(int map_fd, uint32_t first, uint64_t *out, uint32_t n)
+{
+	int ncpu = libbpf_num_possible_cpus(), err;
+	uint32_t *keys, count = 0;
+	uint64_t *values;
+
+	if (ncpu <= 0)
+		return ncpu ? ncpu : -EINVAL;
+	keys = calloc(n, sizeof(*keys));
+	values = calloc((size_t)n * ncpu, sizeof(*values));
+	err = keys && values ? lookup_percpu(map_fd, first, n, keys, values, &count, ncpu)
+			     : -ENOMEM;
+	if (!err) {
+		memset(out, 0, n * sizeof(*out));
+		add_percpu(keys, values, count, ncpu, first, out, n);
+	}
 	free(keys);
 	free(values);
 	return err;

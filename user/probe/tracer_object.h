@@ -17,6 +17,7 @@
 #include <sys/types.h>
 
 #include "gomapleak.h"
+#include "kernel_features.h"
 
 struct gomapleak_bpf;
 struct ring_buffer;
@@ -24,6 +25,8 @@ struct bpf_link;
 struct tracer;
 
 struct tracer_object {
+	struct kernel_features kernel; /* what the running kernel offers */
+	enum attach_path path;	       /* how probes are attached, by what it offers */
 	struct gomapleak_bpf *skel;
 	struct ring_buffer *events;
 	struct bpf_link *exec_link; /* raw tracepoint sched_process_exec */
@@ -34,8 +37,18 @@ struct tracer_object {
 	int calibration_table;	    /* while calibrating, its slot's operation table; else 0 */
 };
 
-/* Loads the object for up to processes traced at once; on failure why says why. */
-int tracer_object_open(struct tracer_object *o, unsigned int processes, char *why, size_t why_len);
+struct tracer_object_options {
+	unsigned int processes; /* traced at once */
+	enum attach_path path;	/* asked for: ATTACH_PATH_AUTO for the best the kernel has */
+	int verbose;		/* a program the verifier refuses: its log's last lines on stderr */
+};
+
+/*
+ * Probes the kernel, chooses the attach path and loads the object; on
+ * failure why says why (what the kernel lacks, or the verifier's reason).
+ */
+int tracer_object_open(struct tracer_object *o, const struct tracer_object_options *opts, char *why,
+		       size_t why_len);
 /*
  * A free slot for tr (its tgid set), its counters zeroed, a new operation
  * table in place (*table: its descriptor) and the tgid known to the exec
