@@ -60,10 +60,26 @@ static int fail(const struct cli_options *opt, const char *why, enum gml_stage s
 	return code;
 }
 
+/* The running kernel and the path watch would attach by there. */
+static const struct kernel_report *
+inspect_kernel(struct kernel_report *k, struct kernel_features *kf, char *why, size_t why_len)
+{
+	enum attach_path path;
+
+	kernel_features_probe(kf);
+	*k = (struct kernel_report){ .kf = kf, .path = -1, .why = why };
+	if (!attach_path_choose(kf, ATTACH_PATH_AUTO, &path, why, why_len))
+		k->path = (int)path;
+	return k;
+}
+
 static int run_inspect(struct gml_context *ctx)
 {
 	const char *path = ctx->opt.binary;
 	struct target target = { .pidfd = -1 };
+	struct kernel_features kf;
+	struct kernel_report kernel;
+	char why[256];
 	struct gobinary bin;
 	int err = 0, code = GML_EXIT_OK;
 
@@ -75,12 +91,15 @@ static int run_inspect(struct gml_context *ctx)
 		path = target.exe_path;
 	}
 	err = gobinary_open(&bin, path, ctx->why, sizeof(ctx->why));
-	if (err)
+	if (err) {
 		code = fail(&ctx->opt, ctx->why, GML_STAGE_BINARY, err);
-	else if (ctx->opt.json)
-		report_plan_json(stdout, path, &bin);
-	else
+	} else if (ctx->opt.json) {
+		report_plan_json(stdout, path, &bin,
+				 inspect_kernel(&kernel, &kf, why, sizeof(why)));
+	} else {
 		report_plan(stdout, path, &bin, ctx->opt.verbose);
+		report_kernel(stdout, inspect_kernel(&kernel, &kf, why, sizeof(why)));
+	}
 	gobinary_close(&bin);
 	target_close(&target);
 	return code;

@@ -284,6 +284,9 @@ static void print_summary(struct session *s)
 
 		report_alert_summary(&s->alerts, s->opt->json ? stdout : stderr, &t);
 	}
+	fprintf(stderr, "gomapleak:%s kernel %s, probes attached by %s (%s)\n", s->who,
+		s->object->kernel.release, attach_path_name(s->object->path),
+		attach_path_describe(s->object->path));
 	if (c.ops_lost)
 		fprintf(stderr,
 			"gomapleak: %" PRIu64 " map operations not counted: more than %d "
@@ -376,14 +379,20 @@ static void announce(struct session *s)
 		fprintf(stderr,
 			"gomapleak: a probe hit costs, measured here: %.2f us an operation, "
 			"%.2f us an overflow bucket, %.2f us a creation read in its body, %.2f us "
-			"one read at a RET\n",
+			"one read at a RET; a probe takes %.2f ms to attach, %.2f ms to detach\n",
 			s->bursts.calibration.op_hit * 1e6,
 			s->bursts.calibration.overflow_hit * 1e6,
 			s->bursts.calibration.create_entry * 1e6,
 			(s->bursts.calibration.create_entry + s->bursts.calibration.create_ret) *
-				1e6);
-	if (s->opt->verbose)
+				1e6,
+			s->bursts.calibration.attach_probe * 1e3,
+			s->bursts.calibration.detach_probe * 1e3);
+	if (s->opt->verbose) {
+		struct kernel_report k = { .kf = &s->object->kernel, .path = (int)s->object->path };
+
 		report_plan(stderr, s->target.exe_name, b, s->opt->verbose > 1);
+		report_kernel(stderr, &k);
+	}
 }
 
 static void on_alert(void *data, const struct tracked_map *m, enum alert_kind kind,

@@ -9,6 +9,7 @@
 #include <sys/mman.h>
 #include <time.h>
 
+#include "clock.h"
 #include "error.h"
 
 /*
@@ -130,11 +131,23 @@ static int compare_doubles(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
-/* What handler's program adds to a call when probed at addr: the median of a few rounds. */
-static int measure(struct tracer *tr, const struct working_set *ws, enum probe_handler handler,
-		   bool at_return, uintptr_t addr, int calls, double *seconds)
+/* The median of a few rounds' figures, none below 0. */
+static double median(double *x)
 {
-	double added[CALIBRATION_ROUNDS];
+	qsort(x, CALIBRATION_ROUNDS, sizeof(x[0]), compare_doubles);
+	return x[CALIBRATION_ROUNDS / 2] > 0 ? x[CALIBRATION_ROUNDS / 2] : 0;
+}
+
+/* What one probe's attach and detach took, and what its hits added: medians of rounds. */
+struct probe_measure {
+	double hit, attach, detach;
+};
+
+/* What handler's program adds to a call when probed at addr, and its attach and detach. */
+static int measure(struct tracer *tr, const struct working_set *ws, enum probe_handler handler,
+		   bool at_return, uintptr_t addr, int calls, struct probe_measure *m)
+{
+	double added[CALIBRATION_ROUNDS], attach[CALIBRATION_ROUNDS], detach[CALIBRATION_ROUNDS];
 	struct tracer_self_probe probe;
 	char path[4096];
 	uint64_t offset = 0;
@@ -144,25 +157,51 @@ static int measure(struct tracer *tr, const struct working_set *ws, enum probe_h
 	if (err)
 		return err;
 	for (round = 0; round < CALIBRATION_ROUNDS; round++) {
-		double bare = time_calls(calls, ws->pages, ws->npages);
+		double bare = time_calls(calls, ws->pages, ws->npages), start = monotonic_seconds();
 
 		err = tracer_attach_self(tr, handler, at_return, path, offset, addr, &probe);
 		if (err)
 			return err;
+		attach[round] = monotonic_seconds() - start;
 		added[round] = time_calls(calls, ws->pages, ws->npages) - bare;
+		start = monotonic_seconds();
 		tracer_detach_self(tr, &probe);
 		/* A probe at the same address must not be attached while the last one goes. */
 		tracer_wait_detached(tr);
+		detach[round] = monotonic_seconds() - start;
 	}
-	qsort(added, CALIBRATION_ROUNDS, sizeof(added[0]), compare_doubles);
-	*seconds = added[CALIBRATION_ROUNDS / 2] > 0 ? added[CALIBRATION_ROUNDS / 2] : 0;
+	m->hit = median(added);
+	m->attach = median(attach);
+	m->detach = median(detach);
 	return 0;
+}
+
+/* Every cost, the RET first: once makemap's entry has run here, its RET would emit an event. */
+static int measure_all(struct tracer *tr, const struct working_set *ws, struct calibration *c)
+{
+	uintptr_t entry = (uintptr_t)gml_calibration_point;
+	uintptr_t ret = (uintptr_t)gml_calibration_ret;
+	struct probe_measure m;
+	int err;
+
+	err = measure(tr, ws, PROBE_MAKEMAP, true, ret, CALIBRATION_CALLS / 8, &m);
+	c->create_ret = m.hit;
+	if (!err)
+		err = measure(tr, ws, PROBE_INSERT, false, entry, CALIBRATION_CALLS, &m);
+	c->op_hit = m.hit;
+	c->attach_probe = m.attach;
+	c->detach_probe = m.detach;
+	if (!err)
+		err = measure(tr, ws, PROBE_OVERFLOW, false, entry, CALIBRATION_CALLS, &m);
+	c->overflow_hit = m.hit;
+	if (!err)
+		err = measure(tr, ws, PROBE_MAKEMAP, false, entry, CALIBRATION_CALLS, &m);
+	c->create_entry = m.hit;
+	return err;
 }
 
 int calibrate_probes(struct tracer *tr, struct calibration *c, char *why, size_t why_len)
 {
-	uintptr_t entry = (uintptr_t)gml_calibration_point;
-	uintptr_t ret = (uintptr_t)gml_calibration_ret;
 	struct working_set ws;
 	int err;
 
@@ -172,18 +211,8 @@ int calibrate_probes(struct tracer *tr, struct calibration *c, char *why, size_t
 		return error_set(why, why_len, err, "cannot measure what a probe hit costs: %s",
 				 strerror(-err));
 	err = tracer_set_calibrating(tr, true);
-	/* The RET first: once makemap's entry has run here, its RET would emit an event. */
 	if (!err)
-		err = measure(tr, &ws, PROBE_MAKEMAP, true, ret, CALIBRATION_CALLS / 8,
-			      &c->create_ret);
-	if (!err)
-		err = measure(tr, &ws, PROBE_INSERT, false, entry, CALIBRATION_CALLS, &c->op_hit);
-	if (!err)
-		err = measure(tr, &ws, PROBE_OVERFLOW, false, entry, CALIBRATION_CALLS,
-			      &c->overflow_hit);
-	if (!err)
-		err = measure(tr, &ws, PROBE_MAKEMAP, false, entry, CALIBRATION_CALLS,
-			      &c->create_entry);
+		err = measure_all(tr, &ws, c);
 	tracer_set_calibrating(tr, false);
 	munmap(ws.pages, ws.npages * CALIBRATION_PAGE_SIZE);
 	if (err) {

@@ -20,6 +20,14 @@ struct calibration {
 	double overflow_hit; /* the overflow counter */
 	double create_entry; /* makemap's entry: the stack walk */
 	double create_ret;   /* a RET probe: single-stepped */
+	/*
+	 * Wall seconds one probe takes to attach, and to detach until its
+	 * breakpoint is gone and the kernel done with it, on the attach path in
+	 * use: a uprobe_multi link's detach waits once for all its probes, a
+	 * perf-event uprobe's once each, one after another.
+	 */
+	double attach_probe;
+	double detach_probe;
 };
 
 /*

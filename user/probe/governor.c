@@ -68,6 +68,11 @@ void governor_set_hit_cost(struct governor *g, enum probe_group group, double se
 		g->groups[group].hit_seconds = seconds;
 }
 
+void governor_set_switch_time(struct governor *g, enum probe_group group, double seconds)
+{
+	g->groups[group].switch_seconds = seconds > 0 ? seconds : 0;
+}
+
 bool governor_admit_creation(struct governor *g, uint64_t ts_ns)
 {
 	struct governor_group *c = &g->groups[PROBE_GROUP_CREATE];
@@ -106,6 +111,18 @@ void governor_attached_at(struct governor *g, enum probe_group group, double beg
 	b->burst_start = now;
 	b->burst_end = now + b->burst_length;
 	b->hits_at_start = hits;
+	/*
+	 * Hits its last burst's probes took while they went: perf-event
+	 * uprobes go one after another, each after an RCU grace period, and
+	 * trap meanwhile. They cost the target as any hit does.
+	 */
+	if (b->ended && hits > b->hits_at_end) {
+		double linger = (double)(hits - b->hits_at_end) * b->hit_seconds;
+
+		b->spent += linger;
+		b->credit -= linger;
+	}
+	b->ended = false;
 }
 
 void governor_burst_skipped(struct governor *g, enum probe_group group)
@@ -139,14 +156,24 @@ bool governor_in_bursts(const struct governor *g, enum probe_group group)
  */
 static double full_cost(const struct governor_group *b);
 
+/* The group's shortest burst: GOVERNOR_MIN_BURST_SECONDS, or its probes' attach and detach. */
+static double shortest_burst(const struct governor_group *b)
+{
+	return b->switch_seconds > GOVERNOR_MIN_BURST_SECONDS ? b->switch_seconds
+							      : GOVERNOR_MIN_BURST_SECONDS;
+}
+
 static double burst_length(const struct governor *g, const struct governor_group *b)
 {
 	double length, longest = g->interval * GOVERNOR_MAX_BURST_SHARE;
+	double shortest = shortest_burst(b);
 
 	if (b->credit <= 0)
 		return 0;
+	if (shortest > longest)
+		shortest = longest;
 	if (!b->bursts)
-		return GOVERNOR_MIN_BURST_SECONDS;
+		return shortest;
 	length = b->credit / full_cost(b);
 	if (length > longest)
 		length = longest;
@@ -157,9 +184,9 @@ static double burst_length(const struct governor *g, const struct governor_group
 	 * would starve the group for good: its rate, learned from bursts, would
 	 * never change again.
 	 */
-	if (length < GOVERNOR_MIN_BURST_SECONDS * (1 - 1e-9))
+	if (length < shortest * (1 - 1e-9))
 		return 0;
-	return length > GOVERNOR_MIN_BURST_SECONDS ? length : GOVERNOR_MIN_BURST_SECONDS;
+	return length > shortest ? length : shortest;
 }
 
 /* What the group would cost a second attached all the time, at its last rate. */
@@ -195,8 +222,8 @@ static void share_budget(struct governor *g, double allowance)
 		 * too hot for one in a window gets one every few windows.
 		 */
 		cap = share * g->credit_intervals;
-		if (cap < full_cost(b) * GOVERNOR_MIN_BURST_SECONDS)
-			cap = full_cost(b) * GOVERNOR_MIN_BURST_SECONDS;
+		if (cap < full_cost(b) * shortest_burst(b))
+			cap = full_cost(b) * shortest_burst(b);
 		b->credit += share;
 		if (b->credit > cap)
 			b->credit = cap;
@@ -493,6 +520,8 @@ double governor_burst_ended(struct governor *g, enum probe_group group, double n
 	double cost = (double)seen * b->hit_seconds;
 
 	b->attached = false;
+	b->hits_at_end = hits;
+	b->ended = true;
 	b->exposure += exposure;
 	b->spent += cost;
 	b->credit -= cost;

@@ -110,9 +110,15 @@ enum attach_when {
 
 struct governor_group {
 	enum attach_when when;
-	bool attached;	     /* its probes are attached now */
-	bool off;	     /* it cannot be attached, or was detached for good */
-	double hit_seconds;  /* what one hit costs the target: calibrated */
+	bool attached;	    /* its probes are attached now */
+	bool off;	    /* it cannot be attached, or was detached for good */
+	double hit_seconds; /* what one hit costs the target: calibrated */
+	/*
+	 * Wall seconds its probes take to attach and detach (calibrated, by
+	 * attach path): its bursts are no shorter, so that their probes are
+	 * mostly in while they count, not while they come and go.
+	 */
+	double switch_seconds;
 	double rate;	     /* hits a second while attached, from its bursts; 0 unknown */
 	double credit;	     /* CPU seconds of the target it may still spend */
 	bool planned;	     /* a burst is due at burst_due */
@@ -122,8 +128,10 @@ struct governor_group {
 	double burst_start;  /* when the probes were attached */
 	double burst_end;    /* when the burst is to end */
 	uint64_t hits_at_start;
-	double exposure; /* seconds attached, over the session */
-	double spent;	 /* estimated CPU seconds it cost the target */
+	uint64_t hits_at_end; /* its hit counter when its last burst ended */
+	bool ended;	      /* hits may still come while that burst's probes go */
+	double exposure;      /* seconds attached, over the session */
+	double spent;	      /* estimated CPU seconds it cost the target */
 	uint64_t bursts;
 	unsigned int quiet_bursts;   /* bursts in a row that took no hit */
 	unsigned int rest_intervals; /* intervals to sit out before its next burst */
@@ -171,6 +179,8 @@ bool governor_attached(const struct governor *g, enum probe_group group);
 bool governor_probed(const struct governor *g, enum probe_group group);
 /* What one hit of the group's probes costs the target (calibrate.h). */
 void governor_set_hit_cost(struct governor *g, enum probe_group group, double seconds);
+/* Wall seconds the group's probes take to attach and detach (0: unknown). */
+void governor_set_switch_time(struct governor *g, enum probe_group group, double seconds);
 /*
  * A creation event at ts_ns (event clock): whether it is within the
  * creation budget. The first over it returns false and the group goes over

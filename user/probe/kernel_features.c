@@ -131,6 +131,21 @@ const char *attach_path_name(enum attach_path path)
 	return (size_t)path < sizeof(path_names) / sizeof(path_names[0]) ? path_names[path] : "?";
 }
 
+const char *attach_path_describe(enum attach_path path)
+{
+	switch (path) {
+	case ATTACH_PATH_UPROBE_MULTI:
+		return "uprobe_multi links";
+	case ATTACH_PATH_PERF:
+		return "perf-event uprobes with BPF cookies";
+	case ATTACH_PATH_PERF_IP:
+		return "perf-event uprobes keyed by address";
+	case ATTACH_PATH_AUTO:
+		break;
+	}
+	return "the best path the kernel has";
+}
+
 int attach_path_parse(const char *name)
 {
 	size_t i;

@@ -54,6 +54,8 @@ int attach_path_choose(const struct kernel_features *kf, enum attach_path asked,
 		       enum attach_path *path, char *why, size_t why_len);
 /* "uprobe_multi", "perf", "perf-ip" ("auto" for ATTACH_PATH_AUTO). */
 const char *attach_path_name(enum attach_path path);
+/* What the path attaches: "uprobe_multi links", "perf-event uprobes with BPF cookies", ... */
+const char *attach_path_describe(enum attach_path path);
 /* The option's value, by name; -1 for none. */
 int attach_path_parse(const char *name);
 

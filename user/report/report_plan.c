@@ -130,7 +130,29 @@ static void json_site(FILE *out, const struct probe_site *site)
 }
 
 /* One JSON object; schema in docs/json.md. */
-void report_plan_json(FILE *out, const char *path, const struct gobinary *bin)
+void report_kernel(FILE *out, const struct kernel_report *k)
+{
+	fprintf(out, "kernel:      %s, ", k->kf->release);
+	if (k->path < 0)
+		fprintf(out, "probes cannot be attached: %s\n", k->why);
+	else
+		fprintf(out, "probes attached by %s (%s)\n", attach_path_name(k->path),
+			attach_path_describe(k->path));
+}
+
+static void report_kernel_json(FILE *out, const struct kernel_report *k)
+{
+	fputs(",\"kernel\":", out);
+	json_string(out, k->kf->release);
+	fputs(",\"attach_path\":", out);
+	if (k->path < 0)
+		fputs("null", out);
+	else
+		json_string(out, attach_path_name(k->path));
+}
+
+void report_plan_json(FILE *out, const char *path, const struct gobinary *bin,
+		      const struct kernel_report *k)
 {
 	const struct gobuildinfo *bi = &bin->buildinfo;
 	int i;
@@ -147,6 +169,8 @@ void report_plan_json(FILE *out, const char *path, const struct gobinary *bin)
 	json_string(out, bi->cgo_enabled);
 	fputs(",\"goexperiment\":", out);
 	json_string(out, bi->goexperiment);
+	if (k)
+		report_kernel_json(out, k);
 	fprintf(out,
 		",\"pie\":%s,\"map_implementation\":\"%s\",\"functions\":%" PRIu64
 		",\"pclntab\":%" PRIu64 ",\"text\":%" PRIu64 ",\"probes\":[",
