@@ -67,9 +67,11 @@ static uint64_t group_hits(const struct bursts *b, enum probe_group group)
 }
 
 /*
- * What the group's attach and detach take: once a link on the uprobe_multi
- * path (its probes go in and out together), once a probe on the perf-event
- * paths (each waits for its own RCU grace period, one after another).
+ * How long the group's breakpoints are in while its burst does not count:
+ * a uprobe_multi link's attach (its detach takes every breakpoint out at
+ * once, then waits for RCU with none left in); on the perf-event paths
+ * every probe's attach and detach, since each detach waits for its own RCU
+ * grace period before the next breakpoint comes out.
  */
 static double switch_time(const struct bursts *b, enum probe_group group)
 {
@@ -77,7 +79,7 @@ static double switch_time(const struct bursts *b, enum probe_group group)
 	int i, probes = 0;
 
 	if (b->tr->obj->path == ATTACH_PATH_UPROBE_MULTI)
-		return c->attach_probe + c->detach_probe;
+		return c->attach_probe;
 	for (i = 0; i < b->plan->nsites; i++) {
 		const struct probe_site *site = &b->plan->sites[i];
 

@@ -114,9 +114,9 @@ struct governor_group {
 	bool off;	    /* it cannot be attached, or was detached for good */
 	double hit_seconds; /* what one hit costs the target: calibrated */
 	/*
-	 * Wall seconds its probes take to attach and detach (calibrated, by
-	 * attach path): its bursts are no shorter, so that their probes are
-	 * mostly in while they count, not while they come and go.
+	 * Wall seconds its breakpoints are in while a burst does not count
+	 * (its attach and detach, calibrated, by attach path): its bursts are
+	 * no shorter, so that their probes are mostly in while they count.
 	 */
 	double switch_seconds;
 	double rate;	     /* hits a second while attached, from its bursts; 0 unknown */
@@ -179,7 +179,7 @@ bool governor_attached(const struct governor *g, enum probe_group group);
 bool governor_probed(const struct governor *g, enum probe_group group);
 /* What one hit of the group's probes costs the target (calibrate.h). */
 void governor_set_hit_cost(struct governor *g, enum probe_group group, double seconds);
-/* Wall seconds the group's probes take to attach and detach (0: unknown). */
+/* Wall seconds the group's breakpoints are in while a burst does not count (0: unknown). */
 void governor_set_switch_time(struct governor *g, enum probe_group group, double seconds);
 /*
  * A creation event at ts_ns (event clock): whether it is within the
