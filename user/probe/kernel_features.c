@@ -68,6 +68,8 @@ void kernel_features_probe(struct kernel_features *kf)
 	kf->attach_cookie =
 		libbpf_probe_bpf_helper(BPF_PROG_TYPE_KPROBE, BPF_FUNC_get_attach_cookie, NULL) > 0;
 	kf->uprobe_multi = probe_uprobe_multi();
+	kf->memcg_accounting = libbpf_probe_bpf_helper(BPF_PROG_TYPE_SOCKET_FILTER,
+						       BPF_FUNC_ktime_get_coarse_ns, NULL) > 0;
 }
 
 /* What a path needs beyond the floor, if kf lacks it: its name and Linux version; else NULL. */

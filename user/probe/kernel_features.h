@@ -41,6 +41,12 @@ struct kernel_features {
 	 * 6.8's stable updates), which would see only the target's main thread.
 	 */
 	bool uprobe_multi;
+	/*
+	 * BPF memory charged to the memory cgroup (5.11; probed as libbpf does,
+	 * by bpf_ktime_get_coarse_ns of the same release). Before, it counts
+	 * against RLIMIT_MEMLOCK, which libbpf raises at load where it may.
+	 */
+	bool memcg_accounting;
 };
 
 /* Probes the running kernel; needs the privileges a BPF load does. */

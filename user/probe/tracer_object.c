@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include "error.h"
@@ -25,10 +26,31 @@
 /* Lines of a refused program's log that -v shows. */
 #define VERIFIER_LOG_TAIL 24
 
-static int load_failed(int err, char *why, size_t why_len)
+/*
+ * Why a load was not permitted: the capabilities, or before Linux 5.11 the
+ * memlock limit that BPF memory counts against, where libbpf could not
+ * raise it (no CAP_SYS_RESOURCE).
+ */
+static const char *not_permitted_hint(const struct tracer_object *o, char *buf, size_t len)
 {
+	struct rlimit memlock;
+
+	if (o->kernel.memcg_accounting || getrlimit(RLIMIT_MEMLOCK, &memlock) ||
+	    memlock.rlim_cur == RLIM_INFINITY)
+		return " (needs CAP_BPF and CAP_PERFMON, or root)";
+	snprintf(buf, len,
+		 " (kernel %s counts BPF memory against the memlock limit, %llu KiB here: "
+		 "raise it, e.g. ulimit -l unlimited, or grant CAP_SYS_RESOURCE)",
+		 o->kernel.release, (unsigned long long)memlock.rlim_cur / 1024);
+	return buf;
+}
+
+static int load_failed(const struct tracer_object *o, int err, char *why, size_t why_len)
+{
+	char hint[256];
+
 	return error_set(why, why_len, err, "failed to load the BPF program: %s%s", strerror(-err),
-			 err == -EPERM ? " (needs CAP_BPF and CAP_PERFMON, or root)" : "");
+			 err == -EPERM ? not_permitted_hint(o, hint, sizeof(hint)) : "");
 }
 
 /* The first line of log that starts with "processed ": the verifier's summary. */
@@ -95,7 +117,7 @@ static int load_refused(const struct tracer_object *o, int err, const char *log,
 	int len;
 
 	if (!prog || err == -EPERM || !*log)
-		return load_failed(err, why, why_len);
+		return load_failed(o, err, why, why_len);
 	line_before(log, summary, &reason, &len);
 	if (verbose)
 		print_log_tail(log, summary, prog);
@@ -243,13 +265,13 @@ static int load_programs(struct tracer_object *o, char *log, int verbose, char *
 
 	o->skel = gomapleak_bpf__open_opts(&opts);
 	if (!o->skel)
-		return load_failed(errno ? -errno : -ENOMEM, why, why_len);
+		return load_failed(o, errno ? -errno : -ENOMEM, why, why_len);
 	if (o->path == ATTACH_PATH_UPROBE_MULTI)
 		set_multi_programs(o->skel);
 	o->skel->rodata->cookies_by_address = o->path == ATTACH_PATH_PERF_IP;
 	err = size_maps(o->skel, o->nslots, o->path);
 	if (err)
-		return load_failed(err, why, why_len);
+		return load_failed(o, err, why, why_len);
 	log[0] = 0;
 	err = gomapleak_bpf__load(o->skel);
 	return err ? load_refused(o, err, log, verbose, why, why_len) : 0;
@@ -267,7 +289,7 @@ static int load(struct tracer_object *o, int verbose, char *why, size_t why_len)
 	if (err)
 		return err;
 	err = map_slots(o);
-	return err ? load_failed(err, why, why_len) : 0;
+	return err ? load_failed(o, err, why, why_len) : 0;
 }
 
 int tracer_object_open(struct tracer_object *o, const struct tracer_object_options *opts, char *why,
