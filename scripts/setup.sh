@@ -4,14 +4,18 @@
 # toolchains the tests build targets with, into a private cache. Idempotent:
 # a second run installs nothing and takes seconds.
 set -euo pipefail
+. "$(dirname "$0")/apt_private.sh"
 
 # Debian packages the build and the tests need.
 DEB_PACKAGES=(
 	clang clang-format llvm lld libbpf-dev bpftool libelf-dev zlib1g-dev libcapstone-dev
 	libcriterion-dev libmicrohttpd-dev meson ninja-build pkg-config
 	libclang-rt-14-dev prometheus bpftrace binutils jq procps curl groff-base python3-yaml
-	systemd
+	systemd qemu-system-x86
 )
+
+# The kernels the test command boots in VMs (tests/vm): Debian's cloud kernels of these suites.
+VM_SUITES=(bullseye bookworm trixie)
 
 # Go release series the tests build targets with, and the Debian suite that
 # packages each one (golang-1.N-go).
@@ -46,20 +50,7 @@ install_debs() {
 	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $missing
 }
 
-# The mirror host the machine's own apt sources name, so the private sources
-# list for the Go toolchains uses the same one.
-debian_mirror() {
-	local uri
-	uri=$(grep -rhoE 'https?://[^ ]+/debian/?( |$)' /etc/apt/sources.list /etc/apt/sources.list.d/ 2>/dev/null |
-		grep -v security | head -n 1 | tr -d ' ')
-	echo "${uri:-http://deb.debian.org/debian}"
-}
-
-apt_private() {
-	apt-get -o Dir::Etc::SourceList="$GO_CACHE/sources.list" -o Dir::Etc::SourceParts=/dev/null \
-		-o Dir::State::Lists="$GO_CACHE/lists" -o Dir::Cache="$GO_CACHE/cache" \
-		-o APT::Sandbox::User=root "$@"
-}
+apt_private() { apt_root "$GO_CACHE" "$@"; }
 
 go_root() { echo "$GO_CACHE/$1/usr/lib/go-$1"; }
 
@@ -87,7 +78,6 @@ install_go_toolchains() {
 		return
 	fi
 	mirror=$(debian_mirror)
-	mkdir -p "$GO_CACHE/lists/partial" "$GO_CACHE/cache/archives/partial"
 	: >"$GO_CACHE/sources.list"
 	for v in "${GO_SERIES[@]}"; do
 		echo "deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] $mirror ${GO_SUITE[$v]} main"
@@ -98,6 +88,13 @@ install_go_toolchains() {
 	done
 }
 
+fetch_vm_kernels() {
+	local suite
+	for suite in "${VM_SUITES[@]}"; do
+		log "VM kernel: $("$(dirname "$0")/fetch_vm.sh" "$suite" | cut -d' ' -f2)"
+	done
+}
+
 main() {
 	if [ "$(id -u)" != 0 ]; then
 		echo "setup: must run as root (apt-get, BPF)" >&2
@@ -105,6 +102,7 @@ main() {
 	fi
 	install_debs
 	install_go_toolchains
+	fetch_vm_kernels
 }
 
 main "$@"

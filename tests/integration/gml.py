@@ -16,6 +16,8 @@ import unittest
 GOMAPLEAK = os.environ["GOMAPLEAK"]
 TARGETS = os.environ["GOMAPLEAK_TARGETS"]
 SOURCE = os.environ["GOMAPLEAK_SOURCE"]
+# Set by the meson tests of a forced attach path: every tracer a test starts takes --attach.
+ATTACH = os.environ.get("GOMAPLEAK_ATTACH")
 
 EVENT_RE = re.compile(
     r"^(?P<time>\S+) pid=(?P<pid>\d+) (?:grow=(?P<kind>\S+)|(?P<create>create)) "
@@ -171,9 +173,14 @@ def start_target(path, *args):
     return t
 
 
+def gomapleak(command, *args):
+    """gomapleak COMMAND ARGS, on the attach path the test run forces (GOMAPLEAK_ATTACH)."""
+    return [GOMAPLEAK, command] + (["--attach=" + ATTACH] if ATTACH else []) + list(args)
+
+
 def start_watch(pid, *args, command="trace"):
     """Attaches gomapleak COMMAND (trace: raw events; watch: alerts) to pid."""
-    w = Process([GOMAPLEAK, command, "-p", str(pid), *args], stdin=False)
+    w = Process(gomapleak(command, "-p", str(pid), *args), stdin=False)
     w.err.wait_for(lambda l: l.startswith("gomapleak: attached to %d " % pid))
     return w
 

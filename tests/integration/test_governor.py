@@ -179,8 +179,8 @@ class Governor(gml.TargetTestCase):
 
     def test_under_run_ops_are_estimated_from_the_start(self):
         # The same program started by gomapleak: probes in before its first map exists.
-        w = gml.Process([gml.GOMAPLEAK, "run", "--json", *FAST, "--", self.path, "-modes",
-                         "steadyops,busy"], stdin=False)
+        w = gml.Process(gml.gomapleak("run", "--json", *FAST, "--", self.path, "-modes",
+                                      "steadyops,busy"), stdin=False)
         self.procs.append(w)
         attached = w.err.wait_for(lambda l: l.startswith("gomapleak: attached to"))
         self.addCleanup(gml.end_pid, int(attached.split()[3]))  # ended with it, by PID
