@@ -15,6 +15,7 @@
 #include "gomapleak.skel.h"
 #include "tracer.h"
 #include "uprobe_multi.h"
+#include "verifier_log.h"
 
 /*
  * The verifier's log of a program it refuses, kept for the message: a
@@ -53,48 +54,6 @@ static int load_failed(const struct tracer_object *o, int err, char *why, size_t
 			 err == -EPERM ? not_permitted_hint(o, hint, sizeof(hint)) : "");
 }
 
-/* The first line of log that starts with "processed ": the verifier's summary. */
-static const char *log_summary(const char *log)
-{
-	const char *p = log;
-
-	while (p && *p) {
-		if (!strncmp(p, "processed ", 10))
-			return p;
-		p = strchr(p, '\n');
-		p = p ? p + 1 : NULL;
-	}
-	return log + strlen(log);
-}
-
-/* The line before end in log (the verifier's reason is the line before its summary). */
-static void line_before(const char *log, const char *end, const char **start, int *len)
-{
-	const char *p = end;
-
-	while (p > log && p[-1] == '\n')
-		p--;
-	*len = 0;
-	while (p > log && p[-1] != '\n') {
-		p--;
-		(*len)++;
-	}
-	*start = p;
-}
-
-/* The last lines of the log up to end, on stderr: what -v shows of a refusal. */
-static void print_log_tail(const char *log, const char *end, const char *prog)
-{
-	const char *p = end;
-	int lines = 0;
-
-	while (p > log && lines <= VERIFIER_LOG_TAIL)
-		if (*--p == '\n')
-			lines++;
-	fprintf(stderr, "gomapleak: the verifier's log of %s, its last lines:\n%.*s", prog,
-		(int)(end - p), p);
-}
-
 /* The first program the load did not get to load: the one the verifier refused. */
 static const char *refused_program(struct gomapleak_bpf *skel)
 {
@@ -113,14 +72,18 @@ static const char *refused_program(struct gomapleak_bpf *skel)
 static int load_refused(const struct tracer_object *o, int err, const char *log, int verbose,
 			char *why, size_t why_len)
 {
-	const char *prog = refused_program(o->skel), *summary = log_summary(log), *reason;
+	const char *prog = refused_program(o->skel), *reason, *tail;
 	int len;
 
 	if (!prog || err == -EPERM || !*log)
 		return load_failed(o, err, why, why_len);
-	line_before(log, summary, &reason, &len);
-	if (verbose)
-		print_log_tail(log, summary, prog);
+	len = verifier_log_reason(log, &reason);
+	if (verbose) {
+		len = verifier_log_tail(log, VERIFIER_LOG_TAIL, &tail);
+		fprintf(stderr, "gomapleak: the verifier's log of %s, its last lines:\n%.*s", prog,
+			len, tail);
+		len = verifier_log_reason(log, &reason);
+	}
 	return error_set(
 		why, why_len, err, "the verifier of kernel %s refused BPF program %s: %.*s%s",
 		o->kernel.release, prog, len, reason, verbose ? "" : " (-v shows its log)");
