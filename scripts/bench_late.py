@@ -3,6 +3,7 @@
 """What watch sessions attached late cost a program already running, each against
 the same process's spells untraced just before and after it.
 Usage: bench_late.py GOMAPLEAK BENCH_BINARY [SESSION_SECONDS] [SESSIONS] [SHAPE]
+       (BENCH_ATTACH=perf|perf-ip: on a perf-event attach path)
 
 One mapbench process runs throughout (-every 100ms: it prints its rounds so far);
 gomapleak watch sessions (the default budget of 1%, and --budget 5) attach to it
@@ -34,6 +35,8 @@ SESSION = float(sys.argv[3]) if len(sys.argv) > 3 else 3
 SESSIONS = int(sys.argv[4]) if len(sys.argv) > 4 else 16
 SHAPE = sys.argv[5] if len(sys.argv) > 5 else "mix"
 SHAPE_ARGS = SHAPES[SHAPE]
+# BENCH_ATTACH=PATH: the sessions attach by that path (--attach), e.g. perf as on 5.15-6.5.
+ATTACH = os.environ.get("BENCH_ATTACH")
 KINDS = ("untraced", "watch", "watch5")
 UNTRACED_ATTACH = 0.5  # seconds: about what watch takes to attach here, so that spells last as long
 SPELL = 1.5  # seconds untraced between two sessions
@@ -101,6 +104,8 @@ def session(target, kind):
         time.sleep(SESSION)
         return w.close(), float("nan")
     argv = [GOMAPLEAK, "watch", "-p", str(target.proc.pid), "--budget", str(BUDGETS[kind])]
+    if ATTACH:
+        argv.append("--attach=" + ATTACH)
     p = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     wait_line(p.stderr, lambda l: "gomapleak: attached" in l, "attach line from gomapleak")
     w = Window(target)
