@@ -262,10 +262,10 @@ static double seconds_since(const struct timespec *start)
 static void print_summary(struct session *s)
 {
 	struct tracer_counters c;
-	int i;
+	int i, err = tracer_read_counters(&s->tracer, &c);
 
-	if (tracer_read_counters(&s->tracer, &c)) {
-		fprintf(stderr, "gomapleak: cannot read BPF counters\n");
+	if (err) {
+		fprintf(stderr, "gomapleak: cannot read BPF counters: %s\n", strerror(-err));
 		return;
 	}
 	if (s->opt->command == GML_CMD_TRACE) {

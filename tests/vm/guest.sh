@@ -22,6 +22,9 @@ for a in $ARGS; do
 	case $a in gml.attach=*) ATTACH="--attach=${a#gml.attach=}" ;; esac
 done
 
+# Short windows: LEAK after three growing windows of 3 s, sampled every half second.
+FAST="-i 0.5 --window 3"
+
 begin() { echo "@@@ BEGIN $1"; }
 end() { echo "@@@ END $1 rc=$2"; }
 
@@ -32,7 +35,9 @@ section() {
 	end "$1" "$3"
 }
 
-# wait_line FILE PATTERN SECONDS: waits until a line of FILE matches.
+# wait_line FILE PATTERN SECONDS: waits until a line of FILE matches. Every step writes files
+# of its own: a process started with & opens its redirections after the shell goes on, so a
+# file shared with an earlier step could answer for it.
 wait_line() {
 	i=0
 	while ! grep -q "$2" "$1" 2>/dev/null; do
@@ -68,18 +73,18 @@ done
 port=9464
 for impl in classic swiss; do
 	port=$((port + 1))
-	/targets/$impl-lateleaks -modes users1000,perreq,lru,bloated >/tmp/target.out 2>&1 &
+	/targets/$impl-lateleaks -modes users1000,perreq,lru,bloated >/tmp/$impl-target.out 2>&1 &
 	target=$!
-	wait_line /tmp/target.out ready 60
+	wait_line /tmp/$impl-target.out ready 60
 	sleep 2
-	$G watch -p $target --window 5 --duration 60 --prometheus 127.0.0.1:$port $ATTACH -v \
-		>/tmp/watch.out 2>/tmp/watch.err &
+	$G watch -p $target $FAST --duration 180 --prometheus 127.0.0.1:$port $ATTACH -v \
+		>/tmp/$impl-watch.out 2>/tmp/$impl-watch.err &
 	watch=$!
-	wait_line /tmp/watch.out 'LEAK .*runUsers1000' 60
-	rm -f /tmp/metrics
+	wait_line /tmp/$impl-watch.out 'LEAK .*runUsers1000' 150
+	rm -f /tmp/$impl-metrics
 	scraped=1
 	for try in 1 2 3; do
-		if wget -q -O /tmp/metrics http://127.0.0.1:$port/metrics; then
+		if wget -q -O /tmp/$impl-metrics http://127.0.0.1:$port/metrics; then
 			scraped=0
 			break
 		fi
@@ -90,13 +95,18 @@ for impl in classic swiss; do
 	rc=$?
 	kill -KILL $target
 	wait $target 2>/dev/null
-	section late-$impl-alerts /tmp/watch.out $rc
-	section late-$impl-stderr /tmp/watch.err $rc
-	section late-$impl-metrics /tmp/metrics $scraped
+	section late-$impl-alerts /tmp/$impl-watch.out $rc
+	section late-$impl-stderr /tmp/$impl-watch.err $rc
+	section late-$impl-metrics /tmp/$impl-metrics $scraped
 done
 
 # Attached from the program's first map.
-$G run -i 0.5 --window 5 --duration 25 $ATTACH -- /targets/swiss-leakycache >/tmp/run.out 2>/tmp/run.err
+$G run $FAST --duration 150 $ATTACH -- /targets/swiss-leakycache >/tmp/run.out \
+	2>/tmp/run.err &
+run=$!
+wait_line /tmp/run.out ' LEAK ' 150
+kill -INT $run
+wait $run
 rc=$?
 section run-alerts /tmp/run.out $rc
 section run-stderr /tmp/run.err $rc
@@ -105,35 +115,60 @@ section run-stderr /tmp/run.err $rc
 for impl in classic swiss; do
 	rm -f /tmp/in
 	mkfifo /tmp/in
-	/targets/$impl-mapops </tmp/in >/tmp/target.out 2>&1 &
+	/targets/$impl-mapops </tmp/in >/tmp/$impl-mapops.out 2>&1 &
 	target=$!
 	exec 3>/tmp/in
-	$G trace -p $target --exact $ATTACH >/tmp/trace.out 2>/tmp/trace.err &
+	$G trace -p $target --exact $ATTACH >/tmp/$impl-trace.out 2>/tmp/$impl-trace.err &
 	trace=$!
-	wait_line /tmp/trace.err attached 60
+	wait_line /tmp/$impl-trace.err attached 60 || echo "guest: no attach line in 60 s" >>/tmp/$impl-trace.err
 	echo "run 800" >&3
-	wait_line /tmp/target.out '^ran ' 60
+	wait_line /tmp/$impl-mapops.out '^ran ' 60 || echo "guest: no ran line in 60 s" >>/tmp/$impl-trace.err
 	kill -INT $trace
 	wait $trace
 	rc=$?
 	exec 3>&-
 	wait $target 2>/dev/null
-	section exact-$impl-program /tmp/target.out 0
-	section exact-$impl-stderr /tmp/trace.err $rc
+	section exact-$impl-program /tmp/$impl-mapops.out 0
+	section exact-$impl-stderr /tmp/$impl-trace.err $rc
 done
 
+# Node mode (watch --all, as a DaemonSet runs it): a Go program running before the attach and
+# one started after it, found by its exec; each leak is named with its process.
+/targets/classic-lateleaks -modes users1000,perreq >/tmp/first.out 2>&1 &
+first=$!
+wait_line /tmp/first.out ready 60
+$G watch --all $FAST --duration 180 $ATTACH >/tmp/node.out 2>/tmp/node.err &
+node=$!
+wait_line /tmp/node.err "attached to $first " 60
+/targets/swiss-lateleaks -modes users1000,perreq >/tmp/second.out 2>&1 &
+second=$!
+i=0
+while [ "$(grep -c ' LEAK ' /tmp/node.out)" -lt 2 ] && [ $i -lt 750 ]; do
+	sleep 0.2
+	i=$((i + 1))
+done
+kill -INT $node
+wait $node
+rc=$?
+kill -KILL $first $second
+wait $first $second 2>/dev/null
+echo "first pid $first, second pid $second" >>/tmp/node.err
+section node-alerts /tmp/node.out $rc
+section node-stderr /tmp/node.err $rc
+
 # SIGKILL: the probes go with the process, the target's text is as it was.
-/targets/swiss-lateleaks -modes perreq,lru >/tmp/target.out 2>&1 &
+impl=sigkill
+/targets/swiss-lateleaks -modes perreq,lru >/tmp/$impl-target.out 2>&1 &
 target=$!
-wait_line /tmp/target.out ready 60
+wait_line /tmp/$impl-target.out ready 60
 before=$(text_hash $target)
-$G watch -p $target --exact $ATTACH >/tmp/watch.out 2>/tmp/watch.err &
+$G watch -p $target --exact $ATTACH >/tmp/$impl-watch.out 2>/tmp/$impl-watch.err &
 watch=$!
-wait_line /tmp/watch.err attached 60
+wait_line /tmp/$impl-watch.err attached 60
 sleep 2
-# Perf-event uprobes show in bpftool's perf list by pid, links (uprobe_multi, perf links) in
+# Perf-event uprobes show in bpftool's perf list by the pid holding them, links (uprobe_multi, perf links) in
 # its link list: Debian 12's bpftool names no uprobe_multi type, so links are counted by id.
-during=$( (bpftool perf list | grep "pid $target "; bpftool link list | grep -E '^[0-9]+: ' | grep -v raw_tracepoint) |
+during=$( (bpftool perf list | grep "pid $watch .*uprobe"; bpftool link list | grep -E '^[0-9]+: ' | grep -v raw_tracepoint) |
 	wc -l)
 kill -KILL $watch
 wait $watch 2>/dev/null

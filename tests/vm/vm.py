@@ -129,7 +129,7 @@ def boot(vmlinuz, initrd_bytes, arch="amd64", memory_mb=1536, cpus=2, timeout=60
             f.write(initrd_bytes)
         console = os.path.join(tmp, "console")
         argv = [QEMU[arch], "-machine", "q35", "-accel", "tcg,thread=multi",
-                "-cpu", "max", "-smp", str(cpus), "-m", str(memory_mb),
+                "-smp", str(cpus), "-m", str(memory_mb),
                 "-nographic", "-no-reboot", "-nodefaults", "-serial", "file:" + console,
                 "-kernel", vmlinuz, "-initrd", initrd,
                 "-append", "console=ttyS0 rdinit=/init panic=-1 loglevel=4 " + args]

@@ -421,7 +421,7 @@ static void add_percpu(const uint32_t *keys, const uint64_t *values, uint32_t co
 /*
  * All n at once, from the key after the one given (none: the first); past
  * the last entry the kernel says ENOENT with count set. Linux 5.10's per-CPU
- * arrays have no batched lookup (EINVAL): there, key by key, where a key
+ * arrays have no batched lookup (ENOTSUPP): there, key by key, where a key
  * past the array's end is ENOENT.
  */
 static int lookup_percpu(int map_fd, uint32_t first, uint32_t n, uint32_t *keys, uint64_t *values,
@@ -435,7 +435,8 @@ static int lookup_percpu(int map_fd, uint32_t first, uint32_t n, uint32_t *keys,
 				  &opts) ||
 	    errno == ENOENT)
 		return 0;
-	if (errno != EINVAL && errno != ENOTSUP && errno != EOPNOTSUPP)
+	/* The kernel's own ENOTSUPP (524), as Linux 5.10 answers, has no libc name. */
+	if (errno != EINVAL && errno != ENOTSUP && errno != EOPNOTSUPP && errno != 524)
 		return -errno;
 	for (i = 0, *count = 0; i < n; i++) {
 		keys[*count] = first + i;
