@@ -67,11 +67,13 @@ static uint64_t group_hits(const struct bursts *b, enum probe_group group)
 }
 
 /*
- * How long the group's breakpoints are in while its burst does not count:
- * a uprobe_multi link's attach (its detach takes every breakpoint out at
- * once, then waits for RCU with none left in); on the perf-event paths
- * every probe's attach and detach, since each detach waits for its own RCU
- * grace period before the next breakpoint comes out.
+ * How long the group's breakpoints are in before its burst counts: its
+ * attach, once a link on the uprobe_multi path, once a probe on the
+ * perf-event paths. Its detach is not counted here: a link's takes every
+ * breakpoint out at once, and perf-event uprobes go hottest first, the
+ * busy one within milliseconds; the rest wait for grace periods while the
+ * cold ones trap little. What they take meanwhile is charged as it comes
+ * (governor_charge_linger()).
  */
 static double switch_time(const struct bursts *b, enum probe_group group)
 {
@@ -86,7 +88,7 @@ static double switch_time(const struct bursts *b, enum probe_group group)
 		if (site->status == PROBE_OK && site->spec->group == group)
 			probes += 1 + (probe_site_reads_at_rets(site) ? site->nrets : 0);
 	}
-	return probes * (c->attach_probe + c->detach_probe);
+	return probes * c->attach_probe;
 }
 
 static void set_costs(struct bursts *b)
@@ -229,6 +231,15 @@ static void limit_attached_hits(struct bursts *b)
 	}
 }
 
+void bursts_charge_lingering(struct bursts *b)
+{
+	enum probe_group group;
+
+	for (group = 0; group < PROBE_GROUPS; group++)
+		if (b->gov->groups[group].ended)
+			governor_charge_linger(b->gov, group, group_hits(b, group));
+}
+
 void bursts_tick(struct bursts *b)
 {
 	enum probe_group group;
@@ -237,6 +248,7 @@ void bursts_tick(struct bursts *b)
 
 	if (target_cpu_seconds(b->target, &cpu))
 		return;
+	bursts_charge_lingering(b);
 	for (group = 0; group < PROBE_GROUPS; group++)
 		if (b->gov->groups[group].when == ATTACH_UNLESS_HOT)
 			governor_note_hits(b->gov, group, group_hits(b, group));

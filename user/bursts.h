@@ -62,6 +62,8 @@ void bursts_use_calibration(struct bursts *b, const struct calibration *c);
 int bursts_start_timer(struct bursts *b, int epoll_fd, char *why, size_t why_len);
 /* Every interval: bursts that start now are attached. */
 void bursts_tick(struct bursts *b);
+/* The hits past bursts' probes took while they went, charged (governor_charge_linger()). */
+void bursts_charge_lingering(struct bursts *b);
 /* The timer fired: bursts that are over are detached and their counts handed on. */
 void bursts_on_timer(struct bursts *b);
 /*

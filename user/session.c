@@ -314,10 +314,14 @@ static void collect_op(void *data, const struct gml_op_key *key, const struct gm
 static void print_bursts(struct session *s)
 {
 	const struct governor *g = &s->governor;
-	double spent = governor_spent(g);
 	uint64_t bursts = 0;
 	enum probe_group group;
+	double spent;
 
+	/* What the last bursts' probes took while they went counts too: wait for them to go. */
+	tracer_wait_detached(&s->tracer);
+	bursts_charge_lingering(&s->bursts);
+	spent = governor_spent(g);
 	for (group = 0; group < PROBE_GROUPS; group++)
 		bursts += g->groups[group].bursts;
 	fprintf(stderr,

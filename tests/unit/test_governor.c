@@ -167,6 +167,7 @@ static double run_lingering(double seconds, double rate, double switch_s, double
 			cpu += rate * step * HIT;
 		}
 	}
+	governor_charge_linger(&g, PROBE_GROUP_INSERT, hits); /* as the exit summary does */
 	return cost;
 }
 

@@ -111,18 +111,21 @@ void governor_attached_at(struct governor *g, enum probe_group group, double beg
 	b->burst_start = now;
 	b->burst_end = now + b->burst_length;
 	b->hits_at_start = hits;
-	/*
-	 * Hits its last burst's probes took while they went: perf-event
-	 * uprobes go one after another, each after an RCU grace period, and
-	 * trap meanwhile. They cost the target as any hit does.
-	 */
-	if (b->ended && hits > b->hits_at_end) {
-		double linger = (double)(hits - b->hits_at_end) * b->hit_seconds;
-
-		b->spent += linger;
-		b->credit -= linger;
-	}
+	governor_charge_linger(g, group, hits);
 	b->ended = false;
+}
+
+void governor_charge_linger(struct governor *g, enum probe_group group, uint64_t hits)
+{
+	struct governor_group *b = &g->groups[group];
+	double linger;
+
+	if (!b->ended || hits <= b->hits_at_end)
+		return;
+	linger = (double)(hits - b->hits_at_end) * b->hit_seconds;
+	b->spent += linger;
+	b->credit -= linger;
+	b->hits_at_end = hits;
 }
 
 void governor_burst_skipped(struct governor *g, enum probe_group group)

@@ -114,9 +114,9 @@ struct governor_group {
 	bool off;	    /* it cannot be attached, or was detached for good */
 	double hit_seconds; /* what one hit costs the target: calibrated */
 	/*
-	 * Wall seconds its breakpoints are in while a burst does not count
-	 * (its attach and detach, calibrated, by attach path): its bursts are
-	 * no shorter, so that their probes are mostly in while they count.
+	 * Wall seconds its breakpoints are in before a burst counts (its
+	 * attach, calibrated, by attach path): its bursts are no shorter, so
+	 * that their probes are mostly in while they count.
 	 */
 	double switch_seconds;
 	double rate;	     /* hits a second while attached, from its bursts; 0 unknown */
@@ -179,7 +179,7 @@ bool governor_attached(const struct governor *g, enum probe_group group);
 bool governor_probed(const struct governor *g, enum probe_group group);
 /* What one hit of the group's probes costs the target (calibrate.h). */
 void governor_set_hit_cost(struct governor *g, enum probe_group group, double seconds);
-/* Wall seconds the group's breakpoints are in while a burst does not count (0: unknown). */
+/* Wall seconds the group's breakpoints are in before a burst counts (0: unknown). */
 void governor_set_switch_time(struct governor *g, enum probe_group group, double seconds);
 /*
  * A creation event at ts_ns (event clock): whether it is within the
@@ -224,6 +224,13 @@ void governor_stay_hot(struct governor *g, enum probe_group group);
 uint64_t governor_judge_hits(const struct governor *g, enum probe_group group);
 /* Whether the group's probes are attached in bursts now (not all the time). */
 bool governor_in_bursts(const struct governor *g, enum probe_group group);
+/*
+ * The hits a group's last burst's probes took after it ended, while they
+ * went (perf-event uprobes go one after another, each after an RCU grace
+ * period, and trap meanwhile), charged as any hit is; hits: its hit
+ * counter now. Its next attach charges them too, whichever comes first.
+ */
+void governor_charge_linger(struct governor *g, enum probe_group group, uint64_t hits);
 /* A planned burst could not be attached: it is dropped. */
 void governor_burst_skipped(struct governor *g, enum probe_group group);
 /* The hits the group's planned burst may take before it ends, whatever its timer says. */

@@ -184,6 +184,7 @@ static int attach_perf_probe(struct tracer *tr, struct bpf_program *prog, const 
 	link = bpf_program__attach_uprobe_opts(prog, pid, binary, (size_t)offset, &opts);
 	if (!link)
 		return -errno;
+	links->perf_probe[links->nperf] = (uint16_t)(cookie & GML_COOKIE_INDEX_MASK);
 	links->perf[links->nperf++] = link;
 	links->uprobes++;
 	return 0;
@@ -418,6 +419,33 @@ static void *close_retired_links(void *arg)
 }
 
 /*
+ * Perf-event uprobes go one after another, each after an RCU grace period
+ * (tens of ms), and the ones still in trap meanwhile: the most hit go
+ * first, so that a busy function's probe stays one grace period, not five.
+ */
+static void order_hottest_first(const struct tracer *tr, struct group_links *links)
+{
+	struct tracer_counters c;
+	int i, j;
+
+	if (links->nperf < 2 || tracer_read_counters(tr, &c))
+		return;
+	for (i = 1; i < links->nperf; i++) {
+		struct bpf_link *link = links->perf[i];
+		uint16_t probe = links->perf_probe[i];
+
+		for (j = i; j > 0 && c.hits[links->perf_probe[j - 1] % GML_MAX_PROBES] <
+					     c.hits[probe % GML_MAX_PROBES];
+		     j--) {
+			links->perf[j] = links->perf[j - 1];
+			links->perf_probe[j] = links->perf_probe[j - 1];
+		}
+		links->perf[j] = link;
+		links->perf_probe[j] = probe;
+	}
+}
+
+/*
  * Closes links on a thread of their own, leaving links empty: a close waits
  * for an RCU grace period after the breakpoints are out (one a probe on
  * the perf-event paths), and the event loop must not.
@@ -431,6 +459,7 @@ static void retire(struct tracer *tr, struct group_links *links)
 
 	if (!links->nperf && !links->multi_fd[0])
 		return;
+	order_hottest_first(tr, links);
 	r = malloc(sizeof(*r));
 	if (r && !pthread_attr_init(&attr)) {
 		r->links = *links;

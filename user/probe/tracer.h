@@ -34,6 +34,7 @@ struct bpf_link;
 struct group_links {
 	int multi_fd[TRACER_MULTI_LINKS]; /* 0 none */
 	struct bpf_link *perf[TRACER_MAX_UPROBES];
+	uint16_t perf_probe[TRACER_MAX_UPROBES]; /* each one's probe index in the plan */
 	int nperf;
 	int uprobes; /* the probes they hold */
 };
