@@ -66,39 +66,10 @@ static uint64_t group_hits(const struct bursts *b, enum probe_group group)
 	return hits;
 }
 
-/*
- * How long the group's breakpoints are in before its burst counts: its
- * attach, once a link on the uprobe_multi path, once a probe on the
- * perf-event paths. Its detach is not counted here: a link's takes every
- * breakpoint out at once, and perf-event uprobes go hottest first, the
- * busy one within milliseconds; the rest wait for grace periods while the
- * cold ones trap little. What they take meanwhile is charged as it comes
- * (governor_charge_linger()).
- */
-static double switch_time(const struct bursts *b, enum probe_group group)
-{
-	const struct calibration *c = &b->calibration;
-	int i, probes = 0;
-
-	if (b->tr->obj->path == ATTACH_PATH_UPROBE_MULTI)
-		return c->attach_probe;
-	for (i = 0; i < b->plan->nsites; i++) {
-		const struct probe_site *site = &b->plan->sites[i];
-
-		if (site->status == PROBE_OK && site->spec->group == group)
-			probes += 1 + (probe_site_reads_at_rets(site) ? site->nrets : 0);
-	}
-	return probes * c->attach_probe;
-}
-
 static void set_costs(struct bursts *b)
 {
 	const struct calibration *c = &b->calibration;
 	struct governor *g = b->gov;
-	enum probe_group group;
-
-	for (group = 0; group < PROBE_GROUPS; group++)
-		governor_set_switch_time(g, group, switch_time(b, group));
 
 	governor_set_hit_cost(g, PROBE_GROUP_INSERT, c->op_hit);
 	governor_set_hit_cost(g, PROBE_GROUP_DELETE, c->op_hit);

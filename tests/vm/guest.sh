@@ -143,7 +143,8 @@ wait_line /tmp/node.err "attached to $first " 60
 /targets/swiss-lateleaks -modes users1000,perreq >/tmp/second.out 2>&1 &
 second=$!
 i=0
-while [ "$(grep -c ' LEAK ' /tmp/node.out)" -lt 2 ] && [ $i -lt 750 ]; do
+while ! { grep -q " LEAK .* pid=$first " /tmp/node.out && grep -q " LEAK .* pid=$second " /tmp/node.out; } &&
+	[ $i -lt 750 ]; do
 	sleep 0.2
 	i=$((i + 1))
 done

@@ -68,11 +68,6 @@ void governor_set_hit_cost(struct governor *g, enum probe_group group, double se
 		g->groups[group].hit_seconds = seconds;
 }
 
-void governor_set_switch_time(struct governor *g, enum probe_group group, double seconds)
-{
-	g->groups[group].switch_seconds = seconds > 0 ? seconds : 0;
-}
-
 bool governor_admit_creation(struct governor *g, uint64_t ts_ns)
 {
 	struct governor_group *c = &g->groups[PROBE_GROUP_CREATE];
@@ -159,24 +154,14 @@ bool governor_in_bursts(const struct governor *g, enum probe_group group)
  */
 static double full_cost(const struct governor_group *b);
 
-/* The group's shortest burst: GOVERNOR_MIN_BURST_SECONDS, or its probes' attach and detach. */
-static double shortest_burst(const struct governor_group *b)
-{
-	return b->switch_seconds > GOVERNOR_MIN_BURST_SECONDS ? b->switch_seconds
-							      : GOVERNOR_MIN_BURST_SECONDS;
-}
-
 static double burst_length(const struct governor *g, const struct governor_group *b)
 {
 	double length, longest = g->interval * GOVERNOR_MAX_BURST_SHARE;
-	double shortest = shortest_burst(b);
 
 	if (b->credit <= 0)
 		return 0;
-	if (shortest > longest)
-		shortest = longest;
 	if (!b->bursts)
-		return shortest;
+		return GOVERNOR_MIN_BURST_SECONDS;
 	length = b->credit / full_cost(b);
 	if (length > longest)
 		length = longest;
@@ -187,9 +172,9 @@ static double burst_length(const struct governor *g, const struct governor_group
 	 * would starve the group for good: its rate, learned from bursts, would
 	 * never change again.
 	 */
-	if (length < shortest * (1 - 1e-9))
+	if (length < GOVERNOR_MIN_BURST_SECONDS * (1 - 1e-9))
 		return 0;
-	return length > shortest ? length : shortest;
+	return length > GOVERNOR_MIN_BURST_SECONDS ? length : GOVERNOR_MIN_BURST_SECONDS;
 }
 
 /* What the group would cost a second attached all the time, at its last rate. */
@@ -225,8 +210,8 @@ static void share_budget(struct governor *g, double allowance)
 		 * too hot for one in a window gets one every few windows.
 		 */
 		cap = share * g->credit_intervals;
-		if (cap < full_cost(b) * shortest_burst(b))
-			cap = full_cost(b) * shortest_burst(b);
+		if (cap < full_cost(b) * GOVERNOR_MIN_BURST_SECONDS)
+			cap = full_cost(b) * GOVERNOR_MIN_BURST_SECONDS;
 		b->credit += share;
 		if (b->credit > cap)
 			b->credit = cap;

@@ -110,15 +110,9 @@ enum attach_when {
 
 struct governor_group {
 	enum attach_when when;
-	bool attached;	    /* its probes are attached now */
-	bool off;	    /* it cannot be attached, or was detached for good */
-	double hit_seconds; /* what one hit costs the target: calibrated */
-	/*
-	 * Wall seconds its breakpoints are in before a burst counts (its
-	 * attach, calibrated, by attach path): its bursts are no shorter, so
-	 * that their probes are mostly in while they count.
-	 */
-	double switch_seconds;
+	bool attached;	     /* its probes are attached now */
+	bool off;	     /* it cannot be attached, or was detached for good */
+	double hit_seconds;  /* what one hit costs the target: calibrated */
 	double rate;	     /* hits a second while attached, from its bursts; 0 unknown */
 	double credit;	     /* CPU seconds of the target it may still spend */
 	bool planned;	     /* a burst is due at burst_due */
@@ -179,8 +173,6 @@ bool governor_attached(const struct governor *g, enum probe_group group);
 bool governor_probed(const struct governor *g, enum probe_group group);
 /* What one hit of the group's probes costs the target (calibrate.h). */
 void governor_set_hit_cost(struct governor *g, enum probe_group group, double seconds);
-/* Wall seconds the group's breakpoints are in before a burst counts (0: unknown). */
-void governor_set_switch_time(struct governor *g, enum probe_group group, double seconds);
 /*
  * A creation event at ts_ns (event clock): whether it is within the
  * creation budget. The first over it returns false and the group goes over
