@@ -167,7 +167,10 @@ static double run_lingering(double seconds, double rate, double linger_s)
 
 Test(governor, hits_taken_while_a_bursts_probes_go_are_charged_and_the_budget_holds)
 {
-	double cost = run_lingering(120, 20000, 0.3);
+	double cost;
+
+	g.probes_linger = true;
+	cost = run_lingering(120, 20000, 0.3);
 
 	cr_assert_gt(g.groups[PROBE_GROUP_INSERT].bursts, 2);
 	cr_assert_leq(cost, 0.01 * g.target_cpu * 1.1, "cost %f budget %f", cost,

@@ -509,7 +509,7 @@ double governor_burst_ended(struct governor *g, enum probe_group group, double n
 
 	b->attached = false;
 	b->hits_at_end = hits;
-	b->ended = true;
+	b->ended = g->probes_linger;
 	b->exposure += exposure;
 	b->spent += cost;
 	b->credit -= cost;

@@ -143,6 +143,12 @@ struct governor {
 	double interval;	 /* seconds between ticks */
 	double credit_intervals; /* credit kept, in intervals' worth (a window) */
 	struct governor_group groups[PROBE_GROUPS];
+	/*
+	 * Probes stay in after a burst (perf-event uprobes, detached one after
+	 * another): their hits then are charged (governor_charge_linger()).
+	 * uprobe_multi links take every breakpoint out at once: none to charge.
+	 */
+	bool probes_linger;
 	bool have_cpu;
 	double last_tick; /* monotonic seconds */
 	unsigned int
