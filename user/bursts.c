@@ -71,8 +71,6 @@ static void set_costs(struct bursts *b)
 	const struct calibration *c = &b->calibration;
 	struct governor *g = b->gov;
 
-	g->probes_linger = b->tr->obj->path != ATTACH_PATH_UPROBE_MULTI;
-
 	governor_set_hit_cost(g, PROBE_GROUP_INSERT, c->op_hit);
 	governor_set_hit_cost(g, PROBE_GROUP_DELETE, c->op_hit);
 	governor_set_hit_cost(g, PROBE_GROUP_CLEAR, c->op_hit);

@@ -161,6 +161,8 @@ static void setup_bursts(struct session *s)
 		.timer_fd = -1,
 		.who = s->who,
 	};
+	/* A fact of the attach path, whether or not the hit costs could be measured. */
+	s->governor.probes_linger = s->object->path != ATTACH_PATH_UPROBE_MULTI;
 	if (!governor_bursts(&s->governor))
 		return;
 	if (s->calibration)
