@@ -143,21 +143,52 @@ static void arm_timer(struct bursts *b)
 	timerfd_settime(b->timer_fd, 0, &its, NULL);
 }
 
+/* The plan's next site of the group after site (-1: its first), or -1 past its last. */
+static int next_site(const struct bursts *b, enum probe_group group, int site)
+{
+	int i;
+
+	for (i = site + 1; i < b->plan->nsites; i++)
+		if (b->plan->sites[i].status == PROBE_OK && b->plan->sites[i].spec->group == group)
+			return i;
+	return -1;
+}
+
+/* The group's burst, or one site's part of a walk, attached: it ends a burst's length later. */
+static int attach_burst(struct bursts *b, enum probe_group group, int site)
+{
+	double length = governor_burst_length(b->gov, group);
+	char why[256];
+	int err;
+
+	err = tracer_attach_burst(b->tr, b->plan, group, site, b->elf, b->binary, b->target->pid,
+				  (uint64_t)(length * 1e9), why, sizeof(why));
+	if (!err)
+		governor_burst_continues(b->gov, group,
+					 (double)b->tr->attached_ns[group] / 1e9 + length);
+	return err;
+}
+
 static void start_burst(struct bursts *b, enum probe_group group)
 {
+	struct site_walk *w = &b->walks[group];
 	uint64_t hits = group_hits(b, group);
-	char why[256];
+	int site = TRACER_ALL_SITES;
 
 	b->allowance_ns[group] =
 		tracer_limit_burst_hits(b->tr, group, governor_burst_hits(b->gov, group));
-	if (tracer_attach_burst(b->tr, b->plan, group, b->elf, b->binary, b->target->pid,
-				(uint64_t)(governor_burst_length(b->gov, group) * 1e9), why,
-				sizeof(why))) {
+	if (b->gov->probes_linger) {
+		*w = (struct site_walk){ .on = true, .site = next_site(b, group, -1) };
+		site = w->site;
+	}
+	if ((w->on && w->site == -1) || attach_burst(b, group, site)) {
 		/* A burst that cannot attach is skipped; the next may. */
+		w->on = false;
 		tracer_limit_burst_hits(b->tr, group, 0);
 		governor_burst_skipped(b->gov, group);
 		return;
 	}
+	w->in = w->on;
 	governor_attached_at(b->gov, group, (double)b->tr->attach_began_ns[group] / 1e9,
 			     (double)b->tr->attached_ns[group] / 1e9, hits);
 }
@@ -240,6 +271,18 @@ static void take_op(void *ctx, const struct gml_op_key *key, const struct gml_op
 	op_estimates_add(b->est, b->reg, key->map, value->type, site, key->op, value->count);
 }
 
+/* The operations counted in a burst, each counted for exposure seconds, to the estimates. */
+static void hand_over_ops(struct bursts *b, enum probe_group group, double exposure)
+{
+	unsigned int ops = probe_group_ops(group);
+
+	if (!ops)
+		return;
+	op_estimates_add_exposure(b->est, ops, exposure);
+	tracer_drain_ops(b->tr, ops, take_op, b);
+	op_estimates_end_burst(b->est);
+}
+
 /*
  * Ends a burst: its operations were counted from its attach's end to its
  * deadline, or to its detach's start if that came first.
@@ -249,15 +292,89 @@ static void end_burst(struct bursts *b, enum probe_group group)
 	double ended = (double)tracer_detach_group(b->tr, group) / 1e9, exposure;
 	double counted_until = (double)b->tr->counted_until_ns[group] / 1e9;
 	uint64_t hits = group_hits(b, group);
-	unsigned int ops = probe_group_ops(group);
 
 	tracer_limit_burst_hits(b->tr, group, 0);
 	exposure = governor_burst_ended(b->gov, group, ended, counted_until, hits);
-	if (!ops)
+	hand_over_ops(b, group, exposure);
+}
+
+/* A walk's site detached: how long its operations were counted and its probes in. */
+static void detach_site(struct bursts *b, enum probe_group group)
+{
+	struct site_walk *w = &b->walks[group];
+	double ended = (double)tracer_detach_group(b->tr, group) / 1e9;
+	double counted = (double)(b->tr->counted_until_ns[group] - b->tr->attached_ns[group]) / 1e9;
+
+	w->counted += counted > 0 ? counted : 0;
+	w->attached += ended - (double)b->tr->attach_began_ns[group] / 1e9;
+	w->sites++;
+	w->in = false;
+}
+
+/* Ends a walk: each site's operations scaled by the sites' average time counted. */
+static void end_walk(struct bursts *b, enum probe_group group)
+{
+	struct site_walk *w = &b->walks[group];
+	double exposure = 0, attached = 0;
+
+	if (w->in)
+		detach_site(b, group);
+	if (w->sites) {
+		exposure = w->counted / w->sites;
+		attached = w->attached / w->sites;
+	}
+	tracer_limit_burst_hits(b->tr, group, 0);
+	governor_walk_ended(b->gov, group, exposure, attached, group_hits(b, group));
+	w->on = false;
+	hand_over_ops(b, group, exposure);
+}
+
+/*
+ * A walk's site is done, or the next one waits: the next site is attached
+ * once no probe is going, or the walk ends past its last site.
+ */
+static void step_walk(struct bursts *b, enum probe_group group, double now)
+{
+	struct site_walk *w = &b->walks[group];
+	int next;
+
+	if (w->in)
+		detach_site(b, group);
+	next = next_site(b, group, w->site);
+	if (next == -1) {
+		end_walk(b, group);
 		return;
-	op_estimates_add_exposure(b->est, ops, exposure);
-	tracer_drain_ops(b->tr, ops, take_op, b);
-	op_estimates_end_burst(b->est);
+	}
+	if (tracer_closing(b->tr)) {
+		governor_burst_continues(b->gov, group, now + BURSTS_RETRY_SECONDS);
+		return;
+	}
+	if (attach_burst(b, group, next)) {
+		end_walk(b, group);
+		return;
+	}
+	w->site = next;
+	w->in = true;
+}
+
+/* A burst, or a walk, ends now. */
+static void finish_burst(struct bursts *b, enum probe_group group)
+{
+	if (b->walks[group].on)
+		end_walk(b, group);
+	else
+		end_burst(b, group);
+}
+
+/*
+ * Where probes linger after a burst (perf-event uprobes), one burst at a
+ * time, started once the last one's probes are gone: each burst's busiest
+ * probe then goes at once, not after the grace periods of probes queued
+ * before it (tracer_closing()).
+ */
+static bool must_wait(const struct bursts *b)
+{
+	return b->gov->probes_linger && (governor_bursting(b->gov) || tracer_closing(b->tr));
 }
 
 void bursts_on_timer(struct bursts *b)
@@ -278,10 +395,22 @@ void bursts_on_timer(struct bursts *b)
 		bursts_tick(b); /* arms the timer */
 	}
 	for (group = 0; group < PROBE_GROUPS; group++) {
-		if (over & (1u << group))
+		if (!(over & (1u << group)))
+			continue;
+		if (b->walks[group].on)
+			step_walk(b, group, soon);
+		else
 			end_burst(b, group);
-		if (due & (1u << group))
-			start_burst(b, group);
+	}
+	for (group = 0; group < PROBE_GROUPS; group++) {
+		if (!(due & (1u << group)))
+			continue;
+		if (must_wait(b)) {
+			governor_postpone(b->gov, group, soon + BURSTS_RETRY_SECONDS);
+			b->postponed++;
+			continue;
+		}
+		start_burst(b, group);
 	}
 	arm_timer(b);
 }
@@ -297,7 +426,7 @@ void bursts_on_spent(struct bursts *b, enum probe_group group, uint64_t ts_ns)
 		bursts_tick(b);
 		return;
 	}
-	end_burst(b, group);
+	finish_burst(b, group);
 	b->spent_early++;
 	arm_timer(b);
 }
@@ -305,7 +434,7 @@ void bursts_on_spent(struct bursts *b, enum probe_group group, uint64_t ts_ns)
 void bursts_take_over(struct bursts *b, enum probe_group group)
 {
 	if (b->gov->groups[group].attached)
-		end_burst(b, group);
+		finish_burst(b, group);
 }
 
 void bursts_end_all(struct bursts *b)
@@ -314,7 +443,7 @@ void bursts_end_all(struct bursts *b)
 
 	for (group = 0; group < PROBE_GROUPS; group++) {
 		if (b->gov->groups[group].attached && governor_in_bursts(b->gov, group))
-			end_burst(b, group);
+			finish_burst(b, group);
 	}
 }
 

@@ -20,6 +20,30 @@
 #include "tracer.h"
 
 #define BURSTS_FIRST_JUDGMENT 0.025 /* seconds */
+/*
+ * Where probes linger after a burst, a burst due while another's probes
+ * are in or still going is tried again this much later (seconds): a
+ * perf-event uprobe takes ~60-80 ms to go.
+ */
+#define BURSTS_RETRY_SECONDS 0.02
+
+/*
+ * Where probes linger after a burst (perf-event uprobes), a burst walks its
+ * group's sites: one site's probes in at a time, for the burst's length
+ * each, the next attached once the last one's are gone. A perf-event
+ * uprobe closed while none other is going takes its breakpoint out at
+ * once; closed together, a group's probes go one grace period apart, and
+ * a busy function's second probe trapped ~80 ms after each burst (Go
+ * 1.19 mapbench's inserts: ten times what the burst itself cost).
+ */
+struct site_walk {
+	bool on;	    /* the group's burst is a walk */
+	bool in;	    /* site's probes are in */
+	int site;	    /* the plan's site in now, or the last one; -1 before the first */
+	unsigned int sites; /* sites visited */
+	double counted,
+		attached; /* seconds their operations were counted, their probes in: summed */
+};
 
 struct bursts {
 	struct governor *gov;
@@ -40,6 +64,8 @@ struct bursts {
 	uint64_t allowance_ns[PROBE_GROUPS];
 	uint64_t spent_early;	 /* bursts ended by their hit allowance, before their timer */
 	uint64_t judged_by_hits; /* judgments of a group attached all the time, by its hits */
+	uint64_t postponed;	 /* bursts started later: another's probes were still going */
+	struct site_walk walks[PROBE_GROUPS];
 };
 
 /*

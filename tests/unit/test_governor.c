@@ -652,3 +652,55 @@ Test(governor, a_group_too_hot_for_a_burst_a_window_still_gets_the_shortest_one)
 	cr_assert(planned & (1u << PROBE_GROUP_INSERT), "not planned in %u ticks", ticks);
 	cr_assert_eq(governor_burst_length(&g, PROBE_GROUP_INSERT), GOVERNOR_MIN_BURST_SECONDS);
 }
+
+Test(governor, a_walk_reads_its_sites_together_as_a_burst_of_them_all_would)
+{
+	struct governor_group *insert = &g.groups[PROBE_GROUP_INSERT];
+
+	g.probes_linger = true;
+	governor_tick(&g, 0, 0);
+	governor_tick(&g, INTERVAL, INTERVAL * target_cpus);
+	cr_assert(insert->planned);
+	/*
+	 * Five sites, 5 ms each, one after another over 0.4 s: 1000 hits in all.
+	 * Attached all at once for 5 ms they would have taken the same.
+	 */
+	governor_attached_at(&g, PROBE_GROUP_INSERT, 1.5, 1.5, 100);
+	governor_burst_continues(&g, PROBE_GROUP_INSERT, 1.505);
+	cr_assert_eq(governor_over(&g, 1.504), 0);
+	cr_assert(governor_over(&g, 1.505) & (1u << PROBE_GROUP_INSERT));
+	/* The next site waits for the last one's probes to go: still the same burst. */
+	governor_burst_continues(&g, PROBE_GROUP_INSERT, 1.525);
+	cr_assert_eq(governor_over(&g, 1.52), 0);
+	governor_walk_ended(&g, PROBE_GROUP_INSERT, 0.005, 0.005, 1100);
+	cr_assert(!governor_attached(&g, PROBE_GROUP_INSERT));
+	cr_assert_float_eq(insert->rate, 200000, 1);
+	cr_assert_float_eq(insert->exposure, 0.005, 1e-9);
+	cr_assert_float_eq(insert->spent, 1000 * HIT, 1e-12);
+	cr_assert(insert->ended, "hits after it, while its last probes go, are charged");
+}
+
+Test(governor, a_postponed_burst_stays_planned_for_later_and_bursting_says_who_is_in)
+{
+	unsigned int planned;
+
+	governor_tick(&g, 0, 0);
+	planned = governor_tick(&g, INTERVAL, INTERVAL * target_cpus);
+	cr_assert(planned & (1u << PROBE_GROUP_INSERT));
+	cr_assert(planned & (1u << PROBE_GROUP_DELETE));
+	cr_assert_eq(governor_bursting(&g), 0);
+
+	governor_attached_at(&g, PROBE_GROUP_INSERT, 2 * INTERVAL, 2 * INTERVAL, 0);
+	cr_assert_eq(governor_bursting(&g), 1u << PROBE_GROUP_INSERT);
+	governor_postpone(&g, PROBE_GROUP_DELETE, 2 * INTERVAL + 0.02);
+	cr_assert_eq(governor_due(&g, 2 * INTERVAL + 0.01) & (1u << PROBE_GROUP_DELETE), 0);
+	cr_assert(governor_due(&g, 2 * INTERVAL + 0.02) & (1u << PROBE_GROUP_DELETE));
+	/* Growth attached all the time is not a burst. */
+	cr_assert(governor_attached(&g, PROBE_GROUP_GROWTH));
+	governor_burst_ended(&g, PROBE_GROUP_INSERT, 2 * INTERVAL + 0.005, 2 * INTERVAL + 0.005,
+			     10);
+	cr_assert_eq(governor_bursting(&g), 0);
+	/* A group not planned has nothing to postpone. */
+	governor_postpone(&g, PROBE_GROUP_INSERT, 10);
+	cr_assert(!g.groups[PROBE_GROUP_INSERT].planned);
+}

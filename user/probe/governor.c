@@ -147,6 +147,23 @@ bool governor_in_bursts(const struct governor *g, enum probe_group group)
 	return bursted(&g->groups[group]);
 }
 
+unsigned int governor_bursting(const struct governor *g)
+{
+	unsigned int bursting = 0;
+	enum probe_group group;
+
+	for (group = 0; group < PROBE_GROUPS; group++)
+		if (g->groups[group].attached && bursted(&g->groups[group]))
+			bursting |= 1u << group;
+	return bursting;
+}
+
+void governor_postpone(struct governor *g, enum probe_group group, double until)
+{
+	if (g->groups[group].planned)
+		g->groups[group].burst_due = until;
+}
+
 /*
  * How long a burst the group's credit buys at its last rate: 0 when less
  * than the shortest burst. A group never seen yet gets the shortest burst,
@@ -489,21 +506,14 @@ static void note_quiet(const struct governor *g, struct governor_group *b, uint6
 		b->rest_intervals = most - 1;
 }
 
-double governor_burst_ended(struct governor *g, enum probe_group group, double now,
-			    double counted_until, uint64_t hits)
+/*
+ * A burst's end: exposure, the seconds its operations were counted;
+ * attached, the seconds its probes were in, over which its hits count.
+ */
+static void burst_ended(struct governor *g, struct governor_group *b, double exposure,
+			double attached, uint64_t hits)
 {
-	struct governor_group *b = &g->groups[group];
-	/*
-	 * Its hits are counted from before the attach began: so is its time.
-	 * From the attach's end, a slow attach (a loaded machine, the target's
-	 * memory map locked) whose hits took the burst's allowance ended the
-	 * burst at once and read a rate of millions a second, whose shortest
-	 * burst the group then saved for minutes.
-	 */
-	double attached = now > b->attach_began ? now - b->attach_began : 0;
-	double exposure = counted_until > b->burst_start ? counted_until - b->burst_start : 0;
 	uint64_t seen = hits > b->hits_at_start ? hits - b->hits_at_start : 0;
-	/* Hits, unlike operations, count while attached: a late detach costs the target too. */
 	double rate = attached > 0 ? (double)seen / attached : 0;
 	double cost = (double)seen * b->hit_seconds;
 
@@ -517,7 +527,36 @@ double governor_burst_ended(struct governor *g, enum probe_group group, double n
 	b->rate = b->bursts ? (b->rate + rate) / 2 : rate;
 	b->bursts++;
 	note_quiet(g, b, seen);
+}
+
+double governor_burst_ended(struct governor *g, enum probe_group group, double now,
+			    double counted_until, uint64_t hits)
+{
+	struct governor_group *b = &g->groups[group];
+	/*
+	 * Its hits are counted from before the attach began: so is its time.
+	 * From the attach's end, a slow attach (a loaded machine, the target's
+	 * memory map locked) whose hits took the burst's allowance ended the
+	 * burst at once and read a rate of millions a second, whose shortest
+	 * burst the group then saved for minutes.
+	 */
+	double attached = now > b->attach_began ? now - b->attach_began : 0;
+	double exposure = counted_until > b->burst_start ? counted_until - b->burst_start : 0;
+
+	/* Hits, unlike operations, count while attached: a late detach costs the target too. */
+	burst_ended(g, b, exposure, attached, hits);
 	return exposure;
+}
+
+void governor_burst_continues(struct governor *g, enum probe_group group, double until)
+{
+	g->groups[group].burst_end = until;
+}
+
+void governor_walk_ended(struct governor *g, enum probe_group group, double exposure,
+			 double attached, uint64_t hits)
+{
+	burst_ended(g, &g->groups[group], exposure, attached, hits);
 }
 
 double governor_spent(const struct governor *g)

@@ -229,6 +229,14 @@ bool governor_in_bursts(const struct governor *g, enum probe_group group);
  * counter now. Its next attach charges them too, whichever comes first.
  */
 void governor_charge_linger(struct governor *g, enum probe_group group, uint64_t hits);
+/*
+ * Where probes linger after a burst, one burst at a time: a burst that
+ * ended while another's probes were still going had its own wait their
+ * turn, trapping (link_closer.h). Groups in a burst now (bits 1 << group).
+ */
+unsigned int governor_bursting(const struct governor *g);
+/* A planned burst is due at until instead (another's probes still go). */
+void governor_postpone(struct governor *g, enum probe_group group, double until);
 /* A planned burst could not be attached: it is dropped. */
 void governor_burst_skipped(struct governor *g, enum probe_group group);
 /* The hits the group's planned burst may take before it ends, whatever its timer says. */
@@ -249,6 +257,21 @@ double governor_burst_length(const struct governor *g, enum probe_group group);
  */
 double governor_burst_ended(struct governor *g, enum probe_group group, double now,
 			    double counted_until, uint64_t hits);
+/*
+ * Where probes linger after a burst, a burst walks its group's sites, one
+ * attached at a time (bursts.c): the group's burst goes on until until,
+ * when its site's part ends or the next is tried.
+ */
+void governor_burst_continues(struct governor *g, enum probe_group group, double until);
+/*
+ * The walk is over, its last site detached; hits the group's hit counter
+ * then. exposure: the seconds each site's operations were counted, on
+ * average; attached: the seconds each site's probes were in, on average.
+ * Each site's operations are scaled by the same exposure, and the group's
+ * rate is its sites' together, as a burst of them all would read them.
+ */
+void governor_walk_ended(struct governor *g, enum probe_group group, double exposure,
+			 double attached, uint64_t hits);
 /* Estimated CPU seconds the bursted and governed groups cost the target so far. */
 double governor_spent(const struct governor *g);
 /*

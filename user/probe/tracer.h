@@ -34,7 +34,8 @@ struct bpf_link;
 struct group_links {
 	int multi_fd[TRACER_MULTI_LINKS]; /* 0 none */
 	struct bpf_link *perf[TRACER_MAX_UPROBES];
-	uint16_t perf_probe[TRACER_MAX_UPROBES]; /* each one's probe index in the plan */
+	uint16_t perf_probe[TRACER_MAX_UPROBES];       /* each one's probe index in the plan */
+	uint64_t perf_attached_ns[TRACER_MAX_UPROBES]; /* CLOCK_MONOTONIC: when each went in */
 	int nperf;
 	int uprobes; /* the probes they hold */
 };
@@ -63,6 +64,11 @@ struct tracer {
 	uint64_t attached_ns[PROBE_GROUPS];
 	uint64_t counted_until_ns[PROBE_GROUPS];
 	atomic_int retiring; /* links being destroyed on threads of their own */
+	/*
+	 * Seconds each probe was attached (perf-event uprobes), over the
+	 * session: with its hit counter, the rate its close is queued by.
+	 */
+	double probe_seconds[GML_MAX_PROBES];
 	tracer_event_fn on_event;
 	void *on_event_ctx;
 };
@@ -90,14 +96,17 @@ int tracer_open(struct tracer *tr, struct tracer_object *obj, const struct gml_c
 int tracer_attach_group(struct tracer *tr, const struct probe_plan *plan, enum probe_group group,
 			const struct goelf *ge, const char *binary, pid_t pid, char *why,
 			size_t why_len);
+/* tracer_attach_burst()'s site for every site of the group. */
+#define TRACER_ALL_SITES (-1)
 /*
- * The same for a burst: its operations are counted for count_ns from when
- * its probes are all in (the BPF side checks the deadline), however late
- * the detach comes.
+ * The same for a burst of the group, or of one of its sites (the plan's
+ * index): its operations are counted for count_ns from when its probes
+ * are all in (the BPF side checks the deadline), however late the detach
+ * comes.
  */
 int tracer_attach_burst(struct tracer *tr, const struct probe_plan *plan, enum probe_group group,
-			const struct goelf *ge, const char *binary, pid_t pid, uint64_t count_ns,
-			char *why, size_t why_len);
+			int site, const struct goelf *ge, const char *binary, pid_t pid,
+			uint64_t count_ns, char *why, size_t why_len);
 /*
  * Detaches one group's probes (the governor's call); the rest stay. Its
  * operations are no longer counted when it returns; the links close on
@@ -142,6 +151,11 @@ int tracer_attach_self(struct tracer *tr, enum probe_handler handler, bool at_re
 void tracer_detach_self(struct tracer *tr, struct tracer_self_probe *probe);
 /* Waits until every link detached so far is gone for good. */
 void tracer_wait_detached(struct tracer *tr);
+/*
+ * Whether perf-event uprobes (of any process of the object) are being
+ * closed or wait to be: a probe closed now would wait its turn, trapping.
+ */
+bool tracer_closing(const struct tracer *tr);
 /*
  * While on, gomapleak's own hits run the whole programs, as the target's do
  * (with tr's configuration); off drops what they counted.

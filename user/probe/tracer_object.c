@@ -261,6 +261,7 @@ int tracer_object_open(struct tracer_object *o, const struct tracer_object_optio
 	int err;
 
 	memset(o, 0, sizeof(*o));
+	link_closer_init(&o->closer, NULL);
 	kernel_features_probe(&o->kernel);
 	err = attach_path_choose(&o->kernel, opts->path, &o->path, why, why_len);
 	if (err)
@@ -471,6 +472,7 @@ int tracer_object_sum_percpu(int map_fd, uint32_t first, uint64_t *out, uint32_t
 
 void tracer_object_close(struct tracer_object *o)
 {
+	link_closer_stop(&o->closer);
 	ring_buffer__free(o->events);
 	bpf_link__destroy(o->exec_link);
 	if (o->calibration_table > 0)

@@ -18,6 +18,7 @@
 
 #include "gomapleak.h"
 #include "kernel_features.h"
+#include "link_closer.h"
 
 struct gomapleak_bpf;
 struct ring_buffer;
@@ -35,6 +36,7 @@ struct tracer_object {
 	unsigned int nslots;	    /* the processes' slots, then the calibration's */
 	struct tracer **tracers;    /* by slot; NULL: free */
 	int calibration_table;	    /* while calibrating, its slot's operation table; else 0 */
+	struct link_closer closer;  /* every tracer's perf-event uprobes, closed busiest first */
 };
 
 struct tracer_object_options {
