@@ -338,6 +338,11 @@ static void print_bursts(struct session *s)
 		fprintf(stderr, ", %" PRIu64 " judgment%s brought forward by hits",
 			s->bursts.judged_by_hits, s->bursts.judged_by_hits == 1 ? "" : "s");
 	fprintf(stderr, "%s\n", s->bursts.calibrated ? "" : " (hit costs not measured: defaults)");
+	if (s->opt->verbose && g->probes_linger)
+		fprintf(stderr,
+			"gomapleak:%s bursts walked their groups' functions one probe at a time, "
+			"one burst at a time: %" PRIu64 " started later, another's probes going\n",
+			s->who, s->bursts.postponed);
 	report_op_estimates(stderr, &s->estimates, &s->registry, seconds_since(&s->started), 50);
 }
 
