@@ -257,7 +257,7 @@ static __always_inline int probe_enter(struct pt_regs *regs, struct probe_hit *h
 
 	if (!slot || tgid != slot->cfg.target_tgid)
 		return -1;
-	if ((cookie & GML_COOKIE_AT_STACK_CHECK_JUMP) && GO_JBE_TAKEN(regs))
+	if ((cookie & GML_COOKIE_AT_STACK_CHECK_JUMP) && GO_STACK_CHECK_TAKEN(regs))
 		return -1;
 	hit->slot = slot;
 	hit->slot_index = slot_index;
@@ -279,18 +279,18 @@ static __always_inline __u64 read_user_u64(__u64 addr)
 }
 
 /*
- * Walks the frame-pointer chain from a return address's slot and the frame
- * pointer above it. Returns the stack's hash; the first frame, the caller,
- * is handed back too.
+ * Walks the frame-pointer chain from a return address into the caller and
+ * the frame pointer above it. Returns the stack's hash; the first frame,
+ * the caller, is handed back too.
  */
-static __always_inline __u64 capture_stack_from(__u64 return_slot, __u64 fp, __u64 *caller_pc)
+static __always_inline __u64 capture_stack_from(__u64 return_address, __u64 fp, __u64 *caller_pc)
 {
 	struct gml_stack st;
 	__u64 frame[2], hash = 14695981039346656037ull;
 	int i;
 
 	__builtin_memset(&st, 0, sizeof(st));
-	st.pcs[0] = read_user_u64(return_slot);
+	st.pcs[0] = return_address;
 	*caller_pc = st.pcs[0];
 	for (i = 1; i < GML_STACK_DEPTH; i++) {
 		if (!fp || bpf_probe_read_user(frame, sizeof(frame), (void *)fp))
@@ -305,23 +305,25 @@ static __always_inline __u64 capture_stack_from(__u64 return_slot, __u64 fp, __u
 }
 
 /*
- * Most probes sit before the function saves RBP, so [RSP] is the return
- * address into the immediate caller and RBP is the caller's frame pointer:
- * [RBP] is the next frame pointer, [RBP+8] the caller's return address.
- * (Unwinding from RBP alone would skip the immediate caller.)
+ * Most probes sit before the function saves its frame pointer, so the
+ * return address into the immediate caller is where the call left it
+ * ([RSP] on amd64, the link register on arm64) and the frame pointer is
+ * the caller's: [FP] is the next frame pointer, [FP+8] the caller's return
+ * address. (Unwinding from FP alone would skip the immediate caller.)
  */
 static __always_inline __u64 capture_stack(struct pt_regs *regs, __u64 *caller_pc)
 {
-	return capture_stack_from(GO_SP(regs), GO_FP(regs), caller_pc);
+	return capture_stack_from(GO_RETURN_ADDRESS_AT_ENTRY(regs), GO_FP(regs), caller_pc);
 }
 
 /*
- * A probe in a function's body, its frame set up: RBP is its own frame
- * pointer, the return address at [RBP+8] and the caller's RBP at [RBP].
+ * A probe in a function's body, its frame set up: FP is its own frame
+ * pointer, the return address at [FP+8] and the caller's FP at [FP].
  */
 static __always_inline __u64 capture_stack_in_body(struct pt_regs *regs, __u64 *caller_pc)
 {
-	return capture_stack_from(GO_FP(regs) + 8, read_user_u64(GO_FP(regs)), caller_pc);
+	return capture_stack_from(read_user_u64(GO_FP(regs) + 8), read_user_u64(GO_FP(regs)),
+				  caller_pc);
 }
 
 /*
@@ -527,7 +529,7 @@ int make_map_small(struct pt_regs *regs)
 }
 
 /*
- * A RET of makemap*: the new map is in RAX. No uretprobe (Go moves stacks
+ * A RET of makemap*: the new map is the first result (RAX, R0). No uretprobe (Go moves stacks
  * under them); the plan lists every RET and each gets this probe.
  */
 SEC("uprobe")
@@ -607,14 +609,14 @@ static __always_inline int count_op(const struct probe_hit *hit, __u64 type, __u
 	return 0;
 }
 
-/* Called directly from the code that uses the map: the caller is [RSP]. */
+/* Called directly from the code that uses the map: the caller is the return address. */
 static __always_inline int count_direct_op(struct pt_regs *regs, __u32 op)
 {
 	struct probe_hit hit;
 
 	if (probe_enter(regs, &hit) < 0)
 		return 0;
-	return count_op(&hit, GO_ARG1(regs), GO_ARG2(regs), op, read_user_u64(GO_SP(regs)));
+	return count_op(&hit, GO_ARG1(regs), GO_ARG2(regs), op, GO_RETURN_ADDRESS_AT_ENTRY(regs));
 }
 
 /* runtime.mapassign*(t, m, key): the type first, the map second. */
@@ -641,7 +643,7 @@ int map_clear(struct pt_regs *regs)
 /*
  * runtime.(*hmap).newoverflow(h *hmap, t *maptype, b *bmap), the receiver
  * first. Its caller is mapassign*; the code that inserted is the frame above,
- * whose return address is at [RBP+8] (RBP is still mapassign's frame here).
+ * whose return address is at [FP+8] (FP is still mapassign's frame here).
  */
 SEC("uprobe")
 int map_overflow(struct pt_regs *regs)

@@ -60,15 +60,23 @@ static int fail(const struct cli_options *opt, const char *why, enum gml_stage s
 	return code;
 }
 
-/* The running kernel and the path watch would attach by there. */
-static const struct kernel_report *
-inspect_kernel(struct kernel_report *k, struct kernel_features *kf, char *why, size_t why_len)
+/*
+ * The running kernel and the path watch would attach by there; none for a
+ * binary of another architecture, which this gomapleak reads but cannot trace.
+ */
+static const struct kernel_report *inspect_kernel(struct kernel_report *k,
+						  struct kernel_features *kf,
+						  const struct gobinary *bin, char *why,
+						  size_t why_len)
 {
 	enum attach_path path;
 
 	kernel_features_probe(kf);
 	*k = (struct kernel_report){ .kf = kf, .path = -1, .why = why };
-	if (!attach_path_choose(kf, ATTACH_PATH_AUTO, &path, why, why_len))
+	if (!goelf_is_native(&bin->elf))
+		snprintf(why, why_len, "an %s binary, and this gomapleak traces %s programs",
+			 goelf_arch_name(&bin->elf), GOMAPLEAK_ARCH);
+	else if (!attach_path_choose(kf, ATTACH_PATH_AUTO, &path, why, why_len))
 		k->path = (int)path;
 	return k;
 }
@@ -95,10 +103,10 @@ static int run_inspect(struct gml_context *ctx)
 		code = fail(&ctx->opt, ctx->why, GML_STAGE_BINARY, err);
 	} else if (ctx->opt.json) {
 		report_plan_json(stdout, path, &bin,
-				 inspect_kernel(&kernel, &kf, why, sizeof(why)));
+				 inspect_kernel(&kernel, &kf, &bin, why, sizeof(why)));
 	} else {
 		report_plan(stdout, path, &bin, ctx->opt.verbose);
-		report_kernel(stdout, inspect_kernel(&kernel, &kf, why, sizeof(why)));
+		report_kernel(stdout, inspect_kernel(&kernel, &kf, &bin, why, sizeof(why)));
 	}
 	gobinary_close(&bin);
 	target_close(&target);

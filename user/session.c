@@ -35,6 +35,14 @@ static int open_binary(struct session *s, const char *path)
 {
 	int err = gobinary_open(&s->bin, path, s->why, sizeof(s->why));
 
+	if (!err && !goelf_is_native(&s->bin.elf)) {
+		snprintf(s->why, sizeof(s->why),
+			 "%s is an %s binary: this gomapleak traces %s programs (inspect reads "
+			 "any)",
+			 path, goelf_arch_name(&s->bin.elf), GOMAPLEAK_ARCH);
+		gobinary_close(&s->bin);
+		err = -EPROTONOSUPPORT;
+	}
 	return err ? session_fail(s, GML_STAGE_BINARY, err) : 0;
 }
 

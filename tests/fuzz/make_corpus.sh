@@ -2,6 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0
 # Seeds the fuzzers' corpora from real binaries: whole small Go executables,
 # their .go.buildinfo and pclntab sections, and their functions' first bytes.
+# (llvm-objcopy and llvm-nm: they read the arm64 builds too.)
 # Usage: make_corpus.sh OUTDIR STAMP
 set -euo pipefail
 out=$1
@@ -11,24 +12,32 @@ mkdir -p "$out"/{goelf,buildinfo,pclntab,probe_choose,map_header,label_value}
 
 for bin in "$targets"/go1.19/default/growonce "$targets"/go1.21/stripped-pie/growonce \
 	"$targets"/go1.24-noswiss/default/growonce "$targets"/go1.26/stripped-pie/growonce \
-	"$targets"/go1.27/cgo-ext-stripped/growonce; do
+	"$targets"/go1.27/cgo-ext-stripped/growonce "$targets"/go1.19/arm64/growonce \
+	"$targets"/go1.26/arm64-stripped-pie/growonce; do
 	name=$(echo "${bin#"$targets"/}" | tr / -)
 	cp "$bin" "$out/goelf/$name"
-	objcopy -O binary --only-section=.go.buildinfo "$bin" "$out/buildinfo/$name"
+	llvm-objcopy -O binary --only-section=.go.buildinfo "$bin" "$out/buildinfo/$name"
 	for sec in .gopclntab .data.rel.ro.gopclntab; do
-		objcopy -O binary --only-section="$sec" "$bin" "$out/pclntab/$name" 2>/dev/null || true
+		llvm-objcopy -O binary --only-section="$sec" "$bin" "$out/pclntab/$name" 2>/dev/null || true
 		[ -s "$out/pclntab/$name" ] && break
 	done
 	[ -s "$out/pclntab/$name" ] || rm -f "$out/pclntab/$name"
 done
-# Prologues: the first 32 bytes of each map function in two toolchains' builds.
-for bin in "$targets"/go1.19/default/growonce "$targets"/go1.26/default/growonce; do
-	nm "$bin" 2>/dev/null | awk '$3 ~ /^runtime\.(map|hashGrow|makemap)|maps\./ {print $1}' |
+# Prologues: the first 32 bytes of each map function in two toolchains' builds, x86-64 and
+# arm64, after the byte that picks the architecture (fuzz_probe_choose.c: even x86-64, odd
+# arm64). The executables are not PIE: a function's file offset is its address less the base.
+prologues() { # prologues BINARY ARCH_BYTE BASE
+	llvm-nm "$1" 2>/dev/null | awk '$3 ~ /^runtime\.(map|hashGrow|makemap)|maps\./ {print $1}' |
 		head -n 40 | while read -r addr; do
-		off=$((0x$addr - 0x400000))
-		dd if="$bin" of="$out/probe_choose/$(basename "$(dirname "$(dirname "$bin")")")-$addr" \
-			bs=1 skip="$off" count=32 status=none
+		local dest
+		dest=$out/probe_choose/$(echo "${1#"$targets"/}" | cut -d/ -f1-2 | tr / -)-$addr
+		printf "\\x$2" >"$dest"
+		dd if="$1" bs=1 skip=$((0x$addr - $3)) count=32 status=none >>"$dest"
 	done
+}
+for v in go1.19 go1.26; do
+	prologues "$targets/$v/default/growonce" 00 0x400000
+	prologues "$targets/$v/arm64/growonce" 01 0x10000
 done
 # Map headers: a classic hmap and a Swiss map as the sampler reads them (count, B or
 # directory, seed), and zeros.

@@ -30,11 +30,18 @@ flavor_flags() { # flavor_flags FLAVOR: go build flags, one a line
 	stripped-pie) printf '%s\n' -buildmode=pie '-ldflags=-s -w' ;;
 	cgo-ext) printf '%s\n' -buildmode=pie '-ldflags=-linkmode=external' ;;
 	cgo-ext-stripped) printf '%s\n' -buildmode=pie '-ldflags=-s -w -linkmode=external' ;;
+	arm64) ;;
+	arm64-stripped-pie) printf '%s\n' -buildmode=pie '-ldflags=-s -w' ;;
 	*) echo "unknown flavor $1" >&2; return 1 ;;
 	esac
 }
 
 flavor_cgo() { case $1 in cgo-*) echo 1 ;; *) echo 0 ;; esac; }
+
+# arm64 flavors are cross-built (Go needs no C toolchain for them): inspect and the probe
+# plan read them on any host, and the arm64 VMs run them.
+flavor_goarch() { case $1 in arm64*) echo arm64 ;; *) go_host_arch ;; esac; }
+go_host_arch() { case $(uname -m) in aarch64) echo arm64 ;; *) echo amd64 ;; esac; }
 
 # What an output is built from: its sources, this script and the variant's
 # settings. Content, not mtimes, so a fresh checkout reuses cached outputs.
@@ -58,7 +65,7 @@ build_one() { # build_one VARIANT SERIES EXPERIMENT FLAVOR TARGET_DIR
 	[ "$experiment" = - ] && experiment=
 	mapfile -t flags < <(flavor_flags "$flavor")
 	(cd "$dir" && GOEXPERIMENT=$experiment CGO_ENABLED=$(flavor_cgo "$flavor") \
-		"$go" build "${flags[@]}" -o "$dest.tmp" .)
+		GOARCH=$(flavor_goarch "$flavor") "$go" build "${flags[@]}" -o "$dest.tmp" .)
 	mv "$dest.tmp" "$dest"
 	echo "$hash" >"$dest.inputs"
 	echo "built $variant/$flavor/$(basename "$dir")"

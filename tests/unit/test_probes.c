@@ -35,7 +35,9 @@ Test(probe_choose, picks_the_push_after_the_stack_check_on_go126)
 {
 	struct probe_choice c;
 
-	cr_assert_eq(probe_choose(go126_small_frame, sizeof(go126_small_frame), 0x40bc80, &c), 0);
+	cr_assert_eq(
+		probe_choose(EM_X86_64, go126_small_frame, sizeof(go126_small_frame), 0x40bc80, &c),
+		0);
 	cr_assert_eq(c.vaddr, 0x40bc86);
 	cr_assert_str_eq(c.insn, "push rbp");
 	cr_assert_not(c.at_stack_check_jump);
@@ -45,7 +47,8 @@ Test(probe_choose, picks_the_jbe_and_flags_the_morestack_pass_on_go119)
 {
 	struct probe_choice c;
 
-	cr_assert_eq(probe_choose(go119_hash_grow, sizeof(go119_hash_grow), 0x40e8a0, &c), 0);
+	cr_assert_eq(
+		probe_choose(EM_X86_64, go119_hash_grow, sizeof(go119_hash_grow), 0x40e8a0, &c), 0);
 	cr_assert_eq(c.vaddr, 0x40e8a4);
 	cr_assert(strncmp(c.insn, "jbe", 3) == 0, "%s", c.insn);
 	cr_assert(c.at_stack_check_jump);
@@ -55,9 +58,9 @@ Test(probe_choose, understands_medium_and_large_frame_checks)
 {
 	struct probe_choice c;
 
-	cr_assert_eq(probe_choose(medium_frame, sizeof(medium_frame), 0x1000, &c), 0);
+	cr_assert_eq(probe_choose(EM_X86_64, medium_frame, sizeof(medium_frame), 0x1000, &c), 0);
 	cr_assert_eq(c.vaddr, 0x1012);
-	cr_assert_eq(probe_choose(large_frame, sizeof(large_frame), 0x1000, &c), 0);
+	cr_assert_eq(probe_choose(EM_X86_64, large_frame, sizeof(large_frame), 0x1000, &c), 0);
 	cr_assert_eq(c.vaddr, 0x101a);
 	cr_assert_str_eq(c.insn, "push rbp");
 }
@@ -66,7 +69,7 @@ Test(probe_choose, leaf_starting_with_push_is_probed_at_entry)
 {
 	struct probe_choice c;
 
-	cr_assert_eq(probe_choose(leaf_push, sizeof(leaf_push), 0x2000, &c), 0);
+	cr_assert_eq(probe_choose(EM_X86_64, leaf_push, sizeof(leaf_push), 0x2000, &c), 0);
 	cr_assert_eq(c.vaddr, 0x2000);
 }
 
@@ -74,10 +77,11 @@ Test(probe_choose, refuses_instructions_the_kernel_would_single_step)
 {
 	struct probe_choice c;
 
-	cr_assert_eq(probe_choose(leaf_mov, sizeof(leaf_mov), 0x2000, &c), -EINVAL);
+	cr_assert_eq(probe_choose(EM_X86_64, leaf_mov, sizeof(leaf_mov), 0x2000, &c), -EINVAL);
 	cr_assert(strstr(c.reason, "mov"), "%s", c.reason);
-	cr_assert_eq(probe_choose(not_a_stack_check, sizeof(not_a_stack_check), 0, &c), -EINVAL);
-	cr_assert_eq(probe_choose(leaf_mov, 0, 0x2000, &c), -EINVAL);
+	cr_assert_eq(probe_choose(EM_X86_64, not_a_stack_check, sizeof(not_a_stack_check), 0, &c),
+		     -EINVAL);
+	cr_assert_eq(probe_choose(EM_X86_64, leaf_mov, 0, 0x2000, &c), -EINVAL);
 }
 
 typedef void (*plan_check_fn)(const struct variant *v, const char *path,

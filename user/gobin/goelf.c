@@ -22,10 +22,12 @@ static int goelf_begin(struct goelf *ge)
 	ge->elf = elf_memory((char *)ge->image, ge->size);
 	if (!ge->elf || elf_kind(ge->elf) != ELF_K_ELF || !gelf_getehdr(ge->elf, &ehdr))
 		return -ENOEXEC;
-	if (ehdr.e_ident[EI_CLASS] != ELFCLASS64 || ehdr.e_machine != EM_X86_64 ||
+	if (ehdr.e_ident[EI_CLASS] != ELFCLASS64 ||
+	    (ehdr.e_machine != EM_X86_64 && ehdr.e_machine != EM_AARCH64) ||
 	    ehdr.e_ident[EI_DATA] != ELFDATA2LSB)
 		return -ENOEXEC;
 	ge->is_dyn = ehdr.e_type == ET_DYN;
+	ge->machine = ehdr.e_machine;
 	return 0;
 }
 
@@ -203,4 +205,18 @@ int goelf_find_symbol(const struct goelf *ge, const char *name, uint64_t *vaddr,
 		}
 	}
 	return -ENOENT;
+}
+
+const char *goelf_arch_name(const struct goelf *ge)
+{
+	return ge->machine == EM_AARCH64 ? "arm64" : "amd64";
+}
+
+bool goelf_is_native(const struct goelf *ge)
+{
+#if defined(__aarch64__)
+	return ge->machine == EM_AARCH64;
+#else
+	return ge->machine == EM_X86_64;
+#endif
 }

@@ -55,7 +55,8 @@ static int pclntab_check_header(const uint8_t *data, size_t size)
 		return -EPROTONOSUPPORT; /* Go 1.2-1.17 formats */
 	if (magic != PCLNTAB_MAGIC_GO118 && magic != PCLNTAB_MAGIC_GO120)
 		return -EINVAL;
-	if (data[4] || data[5] || data[6] != 1 || data[7] != 8)
+	/* The pc quantum: 1 on amd64, 4 (the instruction size) on arm64; pointers of 8 bytes. */
+	if (data[4] || data[5] || (data[6] != 1 && data[6] != 4) || data[7] != 8)
 		return -EINVAL;
 	return 0;
 }
@@ -73,6 +74,7 @@ int pclntab_parse(struct pclntab *pt, const uint8_t *data, size_t size, uint64_t
 	pt->size = size;
 	pt->vaddr = vaddr;
 	pt->magic = le32(data);
+	pt->pc_quantum = data[6];
 	pt->nfunc = le64(data + 8);
 	pt->text_start = le64(data + PCHEADER_TEXT_START);
 	funcname_off = le64(data + PCHEADER_FUNCNAME_OFF);
@@ -321,7 +323,7 @@ static int pcvalue(const struct pclntab *pt, uint32_t off, uint64_t entry, uint6
 		/* Go's int32 arithmetic wraps: add as uint32 to do the same without UB. */
 		value = (int32_t)((uint32_t)value + ((uvdelta & 1) ? ~(uint32_t)(uvdelta >> 1)
 								   : (uint32_t)(uvdelta >> 1)));
-		pc += pcdelta; /* times minLC, which is 1 on amd64 */
+		pc += pcdelta * pt->pc_quantum;
 		if (target < pc) {
 			*out = value;
 			return 0;

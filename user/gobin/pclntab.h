@@ -36,6 +36,7 @@ struct pclntab {
 	size_t size;
 	uint64_t vaddr;
 	uint32_t magic;
+	uint8_t pc_quantum; /* pc deltas in pcvalue tables are in these units */
 	uint64_t nfunc;
 	uint64_t text_start;
 	const uint8_t *funcnametab;

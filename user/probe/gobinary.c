@@ -63,7 +63,7 @@ int gobinary_open(struct gobinary *gb, const char *path, char *why, size_t why_l
 	err = goelf_open(&gb->elf, path);
 	if (err) {
 		if (err == -ENOEXEC)
-			snprintf(why, why_len, "%s is not an x86-64 ELF executable", path);
+			snprintf(why, why_len, "%s is not an amd64 or arm64 ELF executable", path);
 		else
 			snprintf(why, why_len, "cannot read %s: %s", path, strerror(-err));
 		return err;

@@ -85,7 +85,13 @@ struct probe_plan {
 	int nsites;
 };
 
-int probe_choose(const uint8_t *code, size_t len, uint64_t vaddr, struct probe_choice *out);
+/*
+ * The instruction to probe among a function's first len bytes at vaddr,
+ * for machine's code (EM_X86_64, EM_AARCH64); -EINVAL with out->reason
+ * when none is cheap enough.
+ */
+int probe_choose(uint16_t machine, const uint8_t *code, size_t len, uint64_t vaddr,
+		 struct probe_choice *out);
 int probe_plan_build(struct probe_plan *plan, const struct goelf *ge, const struct pclntab *pt,
 		     enum go_map_impl impl);
 bool probe_handler_reads_result(enum probe_handler handler);

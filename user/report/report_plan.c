@@ -69,6 +69,7 @@ void report_plan(FILE *out, const char *path, const struct gobinary *bin, int ve
 	fprintf(out, "build:       buildmode=%s cgo=%s goexperiment=%s pie=%s\n",
 		or_dash(bi->buildmode), or_dash(bi->cgo_enabled), or_dash(bi->goexperiment),
 		bin->elf.is_dyn ? "yes" : "no");
+	fprintf(out, "arch:        %s\n", goelf_arch_name(&bin->elf));
 	fprintf(out, "maps:        %s\n", go_map_impl_name(bin->layout.impl));
 	fprintf(out, "functions:   %" PRIu64 " (pclntab at 0x%" PRIx64 ", text at 0x%" PRIx64 ")\n",
 		bin->pclntab.nfunc, bin->pclntab.vaddr, bin->pclntab.text_start);
@@ -169,6 +170,7 @@ void report_plan_json(FILE *out, const char *path, const struct gobinary *bin,
 	json_string(out, bi->cgo_enabled);
 	fputs(",\"goexperiment\":", out);
 	json_string(out, bi->goexperiment);
+	fprintf(out, ",\"arch\":\"%s\"", goelf_arch_name(&bin->elf));
 	if (k)
 		report_kernel_json(out, k);
 	fprintf(out,
