@@ -11,7 +11,7 @@ DEB_PACKAGES=(
 	clang clang-format llvm lld libbpf-dev bpftool libelf-dev zlib1g-dev libcapstone-dev
 	libcriterion-dev libmicrohttpd-dev meson ninja-build pkg-config
 	libclang-rt-14-dev prometheus bpftrace binutils jq procps curl groff-base python3-yaml
-	systemd qemu-system-x86
+	systemd qemu-system-x86 qemu-system-arm
 )
 
 # The kernels the test command boots in VMs (tests/vm): Debian's cloud kernels of these suites.

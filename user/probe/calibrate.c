@@ -13,11 +13,24 @@
 #include "error.h"
 
 /*
- * The probed function: the prologue Go functions without a stack check
- * have (push rbp, emulated by the kernel), and a RET (single-stepped), as
- * the target's probes sit on. Assembly, so that no compiler or sanitizer
- * changes the instructions.
+ * The probed function: an instruction the kernel emulates, as the target's
+ * probes sit on (amd64: the push rbp Go functions without a stack check
+ * start with; arm64: a branch, as the stack check's B.LS), and a RET (amd64:
+ * single-stepped; arm64: simulated). Assembly, so that no compiler or
+ * sanitizer changes the instructions.
  */
+#if defined(__aarch64__)
+__asm__(".pushsection .text\n"
+	".globl gml_calibration_point\n"
+	".type gml_calibration_point, %function\n"
+	"gml_calibration_point:\n"
+	"	b gml_calibration_ret\n"
+	".globl gml_calibration_ret\n"
+	"gml_calibration_ret:\n"
+	"	ret\n"
+	".size gml_calibration_point, .-gml_calibration_point\n"
+	".popsection\n");
+#else
 __asm__(".pushsection .text\n"
 	".globl gml_calibration_point\n"
 	".type gml_calibration_point, @function\n"
@@ -30,6 +43,7 @@ __asm__(".pushsection .text\n"
 	"	ret\n"
 	".size gml_calibration_point, .-gml_calibration_point\n"
 	".popsection\n");
+#endif
 
 void gml_calibration_point(void);
 extern const char gml_calibration_ret[];
