@@ -46,12 +46,12 @@ unpack() {
 download() {
 	local deb
 	mkdir -p "$4"
-	deb=$(ls "$4"/"$3"_*.deb 2>/dev/null | head -n 1)
+	deb=$(ls "$4"/"$3"_*_"$2".deb 2>/dev/null | head -n 1)
 	if [ -z "$deb" ]; then
 		# Lists older than the mirror name a version it no longer has: refresh them once.
 		(cd "$4" && { apt_arch "$1" "$2" download -qq "$3:$2" >&2 ||
 			{ apt_arch "$1" "$2" update -qq >&2 && apt_arch "$1" "$2" download -qq "$3:$2" >&2; }; })
-		deb=$(ls "$4"/"$3"_*.deb | head -n 1)
+		deb=$(ls "$4"/"$3"_*_"$2".deb | head -n 1)
 	fi
 	echo "$deb"
 }

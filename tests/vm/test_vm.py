@@ -6,8 +6,10 @@ late to the seed-like cache (classic and Swiss maps), run, --exact against the p
 counts, a /metrics scrape, node mode (watch --all) and a SIGKILL; this side judges what it
 printed.
 
-Usage: test_vm.py SUITE|KERNEL.deb... [--attach PATH] [--expect-path PATH]
+Usage: test_vm.py SUITE|KERNEL.deb... [--arch amd64|arm64] [--attach PATH] [--expect-path PATH]
   SUITE bullseye (5.10), bookworm (6.1), trixie (6.12), or any suite with a cloud kernel.
+  --arch arm64 boots the suite's arm64 kernel in qemu-system-aarch64, with gomapleak
+  cross-built (scripts/cross_arm64.sh) and the targets' arm64 builds.
   --attach forces an attach path in the guest; --expect-path is the path the kernel should
   get when none is forced (the test command knows it for its three kernels).
 """
@@ -42,6 +44,14 @@ def marker_line(target, marker):
     raise KeyError(marker)
 
 
+def gomapleak_for(arch):
+    """This tree's gomapleak for arch: the build under test, or its arm64 cross build."""
+    if arch == vm.NATIVE:
+        return os.environ["GOMAPLEAK"]
+    return subprocess.run([os.path.join(vm.SOURCE, "scripts/cross_arm64.sh")], check=True,
+                          stdout=subprocess.PIPE, text=True).stdout.strip()
+
+
 class Guest:
     """One boot of the VM, shared by the test methods: its sections and wall time."""
     sections = None
@@ -53,16 +63,18 @@ class Guest:
     def boot(cls):
         if cls.sections is not None:
             return
-        vmlinuz, cls.kernel = vm.fetch(ARGS.kernel)
+        vmlinuz, cls.kernel = vm.fetch(ARGS.kernel, ARGS.arch)
         targets_dir = os.environ.get("GOMAPLEAK_TARGETS", os.path.join(vm.CACHE, "targets"))
-        targets = {"%s-%s" % (impl, name): os.path.join(targets_dir, v, "stripped-pie", name)
+        flavor = "stripped-pie" if ARGS.arch == vm.NATIVE else ARGS.arch + "-stripped-pie"
+        targets = {"%s-%s" % (impl, name): os.path.join(targets_dir, v, flavor, name)
                    for impl, v in BUILDS.items() for name in PROGRAMS}
-        image = vm.initramfs(os.environ["GOMAPLEAK"], targets)
+        image = vm.initramfs(gomapleak_for(ARGS.arch), targets, ARGS.arch)
         extra = "gml.attach=" + ARGS.attach if ARGS.attach else ""
-        cls.console, cls.wall = vm.boot(vmlinuz, image, args=extra, timeout=ARGS.timeout)
+        cls.console, cls.wall = vm.boot(vmlinuz, image, arch=ARGS.arch, args=extra,
+                                        timeout=ARGS.timeout)
         cls.sections = vm.sections(cls.console)
         if os.environ.get("GOMAPLEAK_VM_CONSOLE"):  # scripts/kernels.sh keeps it for a look
-            with open("%s-%s.txt" % (os.environ["GOMAPLEAK_VM_CONSOLE"], ARGS.kernel.replace("/", "_")), "w") as f:
+            with open("%s-%s-%s.txt" % (os.environ["GOMAPLEAK_VM_CONSOLE"], ARGS.kernel.replace("/", "_"), ARGS.arch), "w") as f:
                 f.write(cls.console)
         print("%s: VM run took %.0f s of wall time" % (cls.kernel, cls.wall), file=sys.stderr)
         # What the report cites: the attach path, what a hit and an attach cost, the leaks.
@@ -204,6 +216,7 @@ def main():
     global ARGS
     parser = argparse.ArgumentParser()
     parser.add_argument("kernels", nargs="+")
+    parser.add_argument("--arch", default=vm.NATIVE, choices=sorted(vm.QEMU))
     parser.add_argument("--attach")
     parser.add_argument("--expect-path")
     parser.add_argument("--timeout", type=int, default=600)
@@ -212,7 +225,7 @@ def main():
     for kernel in ARGS.kernels:
         ARGS.kernel = kernel
         Guest.sections = None
-        print("== %s" % kernel, file=sys.stderr)
+        print("== %s %s" % (kernel, ARGS.arch), file=sys.stderr)
         suite = unittest.defaultTestLoader.loadTestsFromTestCase(InVM)
         if not unittest.TextTestRunner(verbosity=2).run(suite).wasSuccessful():
             failed.append(kernel)

@@ -22,7 +22,16 @@ CACHE = os.environ.get("GOMAPLEAK_CACHE", "/var/cache/gomapleak")
 # The kernels the test command boots: Debian 11's 5.10, 12's 6.1 and 13's 6.12.
 DEFAULT_SUITES = ("bullseye", "bookworm", "trixie")
 
-QEMU = {"amd64": "qemu-system-x86_64"}
+# How each architecture's VM is made: QEMU's program and machine, and the kernel's console.
+QEMU = {"amd64": ["qemu-system-x86_64", "-machine", "q35"],
+        "arm64": ["qemu-system-aarch64", "-machine", "virt", "-cpu", "cortex-a57"]}
+CONSOLE = {"amd64": "ttyS0", "arm64": "ttyAMA0"}
+# The architecture this machine runs, as Debian and Go spell it.
+NATIVE = {"x86_64": "amd64", "aarch64": "arm64"}.get(os.uname().machine, "amd64")
+# Where another architecture's libraries and bpftool come from: Debian's packages, unpacked
+# by scripts/cross_arm64.sh (which cross-builds gomapleak against them).
+SYSROOT = {"arm64": os.path.join(CACHE, "arm64", "sysroot")}
+LIB_DIRS = {"arm64": ("lib/aarch64-linux-gnu", "usr/lib/aarch64-linux-gnu")}
 
 
 def fetch(suite_or_deb, arch="amd64"):
@@ -85,15 +94,58 @@ class Cpio:
         return self.buf.getvalue()
 
 
-def shared_libraries(binary):
-    """The libraries binary loads and its dynamic loader, as ldd resolves them on this machine."""
-    out = subprocess.run(["ldd", binary], check=True, stdout=subprocess.PIPE, text=True).stdout
+def shared_libraries(binary, arch="amd64"):
+    """The libraries binary loads and its dynamic loader: [(path in the guest, file here)], as
+    ldd resolves them on this machine, or for another architecture from its sysroot."""
+    if arch != NATIVE:
+        return foreign_libraries(binary, arch)
+    # A static executable has none (ldd says so and exits 1).
+    out = subprocess.run(["ldd", binary], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                         text=True).stdout
     libs = []
     for line in out.splitlines():
         m = re.search(r"(/\S+) \(0x", line)
         if m:
-            libs.append(m.group(1))
+            libs.append((m.group(1), os.path.realpath(m.group(1))))
     return libs
+
+
+def elf_dynamic(binary):
+    """(interpreter or None, [NEEDED sonames]) of an ELF file of any architecture."""
+    out = subprocess.run(["llvm-readelf", "--program-headers", "--dynamic", binary], check=True,
+                         stdout=subprocess.PIPE, text=True).stdout
+    interp = re.search(r"Requesting program interpreter: (\S+)\]", out)
+    return (interp.group(1) if interp else None,
+            re.findall(r"\(NEEDED\)\s+Shared library: \[(\S+)\]", out))
+
+
+def foreign_libraries(binary, arch):
+    """What ldd would say for another architecture's binary, from its sysroot: the loader
+    and every NEEDED library, transitively."""
+    root = SYSROOT[arch]
+    interp, needed = elf_dynamic(binary)
+    libs = [(interp, os.path.realpath(os.path.join(root, interp.lstrip("/"))))] if interp else []
+    seen = set()
+    while needed:
+        soname = needed.pop()
+        if soname in seen:
+            continue
+        seen.add(soname)
+        for d in LIB_DIRS[arch]:
+            here = os.path.join(root, d, soname)
+            if os.path.exists(here):
+                libs.append(("/" + d + "/" + soname, os.path.realpath(here)))
+                needed.extend(elf_dynamic(here)[1])
+                break
+        else:
+            raise FileNotFoundError("%s: %s not in %s" % (binary, soname, root))
+    return libs
+
+
+def bpftool(arch="amd64"):
+    if arch != NATIVE:
+        return os.path.join(SYSROOT[arch], "usr", "sbin", "bpftool")
+    return shutil.which("bpftool") or "/usr/sbin/bpftool"
 
 
 def initramfs(gomapleak, targets, arch="amd64"):
@@ -103,18 +155,16 @@ def initramfs(gomapleak, targets, arch="amd64"):
     c.add_file("bin/busybox", busybox(arch))
     for d in ("proc", "sys", "dev", "tmp", "run", "sbin", "usr/bin", "usr/sbin"):
         c.mkdir(d)
-    programs = {"bin/gomapleak": gomapleak, "bin/bpftool": shutil.which("bpftool") or
-                "/usr/sbin/bpftool"}
+    programs = {"bin/gomapleak": gomapleak, "bin/bpftool": bpftool(arch)}
+    # PIE Go targets need the dynamic loader too.
+    programs.update({os.path.join("targets", name): src for name, src in targets.items()})
     seen = set()
-    for dest, src in programs.items():
+    for dest, src in sorted(programs.items()):
         c.add_file(dest, src)
-        for lib in shared_libraries(src):
-            real = os.path.realpath(lib)
+        for lib, real in shared_libraries(src, arch):
             if lib not in seen:
                 seen.add(lib)
                 c.add_file(lib, real)
-    for name, src in sorted(targets.items()):
-        c.add_file(os.path.join("targets", name), src)
     c.add_file("guest.sh", os.path.join(SOURCE, "tests/vm/guest.sh"))
     c.add("init", b"#!/bin/busybox sh\n/bin/busybox --install -s /bin\nexec /bin/sh /guest.sh\n")
     return gzip.compress(c.finish(), compresslevel=1)
@@ -128,11 +178,12 @@ def boot(vmlinuz, initrd_bytes, arch="amd64", memory_mb=1536, cpus=2, timeout=60
         with open(initrd, "wb") as f:
             f.write(initrd_bytes)
         console = os.path.join(tmp, "console")
-        argv = [QEMU[arch], "-machine", "q35", "-accel", "tcg,thread=multi",
+        argv = QEMU[arch] + ["-accel", "tcg,thread=multi",
                 "-smp", str(cpus), "-m", str(memory_mb),
                 "-nographic", "-no-reboot", "-nodefaults", "-serial", "file:" + console,
                 "-kernel", vmlinuz, "-initrd", initrd,
-                "-append", "console=ttyS0 rdinit=/init panic=-1 loglevel=4 " + args]
+                "-append", "console=%s rdinit=/init panic=-1 loglevel=4 %s" % (CONSOLE[arch],
+                                                                                 args)]
         start = time.monotonic()
         qemu = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                                 stderr=subprocess.PIPE)
