@@ -84,34 +84,18 @@ Test(probe_choose, refuses_instructions_the_kernel_would_single_step)
 	cr_assert_eq(probe_choose(EM_X86_64, leaf_mov, 0, 0x2000, &c), -EINVAL);
 }
 
-typedef void (*plan_check_fn)(const struct variant *v, const char *path,
-			      const struct probe_plan *plan);
-
 /* Runs check on the plan of growonce, plain and stripped PIE, of every toolchain here. */
-static void check_every_test_binary(plan_check_fn check)
+static void check_every_test_binary(variant_binary_fn check)
 {
-	static const char *const flavors[] = { "default", "stripped-pie" };
-	struct variant vs[MAX_VARIANTS];
-	size_t n = variants_load(vs, MAX_VARIANTS), i, f;
-	char path[4096], why[512];
+	static const char *const flavors[2] = { "default", "stripped-pie" };
 
-	for (i = 0; i < n; i++) {
-		for (f = 0; f < 2; f++) {
-			struct gobinary gb;
-
-			variant_binary(path, sizeof(path), &vs[i], flavors[f], "growonce");
-			cr_assert_eq(gobinary_open(&gb, path, why, sizeof(why)), 0, "%s: %s", path,
-				     why);
-			check(&vs[i], path, &gb.plan);
-			gobinary_close(&gb);
-		}
-	}
+	variants_each_binary("growonce", flavors, check);
 }
 
 /* Growth functions per implementation, present and probeable in every toolchain here. */
-static void check_growth_sites(const struct variant *v, const char *path,
-			       const struct probe_plan *plan)
+static void check_growth_sites(const struct variant *v, const char *path, const struct gobinary *gb)
 {
+	const struct probe_plan *plan = &gb->plan;
 	int want = strcmp(v->impl, "swiss") ? 1 : 4, growth = 0, s;
 
 	for (s = 0; s < plan->nsites; s++) {
@@ -189,8 +173,9 @@ Test(result_point, none_at_a_jump_target)
 }
 
 static void check_makemap_small(const struct variant *v, const char *path,
-				const struct probe_plan *plan)
+				const struct gobinary *gb)
 {
+	const struct probe_plan *plan = &gb->plan;
 	bool seen = false;
 	int s;
 

@@ -107,20 +107,7 @@ static void check_arm64_plan(const struct variant *v, const char *path, const st
 
 Test(probe_plan_arm64, every_toolchains_arm64_build_is_planned_on_its_own_instructions)
 {
-	static const char *const flavors[] = { "arm64", "arm64-stripped-pie" };
-	struct variant vs[MAX_VARIANTS];
-	size_t n = variants_load(vs, MAX_VARIANTS), i, f;
-	char path[4096], why[512];
+	static const char *const flavors[2] = { "arm64", "arm64-stripped-pie" };
 
-	for (i = 0; i < n; i++) {
-		for (f = 0; f < 2; f++) {
-			struct gobinary gb;
-
-			variant_binary(path, sizeof(path), &vs[i], flavors[f], "growonce");
-			cr_assert_eq(gobinary_open(&gb, path, why, sizeof(why)), 0, "%s: %s", path,
-				     why);
-			check_arm64_plan(&vs[i], path, &gb);
-			gobinary_close(&gb);
-		}
-	}
+	variants_each_binary("growonce", flavors, check_arm64_plan);
 }

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 #include "variants.h"
 
+#include "gobinary.h"
+
 #include <criterion/criterion.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -47,4 +49,23 @@ void variant_binary(char *buf, size_t len, const struct variant *v, const char *
 {
 	snprintf(buf, len, "%s/%s/%s/%s", env_or_fail("GOMAPLEAK_TARGETS"), v->name, flavor,
 		 target);
+}
+
+void variants_each_binary(const char *target, const char *const flavors[2], variant_binary_fn check)
+{
+	struct variant vs[MAX_VARIANTS];
+	size_t n = variants_load(vs, MAX_VARIANTS), i, f;
+	char path[4096], why[512];
+
+	for (i = 0; i < n; i++) {
+		for (f = 0; f < 2; f++) {
+			struct gobinary gb;
+
+			variant_binary(path, sizeof(path), &vs[i], flavors[f], target);
+			cr_assert_eq(gobinary_open(&gb, path, why, sizeof(why)), 0, "%s: %s", path,
+				     why);
+			check(&vs[i], path, &gb);
+			gobinary_close(&gb);
+		}
+	}
 }

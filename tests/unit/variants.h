@@ -20,4 +20,12 @@ size_t variants_load(struct variant *out, size_t cap);
 void variant_binary(char *buf, size_t len, const struct variant *v, const char *flavor,
 		    const char *target);
 
+struct gobinary;
+/* Checks one binary of a variant, opened. */
+typedef void (*variant_binary_fn)(const struct variant *v, const char *path,
+				  const struct gobinary *gb);
+/* Runs check on target's two flavors built by every toolchain here (fails if one won't open). */
+void variants_each_binary(const char *target, const char *const flavors[2],
+			  variant_binary_fn check);
+
 #endif

@@ -24,13 +24,11 @@
  */
 #include "probe_arch.h"
 
-#include <capstone/capstone.h>
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
-#define PROBE_DECODE_INSNS 8
-#define G_STACKGUARD0_OFF  16
+#define G_STACKGUARD0_OFF 16
 
 static bool is_reg(const cs_arm64_op *op, arm64_reg reg)
 {
@@ -120,32 +118,6 @@ static int choose_from_insns(const cs_insn *insn, size_t n, struct probe_choice 
 	return -EINVAL;
 }
 
-static int open_arm64(csh *handle)
-{
-	if (cs_open(CS_ARCH_ARM64, CS_MODE_ARM, handle) != CS_ERR_OK)
-		return -ENOMEM;
-	cs_option(*handle, CS_OPT_DETAIL, CS_OPT_ON);
-	return 0;
-}
-
-int probe_choose_arm64(const uint8_t *code, size_t len, uint64_t vaddr, struct probe_choice *out)
-{
-	csh handle;
-	cs_insn *insn;
-	size_t n;
-	int err;
-
-	memset(out, 0, sizeof(*out));
-	if (open_arm64(&handle))
-		return -ENOMEM;
-	n = cs_disasm(handle, code, len, vaddr, PROBE_DECODE_INSNS, &insn);
-	err = choose_from_insns(insn, n, out);
-	if (n)
-		cs_free(insn, n);
-	cs_close(&handle);
-	return err;
-}
-
 /* str x30, [sp, #-N]!: the frame the prologue makes, the link register at its bottom. */
 static bool frame_reservation(const cs_insn *insn, uint32_t *size)
 {
@@ -159,36 +131,11 @@ static bool frame_reservation(const cs_insn *insn, uint32_t *size)
 	return true;
 }
 
-int probe_scan_arm64(struct probe_site *site, const uint8_t *code, size_t len)
-{
-	uint64_t addr = site->func.entry;
-	csh handle;
-	cs_insn *insn;
-	int seen = 0;
-
-	if (open_arm64(&handle))
-		return -ENOMEM;
-	insn = cs_malloc(handle);
-	/* Fixed-size instructions: a word capstone cannot decode is skipped, not the end. */
-	while (insn && len >= 4) {
-		if (!cs_disasm_iter(handle, &code, &len, &addr, insn)) {
-			code += 4;
-			len -= 4;
-			addr += 4;
-			continue;
-		}
-		if (seen++ < PROBE_DECODE_INSNS && !site->frame_size)
-			frame_reservation(insn, &site->frame_size);
-		if (insn->id != ARM64_INS_RET)
-			continue;
-		if (site->nrets == PROBE_MAX_RETS) {
-			site->rets_truncated = true;
-			continue;
-		}
-		site->rets[site->nrets++] = insn->address;
-	}
-	if (insn)
-		cs_free(insn, 1);
-	cs_close(&handle);
-	return 0;
-}
+const struct probe_isa probe_isa_arm64 = {
+	.arch = CS_ARCH_ARM64,
+	.mode = CS_MODE_ARM,
+	.ret_id = ARM64_INS_RET,
+	.insn_size = 4,
+	.choose = choose_from_insns,
+	.frame_reservation = frame_reservation,
+};

@@ -13,13 +13,11 @@
  */
 #include "probe_arch.h"
 
-#include <capstone/capstone.h>
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
-#define PROBE_DECODE_INSNS 8
-#define G_STACKGUARD0_OFF  0x10
+#define G_STACKGUARD0_OFF 0x10
 
 static bool is_reg(const cs_x86_op *op, x86_reg reg)
 {
@@ -107,25 +105,6 @@ static int choose_from_insns(const cs_insn *insn, size_t n, struct probe_choice 
 	return -EINVAL;
 }
 
-int probe_choose_x86(const uint8_t *code, size_t len, uint64_t vaddr, struct probe_choice *out)
-{
-	csh handle;
-	cs_insn *insn;
-	size_t n;
-	int err;
-
-	memset(out, 0, sizeof(*out));
-	if (cs_open(CS_ARCH_X86, CS_MODE_64, &handle) != CS_ERR_OK)
-		return -ENOMEM;
-	cs_option(handle, CS_OPT_DETAIL, CS_OPT_ON);
-	n = cs_disasm(handle, code, len, vaddr, PROBE_DECODE_INSNS, &insn);
-	err = choose_from_insns(insn, n, out);
-	if (n)
-		cs_free(insn, n);
-	cs_close(&handle);
-	return err;
-}
-
 /* sub rsp, N: the frame the prologue reserves. */
 static bool frame_reservation(const cs_insn *insn, uint32_t *size)
 {
@@ -138,30 +117,11 @@ static bool frame_reservation(const cs_insn *insn, uint32_t *size)
 	return true;
 }
 
-int probe_scan_x86(struct probe_site *site, const uint8_t *code, size_t len)
-{
-	uint64_t addr = site->func.entry;
-	csh handle;
-	cs_insn *insn;
-	int seen = 0;
-
-	if (cs_open(CS_ARCH_X86, CS_MODE_64, &handle) != CS_ERR_OK)
-		return -ENOMEM;
-	cs_option(handle, CS_OPT_DETAIL, CS_OPT_ON);
-	insn = cs_malloc(handle);
-	while (insn && cs_disasm_iter(handle, &code, &len, &addr, insn)) {
-		if (seen++ < PROBE_DECODE_INSNS && !site->frame_size)
-			frame_reservation(insn, &site->frame_size);
-		if (insn->id != X86_INS_RET)
-			continue;
-		if (site->nrets == PROBE_MAX_RETS) {
-			site->rets_truncated = true;
-			continue;
-		}
-		site->rets[site->nrets++] = insn->address;
-	}
-	if (insn)
-		cs_free(insn, 1);
-	cs_close(&handle);
-	return 0;
-}
+const struct probe_isa probe_isa_x86 = {
+	.arch = CS_ARCH_X86,
+	.mode = CS_MODE_64,
+	.ret_id = X86_INS_RET,
+	.insn_size = 0,
+	.choose = choose_from_insns,
+	.frame_reservation = frame_reservation,
+};

@@ -126,19 +126,15 @@ static void read_result_in_body(struct probe_site *site, const uint8_t *code, si
 	snprintf(site->choice.insn, sizeof(site->choice.insn), "%s", point.insn);
 }
 
+static const struct probe_isa *isa_of(uint16_t machine)
+{
+	return machine == EM_AARCH64 ? &probe_isa_arm64 : &probe_isa_x86;
+}
+
 int probe_choose(uint16_t machine, const uint8_t *code, size_t len, uint64_t vaddr,
 		 struct probe_choice *out)
 {
-	if (machine == EM_AARCH64)
-		return probe_choose_arm64(code, len, vaddr, out);
-	return probe_choose_x86(code, len, vaddr, out);
-}
-
-static int scan_function(uint16_t machine, struct probe_site *site, const uint8_t *code, size_t len)
-{
-	if (machine == EM_AARCH64)
-		return probe_scan_arm64(site, code, len);
-	return probe_scan_x86(site, code, len);
+	return probe_isa_choose(isa_of(machine), code, len, vaddr, out);
 }
 
 static void plan_site(struct probe_site *site, const struct goelf *ge, const struct pclntab *pt)
@@ -173,7 +169,7 @@ static void plan_site(struct probe_site *site, const struct goelf *ge, const str
 	if (probe_choose(ge->machine, code, len < PROBE_DECODE_BYTES ? len : PROBE_DECODE_BYTES,
 			 site->func.entry, &site->choice))
 		return;
-	scan_function(ge->machine, site, code, len);
+	probe_isa_scan(isa_of(ge->machine), site, code, len);
 	/* On arm64 a RET is simulated: reading the result there costs no more. */
 	if (ge->machine == EM_X86_64)
 		read_result_in_body(site, code, len, pt);
