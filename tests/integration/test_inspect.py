@@ -3,8 +3,9 @@
 """gomapleak inspect on every toolchain's builds, stripped, PIE and cgo included.
 
 The JSON plan must name the right Go version and map implementation, place
-every growth probe after the function's first instruction on a push or jbe,
-and agree with `go tool nm` of the unstripped twin on each function's entry.
+every growth probe after the function's first instruction on a push or jbe
+(arm64 builds: the stack check's b.ls), and agree with `go tool nm` of the
+unstripped twin on each function's entry.
 """
 import json
 import os
@@ -75,6 +76,40 @@ class Inspect(unittest.TestCase):
         # The program inserts into map[int64]int64: its fast64 variant is planned.
         fast64 = [p for p in plan["probes"] if p["function"] == "runtime.mapassign_fast64"]
         self.assertEqual(fast64[0]["status"], "ok")
+
+    def test_arm64_builds_are_read_and_planned_here_but_not_traced(self):
+        # Cross-built by every toolchain: the plain build's entries agree with go tool nm of
+        # it, the stripped PIE plans the same functions, every probe is the stack check's
+        # b.ls, and no attach path is named.
+        for v in gml.variants():
+            nm = go_nm(v["minor"], gml.target_path(v["name"], "arm64", "growonce"))
+            planned = {}
+            for flavor in ("arm64", "arm64-stripped-pie"):
+                with self.subTest(variant=v["name"], flavor=flavor):
+                    plan = self.inspect(gml.target_path(v["name"], flavor, "growonce"))
+                    self.assertEqual(plan["arch"], "arm64")
+                    self.assertIsNone(plan["attach_path"])
+                    self.assertEqual(plan["map_implementation"], v["impl"])
+                    self.assertEqual(plan["pie"], flavor != "arm64")
+                    self.assertEqual([p["function"] for p in plan["probes"] if p["traced"]],
+                                     GROWTH[v["impl"]])
+                    for p in plan["probes"]:
+                        if p["status"] == "absent":
+                            continue
+                        self.assertEqual(p["status"], "ok", p)
+                        if flavor == "arm64":
+                            self.assertEqual(p["entry"], nm[p["function"]], p["function"])
+                        self.assertTrue(p["instruction"].startswith("b.ls"), p)
+                        self.assertIn(p["probe_offset"], (8, 12, 16, 20), p)
+                        self.assertTrue(p["drops_morestack_pass"])
+                        self.assertFalse(p["result_in_body"])
+                        self.assertTrue(p["ret_offsets"])
+                    planned[flavor] = [p["function"] for p in plan["probes"]
+                                       if p["status"] == "ok"]
+            self.assertEqual(planned["arm64"], planned["arm64-stripped-pie"])
+        amd64 = self.inspect(gml.target_path("go1.26", "default", "growonce"))
+        self.assertEqual(amd64["arch"], "amd64")
+        self.assertIsNotNone(amd64["attach_path"])
 
     def test_inspect_by_pid_reads_the_running_executable(self):
         t = gml.start_target(gml.target_path("go1.26", "stripped-pie", "growonce"))

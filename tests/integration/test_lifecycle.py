@@ -202,7 +202,7 @@ class BadBinaries(unittest.TestCase):
         self.assert_refused(r, "not a Go binary")
 
     def test_empty_file(self):
-        self.assert_refused(self.inspect(b""), "not an x86-64 ELF")
+        self.assert_refused(self.inspect(b""), "not an amd64 or arm64 ELF")
 
     def test_truncated_go_binary(self):
         for size in (64, 4096, len(self.go) // 2):
