@@ -359,11 +359,16 @@ static void print_bursts(struct session *s)
 static void print_ops(struct session *s)
 {
 	struct report_op_table table = { 0 };
+	unsigned int op;
 
 	if (governor_bursts(&s->governor))
 		print_bursts(s);
 	if (!s->opt->exact)
 		return;
+	/* The counts cover each group's attach to here exactly, not the closes that follow. */
+	tracer_stop_counting(&s->tracer);
+	for (op = 0; op < GML_OP_KINDS; op++)
+		table.seconds[op] = tracer_counted_seconds(&s->tracer, op);
 	if (tracer_for_each_op(&s->tracer, collect_op, &table))
 		fprintf(stderr, "gomapleak: cannot read operation counters\n");
 	else

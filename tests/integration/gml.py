@@ -198,6 +198,16 @@ def op_counts(stderr_lines):
     return out
 
 
+OPS_HEADER_RE = re.compile(r"^gomapleak: map operations \(--exact\), .*; counted(?P<times>( \w+ [\d.]+s)*):$")
+
+
+def op_counted_seconds(stderr_lines):
+    """--exact's seconds each operation was counted, from the table's header: {op: seconds}."""
+    for m in filter(None, map(OPS_HEADER_RE.match, stderr_lines)):
+        return {op: float(s) for op, s in re.findall(r"(\w+) ([\d.]+)s", m["times"])}
+    raise AssertionError("no --exact table in %r" % stderr_lines)
+
+
 def stop_watch(w, sig=signal.SIGINT):
     """Stops the tracer with sig; returns (exit code, events, stderr lines)."""
     w.signal(sig)

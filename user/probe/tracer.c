@@ -512,6 +512,33 @@ uint64_t tracer_detach_group(struct tracer *tr, enum probe_group group)
 	return gone;
 }
 
+void tracer_stop_counting(struct tracer *tr)
+{
+	uint64_t now;
+	int group;
+
+	for (group = 0; group < PROBE_GROUPS; group++)
+		count_group_ops(tr, group, 0);
+	now = monotonic_ns();
+	for (group = 0; group < PROBE_GROUPS; group++)
+		if (now < tr->counted_until_ns[group])
+			tr->counted_until_ns[group] = now;
+}
+
+double tracer_counted_seconds(const struct tracer *tr, unsigned int op)
+{
+	int group;
+
+	for (group = 0; group < PROBE_GROUPS; group++) {
+		const uint64_t from = tr->attached_ns[group], until = tr->counted_until_ns[group];
+
+		if ((probe_group_ops(group) & (1u << op)) && from && until > from &&
+		    until != GML_COUNT_UNTIL_DETACHED)
+			return (double)(until - from) / 1e9;
+	}
+	return 0;
+}
+
 void tracer_on_events(struct tracer *tr, tracer_event_fn fn, void *ctx)
 {
 	tr->on_event = fn;

@@ -115,6 +115,18 @@ int tracer_attach_burst(struct tracer *tr, const struct probe_plan *plan, enum p
  * holds when the counting started, tr->counted_until_ns[group] when it stopped.
  */
 uint64_t tracer_detach_group(struct tracer *tr, enum probe_group group);
+/*
+ * Stops counting every group's operations now (the probes stay): counts
+ * read after cover from each group's attach to this call exactly, however
+ * long the attach and the read took (--exact's summary).
+ */
+void tracer_stop_counting(struct tracer *tr);
+/*
+ * Seconds the operation (enum gml_op) was counted since its group's last
+ * attach, once its counting stopped (a burst's deadline, a detach,
+ * tracer_stop_counting()); 0 while it still counts or if never attached.
+ */
+double tracer_counted_seconds(const struct tracer *tr, unsigned int op);
 /* The process's events, from tracer_object_consume. */
 void tracer_on_events(struct tracer *tr, tracer_event_fn fn, void *ctx);
 /* Uprobes attached now: entries and RETs, on any attach path. */

@@ -20,6 +20,7 @@ struct report_op_record {
 struct report_op_table {
 	struct report_op_record *records;
 	size_t n, cap;
+	double seconds[GML_OP_KINDS]; /* how long each operation was counted; 0: not counted */
 };
 
 int report_op_table_add(struct report_op_table *t, const struct gml_op_key *key, uint64_t count);
