@@ -22,7 +22,7 @@ SOURCE = os.path.abspath(os.environ["GOMAPLEAK_SOURCE"])
 USER = os.path.join(SOURCE, "user")
 
 # Lowest first: each may include the headers of those before it, never after.
-LAYERS = ["base", "gobin", "probe", "proc", "detect", "report", "export"]
+LAYERS = ["base", "gobin", "probe", "proc", "detect", "report", "export", "session"]
 ABOVE = {layer: set(LAYERS[i + 1:]) for i, layer in enumerate(LAYERS)}
 
 

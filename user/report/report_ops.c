@@ -58,7 +58,8 @@ void report_ops(FILE *out, struct report_op_table *t, const struct pclntab *pt, 
 	size_t i;
 
 	qsort(t->records, t->n, sizeof(*t->records), by_count_desc);
-	fprintf(out, "gomapleak: map operations (--exact), by operation, map and call site; counted");
+	fprintf(out,
+		"gomapleak: map operations (--exact), by operation, map and call site; counted");
 	for (i = 0; i < GML_OP_KINDS; i++)
 		if (t->seconds[i] > 0)
 			fprintf(out, " %s %.2fs", op_name(i), t->seconds[i]);
