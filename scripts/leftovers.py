@@ -9,7 +9,9 @@ A process is the suite's if it is new and carries the environment meson gives
 every test (GOMAPLEAK_SOURCE set to the first ROOT, the checkout), inherited by
 whatever a test starts, reparented or not; other processes of the machine (a
 shell's sleep, a system service) are not. A temporary directory is the
-suite's if it is new in /tmp and its name starts with "gomapleak-". Exits 1
+suite's if it is new in /tmp and its name starts with "gomapleak-", or is a
+Go command's work folder ("go-build...", left when a go command the suite
+ran, building targets or reading them with go tool, ended early). Exits 1
 and names each one found; nothing is ended here.
 """
 import json
@@ -34,8 +36,11 @@ def processes():
     return out
 
 
+TEMP_PREFIXES = ("gomapleak-", "go-build")
+
+
 def temp_dirs():
-    return sorted(n for n in os.listdir("/tmp") if n.startswith("gomapleak-"))
+    return sorted(n for n in os.listdir("/tmp") if n.startswith(TEMP_PREFIXES))
 
 
 def snapshot(path):

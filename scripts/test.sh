@@ -43,11 +43,12 @@ status=0
 # Five at a time: the integration tests mostly wait on windows and timers. With four, four
 # ran at every minute of the leg while the two cores averaged 1.4 busy (2026-12-07), and the
 # whole command took 31 minutes.
-meson test -C build --suite unit --suite integration --num-processes 5 --print-errorlogs ||
+meson test -C build --suite unit --suite system --suite integration --num-processes 5 --print-errorlogs ||
 	status=1
 # A sanitizer report exits 86: no test can take it for one of gomapleak's own statuses (1 is
 # --fail-on-leak's). The tracer's C code is the same for every Go toolchain: the sanitized
-# leg runs the integration tests of one classic and one Swiss toolchain (suite "sanitized").
+# leg runs the integration tests of one classic and one Swiss toolchain, and the C tests that
+# read the Go targets or load the BPF object (suite "sanitized").
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:exitcode=86 \
 	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1:exitcode=86 \
 	meson test -C build-sanitize --suite unit --suite sanitized --num-processes 4 --print-errorlogs || status=1
