@@ -13,6 +13,14 @@
 char LICENSE[] SEC("license") = "GPL";
 
 /*
+ * max_entries of a map user space sizes at load (tracer_object.c,
+ * size_maps()): by the number of slots, or of probes where cookies go by
+ * address. Maps whose size here is a real default that user space scales
+ * say "scaled at load" instead.
+ */
+#define SIZED_AT_LOAD 1
+
+/*
  * One BPF object traces every process (node mode watches many): each has a
  * slot, and its probes' cookies carry it. Sized by user space at load, which
  * maps the array and sets a slot's deadlines and allowances with plain
@@ -30,7 +38,7 @@ char LICENSE[] SEC("license") = "GPL";
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(map_flags, BPF_F_MMAPABLE);
-	__uint(max_entries, 1);
+	__uint(max_entries, SIZED_AT_LOAD);
 	__type(key, __u32);
 	__type(value, struct gml_slot);
 } slots SEC(".maps");
@@ -38,17 +46,21 @@ struct {
 /* The traced processes' slots by tgid, for the exec tracepoint. */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 1);
+	__uint(max_entries, SIZED_AT_LOAD);
 	__type(key, __u32);
 	__type(value, __u32);
 } traced_tgids SEC(".maps");
 
+/* Events for user space; GML_RINGBUF_BYTES for up to two slots, scaled at load. */
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
 	__uint(max_entries, GML_RINGBUF_BYTES);
 } events SEC(".maps");
 
-/* Call stacks by hash, stored once however many events (and processes) share them. */
+/*
+ * Call stacks by hash, stored once however many events (and processes) share
+ * them; GML_MAX_STACKS for up to two slots, scaled at load.
+ */
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, GML_MAX_STACKS);
@@ -97,14 +109,14 @@ struct op_counts_table {
 
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY_OF_MAPS);
-	__uint(max_entries, 1);
+	__uint(max_entries, SIZED_AT_LOAD);
 	__type(key, __u32);
 	__array(values, struct op_counts_table);
 } op_counts SEC(".maps");
 
 /*
  * Hits by slot and probe index (slot * GML_MAX_PROBES + index), whether or
- * not an event could be emitted.
+ * not an event could be emitted: one slot's here, scaled at load.
  */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
@@ -116,7 +128,7 @@ struct {
 /* Events that did not fit in the ring buffer, by slot. */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 1);
+	__uint(max_entries, SIZED_AT_LOAD);
 	__type(key, __u32);
 	__type(value, __u64);
 } events_lost SEC(".maps");
@@ -124,7 +136,7 @@ struct {
 /* Operations not counted because the slot's op_counts table was full, by slot. */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 1);
+	__uint(max_entries, SIZED_AT_LOAD);
 	__type(key, __u32);
 	__type(value, __u64);
 } ops_lost SEC(".maps");
@@ -144,7 +156,7 @@ const volatile __u32 cookies_by_address = 0;
  */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 1);
+	__uint(max_entries, SIZED_AT_LOAD);
 	__type(key, struct gml_probe_address);
 	__type(value, __u64);
 } probe_cookies SEC(".maps");
@@ -237,7 +249,7 @@ static __always_inline void count_burst_hit(const struct probe_hit *hit, __u64 c
 	e = event_reserve(hit->slot_index, 0, GML_EV_BURST_SPENT, 0, 0);
 	if (!e)
 		return;
-	e->size = group;
+	e->group = group;
 	bpf_ringbuf_submit(e, BPF_RB_FORCE_WAKEUP);
 }
 
@@ -373,7 +385,10 @@ static __always_inline void emit_grow(struct pt_regs *regs, const struct probe_h
 		return;
 	e->stack = capture_stack(regs, &e->caller_pc);
 	e->count = count;
-	e->size = size;
+	if (grow_kind <= GML_GROW_CLASSIC_SAME_SIZE)
+		e->b_before = size;
+	else
+		e->capacity_after = size;
 	e->grow_kind = grow_kind;
 	if (on_goroutine_stack(regs, map))
 		e->flags |= GML_EVF_ON_STACK;
@@ -549,7 +564,7 @@ int make_map_return(struct pt_regs *regs)
 	if (e) {
 		e->caller_pc = pm->caller_pc;
 		e->stack = pm->stack;
-		e->size = pm->hint;
+		e->hint = pm->hint;
 		event_submit(e);
 	}
 	bpf_map_delete_elem(&pending_makes, &key);

@@ -131,7 +131,13 @@ struct gml_event {
 	__u64 caller_pc; /* return address at [RSP]: the immediate caller */
 	__u64 stack;	 /* hash of the call stack: its key in the stacks map */
 	__u64 count;	 /* entries in the map when the probe fired */
-	__u64 size;	 /* grow: classic B before, Swiss capacity after; create: hint */
+	/* One field, named by what it holds for each kind of event. */
+	union {
+		__u64 b_before;	      /* GML_EV_GROW of a classic map: B before the growth */
+		__u64 capacity_after; /* GML_EV_GROW of a Swiss map: the new table's capacity */
+		__u64 hint;	      /* GML_EV_CREATE: make's size hint */
+		__u64 group;	      /* GML_EV_BURST_SPENT: the probe group (enum probe_group) */
+	};
 	__u32 pid;
 	__u32 tid;
 	__u16 probe;	/* index of the probe in the plan */

@@ -4,7 +4,9 @@
 a warning, it documents every option the commands' -h lists; the alerting
 rules in docs/metrics.md pass promtool; the DaemonSet and PodMonitor in docs/kubernetes.md
 parses, asks for hostPID and exactly BPF, PERFMON and SYS_PTRACE, and uses
-only options gomapleak has.
+only options gomapleak has. Every repository path a comment, a doc or a
+script names exists, and every BPF map user space resizes at load says so
+where it is declared.
 Usage: test_docs.py BUILD_DIR
 """
 import os
@@ -95,6 +97,61 @@ class KubernetesDoc(unittest.TestCase):
         r = subprocess.run([os.environ["GOMAPLEAK"], *args, "-h"], capture_output=True,
                            text=True)
         self.assertEqual(r.returncode, 0, r.stderr)
+
+
+# A repository path: a top-level folder of the checkout, then a file or folder name.
+REPO_PATH_RE = re.compile(
+    r"(?<![\w./$-])((?:user|bpf|include|tests|scripts|docs|bench|\.ci)/[\w./-]*\w)")
+
+
+def tracked_texts():
+    out = subprocess.run(["git", "ls-files"], cwd=SOURCE, capture_output=True, text=True,
+                         check=True).stdout.split()
+    return [f for f in out if f.endswith((".c", ".h", ".py", ".sh", ".md", ".build", ".go",
+                                          ".8", ".service", ".txt"))]
+
+
+def path_exists(path, named_in):
+    """path, from the checkout or the naming file's folder; a program by its .c source."""
+    for base in (SOURCE, os.path.join(SOURCE, os.path.dirname(named_in))):
+        full = os.path.join(base, path)
+        if os.path.exists(full) or os.path.exists(full + ".c"):
+            return True
+    return False
+
+
+class SourceTruths(unittest.TestCase):
+    def test_every_repository_path_named_exists(self):
+        missing = []
+        for name in tracked_texts():
+            with open(os.path.join(SOURCE, name), errors="replace") as f:
+                for n, line in enumerate(f, 1):
+                    if line.lstrip().startswith("#include"):
+                        continue  # a system header, not the repository's
+                    for m in REPO_PATH_RE.finditer(line):
+                        path = m.group(1).rstrip(".")
+                        # Placeholders (tests/targets/TARGET) and build products (.stamp).
+                        if re.search(r"/[A-Z_]+(/|$)", path) or path.endswith(".stamp"):
+                            continue
+                        if not path_exists(path, name):
+                            missing.append("%s:%d: %s" % (name, n, path))
+        self.assertEqual(missing, [])
+
+    def test_every_map_sized_at_load_says_so(self):
+        with open(os.path.join(SOURCE, "user/probe/tracer_object.c")) as f:
+            code = f.read()
+        sizing = re.search(r"static int size_maps\(.*?\n}\n", code, re.S).group(0)
+        resized = re.findall(r"skel->maps\.(\w+)", sizing)
+        self.assertGreater(len(resized), 5)
+        with open(os.path.join(SOURCE, "bpf/gomapleak.bpf.c")) as f:
+            bpf = f.read()
+        for name in resized:
+            with self.subTest(map=name):
+                decl = re.search(r"(/\*(?:[^*]|\*(?!/))*\*/\n)?struct \{\n(?:\t[^\n]*\n)*?\} %s "
+                                 r"SEC\(\"\.maps\"\);" % name, bpf)
+                self.assertIsNotNone(decl, name)
+                self.assertTrue("SIZED_AT_LOAD" in decl.group(0) or
+                                "scaled at load" in (decl.group(1) or ""), decl.group(0))
 
 
 if __name__ == "__main__":

@@ -102,11 +102,11 @@ Test(registry, the_b_a_classic_map_grew_to_is_known_from_its_growth_events)
 	struct gml_event e = { .kind = GML_EV_GROW, .map = 0xc000020000, .type = 0x4a0000 };
 
 	e.grow_kind = GML_GROW_CLASSIC_DOUBLE;
-	e.size = 9; /* hashGrow reports the B it grows from */
+	e.b_before = 9; /* hashGrow reports the B it grows from */
 	registry_add_event(&reg, &e, NULL);
 	cr_assert_eq(registry_find(&reg, e.map)->sample.grown_b, 10);
 	e.grow_kind = GML_GROW_CLASSIC_SAME_SIZE;
-	e.size = 10;
+	e.b_before = 10;
 	registry_add_event(&reg, &e, NULL);
 	cr_assert_eq(registry_find(&reg, e.map)->sample.grown_b, 10);
 	cr_assert_eq(registry_track(&reg, 0xc000030000, 0x4a0000)->sample.grown_b, -1,

@@ -125,14 +125,14 @@ uint64_t census_growth_bytes(const struct census *c, const struct gml_event *e)
 		return 0;
 	switch (e->grow_kind) {
 	case GML_GROW_CLASSIC_DOUBLE:
-		return mt.storage_size << (e->size + 1);
+		return mt.storage_size << (e->b_before + 1);
 	case GML_GROW_CLASSIC_SAME_SIZE:
-		return mt.storage_size << e->size;
+		return mt.storage_size << e->b_before;
 	case GML_GROW_SWISS_TO_SMALL:
 		return mt.storage_size;
 	default:
 		/* Swiss: the new table's groups; a split makes two of the old capacity. */
-		groups = e->size / 8;
+		groups = e->capacity_after / 8;
 		if (e->grow_kind == GML_GROW_SWISS_TABLE_SPLIT)
 			groups *= 2;
 		return groups * mt.storage_size + SWISS_TABLE;

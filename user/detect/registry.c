@@ -289,7 +289,7 @@ static int add_growth(struct registry *r, const struct gml_event *e, const struc
 		m->sample.same_size_grows++;
 	/* hashGrow reports the B it grows from: doubling adds one. */
 	if (e->grow_kind == GML_GROW_CLASSIC_DOUBLE || e->grow_kind == GML_GROW_CLASSIC_SAME_SIZE)
-		m->sample.grown_b = (int)e->size + (e->grow_kind == GML_GROW_CLASSIC_DOUBLE);
+		m->sample.grown_b = (int)e->b_before + (e->grow_kind == GML_GROW_CLASSIC_DOUBLE);
 	if (e->count > m->sample.peak)
 		m->sample.peak = e->count;
 	m->sample.changed = true;

@@ -123,7 +123,8 @@ static const char *read_stat(const struct target *t, char *buf, size_t size)
 	return strrchr(buf, ')');
 }
 
-/* PF_EXITING in /proc/PID/stat's flags: the thread is in do_exit (include/linux/sched.h). */
+/* PF_EXITING in /proc/PID/stat's flags: the thread is in do_exit (linux/sched.h in the kernel's
+ * sources). */
 #define TASK_PF_EXITING 0x4
 /* How long an ending first thread may take to settle (a few ms when not stuck). */
 #define TARGET_SETTLE_MS 250

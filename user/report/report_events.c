@@ -98,7 +98,7 @@ static void print_grow(const struct report_event_printer *p, const struct gml_ev
 		grow_kind_name(e->grow_kind), (uint64_t)e->map);
 	print_type(p, e->type);
 	fprintf(p->out, " entries=%" PRIu64 " %s=%" PRIu64, (uint64_t)e->count,
-		classic ? "B" : "capacity", (uint64_t)e->size);
+		classic ? "B" : "capacity", (uint64_t)(classic ? e->b_before : e->capacity_after));
 }
 
 /* makemap_small has no type argument: type=? until the map's first growth names it. */
@@ -109,7 +109,7 @@ static void print_create(const struct report_event_printer *p, const struct gml_
 		print_type(p, e->type);
 	else
 		fputc('?', p->out);
-	fprintf(p->out, " hint=%" PRIu64, (uint64_t)e->size);
+	fprintf(p->out, " hint=%" PRIu64, (uint64_t)e->hint);
 }
 
 void report_event(const struct report_event_printer *p, const struct gml_event *e,
@@ -188,14 +188,15 @@ void report_event_json(const struct report_event_printer *p, const struct gml_ev
 	fprintf(p->out, "{\"time_ns\":%" PRId64 ",\"pid\":%u,\"tid\":%u,\"map\":\"0x%" PRIx64 "\"",
 		wall, e->pid, e->tid, (uint64_t)e->map);
 	if (e->kind == GML_EV_CREATE)
-		fprintf(p->out, ",\"event\":\"create\",\"hint\":%" PRIu64, (uint64_t)e->size);
+		fprintf(p->out, ",\"event\":\"create\",\"hint\":%" PRIu64, (uint64_t)e->hint);
 	else
 		fprintf(p->out,
 			",\"event\":\"grow\",\"grow\":\"%s\",\"entries\":%" PRIu64
 			",\"%s\":%" PRIu64,
 			grow_kind_name(e->grow_kind), (uint64_t)e->count,
 			e->grow_kind <= GML_GROW_CLASSIC_SAME_SIZE ? "B" : "capacity",
-			(uint64_t)e->size);
+			(uint64_t)(e->grow_kind <= GML_GROW_CLASSIC_SAME_SIZE ? e->b_before
+									      : e->capacity_after));
 	json_type(p, e->type);
 	json_site(p, stack);
 	fputs("}\n", p->out);

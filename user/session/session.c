@@ -78,7 +78,7 @@ static int on_event(void *data, const struct gml_event *e)
 		return 0;
 	}
 	if (e->kind == GML_EV_BURST_SPENT) {
-		bursts_on_spent(&s->bursts, (enum probe_group)e->size, e->ts_ns);
+		bursts_on_spent(&s->bursts, (enum probe_group)e->group, e->ts_ns);
 		return 0;
 	}
 	s->events++;

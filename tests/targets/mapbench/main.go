@@ -8,7 +8,7 @@
 // process's run (a tracer attached, then not) instead of separate runs.
 //
 //	-mode insert  a map-insert loop on a bounded map (runtime.mapassign_fast64
-//	              on every operation): scripts/probe_cost's workload
+//	              on every operation): bench/probe_cost's workload
 //	-mode mix     a map-heavy service: a round is an insert, a lookup and a
 //	              delete on a bounded map, an insert into a nested map, and
 //	              every -rebuild rounds a small map built for one "request"
