@@ -572,8 +572,8 @@ int make_map_return(struct pt_regs *regs)
 }
 
 /*
- * In makemap_small's body, just after the new map was allocated (probes.c
- * finds the instruction: one the kernel emulates, with the map still in
+ * In makemap_small's body, just after the new map was allocated (user/probe/
+ * result_point.c finds the instruction: one the kernel emulates, with the map still in
  * RAX). One cheap hit a creation instead of an entry probe and a RET the
  * kernel single-steps; no type (makemap_small has none) and no hint.
  */

@@ -32,9 +32,9 @@
 #define GML_DRAIN_MS	  100
 /*
  * Drains in a row that found nothing before user space stops its timer and
- * has the next event wake it (reader_idle): a timer 20 times a second on a
- * quiet ring cost the target ~24 preemptions a second on two cores. Two
- * drains: a ring quiet for 200 ms.
+ * has the next event wake it (reader_idle): a drain timer on a quiet ring
+ * preempts the target for nothing (docs/performance.md). Two drains: a
+ * ring quiet for 200 ms.
  */
 #define GML_IDLE_DRAINS 2
 

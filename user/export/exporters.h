@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * watch's outputs beside the alerts: Prometheus /metrics (--prometheus),
- * the growth profile (--pprof) and folded stacks (--folded). Fed by main's
- * events and ticks; reads the tracer, the registry and the census's alert
+ * the growth profile (--pprof) and folded stacks (--folded). Fed by a
+ * session's events and ticks; reads the tracer, the registry and the census's alert
  * counts, changes none of them.
  */
 #ifndef GOMAPLEAK_EXPORTERS_H
@@ -34,7 +34,7 @@ struct exporters_options {
 	const char *folded_path; /* folded stacks, or NULL */
 };
 
-/* What the exporters read: main's, for as long as they run. */
+/* What the exporters read: the session's, for as long as they run. */
 struct exporters_sources {
 	struct exporters_options opt;
 	const struct governor *governor; /* which probe groups are probed */

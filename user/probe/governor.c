@@ -243,9 +243,9 @@ void governor_note_hits(struct governor *g, enum probe_group group, uint64_t hit
 /*
  * What a group attached all the time may overspend before it goes hot:
  * two shares of an interval's allowance at the target's CPU rate, even
- * when judged sooner. Judged 25 ms after the attach by that short time's
- * share alone, the 128 growths of 64 maps a program filled as it started
- * (1 ms of CPU) sent Go 1.26 mapbench's growth probes to bursts.
+ * when judged sooner: judged 25 ms after the attach by that short time's
+ * share alone, the few growths of the maps a program fills as it starts
+ * would send its growth probes to bursts (docs/governor.md).
  */
 static double hot_slack(const struct governor *g, double share, double elapsed)
 {

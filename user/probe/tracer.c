@@ -481,10 +481,10 @@ static void retire_perf_links(struct tracer *tr, struct group_links *links)
 		tr->probe_seconds[probe] += (double)(now - links->perf_attached_ns[i]) / 1e9;
 		/*
 		 * One hit more than counted: a probe in for a moment and not hit
-		 * yet ranks by how short that moment was, not as a cold one.
-		 * A burst ended by its hit allowance 1 ms after its attach had
-		 * Go 1.19 mapassign_faststr's probe, attached last, at no hit,
-		 * closed last and trapping 23,000 times meanwhile.
+		 * yet ranks by how short that moment was, not as a cold one (a
+		 * burst ended by its hit allowance right after its attach leaves
+		 * a hot function's probe unhit; ranked cold, it would trap while
+		 * every other closed first: docs/governor.md).
 		 */
 		if (have_hits && tr->probe_seconds[probe] > 0)
 			rate = (double)(c.hits[probe] + 1) / tr->probe_seconds[probe];

@@ -23,7 +23,7 @@
 /*
  * Where probes linger after a burst, a burst due while another's probes
  * are in or still going is tried again this much later (seconds): a
- * perf-event uprobe takes ~60-80 ms to go.
+ * perf-event uprobe takes a grace period or more to go.
  */
 #define BURSTS_RETRY_SECONDS 0.02
 
@@ -33,8 +33,8 @@
  * each, the next attached once the last one's are gone. A perf-event
  * uprobe closed while none other is going takes its breakpoint out at
  * once; closed together, a group's probes go one grace period apart, and
- * a busy function's second probe trapped ~80 ms after each burst (Go
- * 1.19 mapbench's inserts: ten times what the burst itself cost).
+ * a busy function's second probe traps meanwhile, many times what the
+ * burst itself cost (docs/governor.md has the figures).
  */
 struct site_walk {
 	bool on;	    /* the group's burst is a walk */

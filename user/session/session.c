@@ -154,7 +154,7 @@ static int attach_groups(struct session *s)
 	return 0;
 }
 
-/* The bursts' parts: what they need from main's context, and what a hit costs. */
+/* The bursts' parts: what they need from the session, and what a hit costs. */
 static void setup_bursts(struct session *s)
 {
 	s->bursts = (struct bursts){

@@ -3,9 +3,9 @@
  * One traced process, from attach to summary: its binary and probe plan,
  * its slot in a BPF object (its own, or node mode's shared one), the
  * governor and its bursts, the maps and sites followed, the alerts and the
- * exporters. main runs one (watch -p, run, trace); node mode runs one a
- * process. Wakeups come from main's epoll: a session adds its own
- * descriptors and is told which of them fired.
+ * exporters. commands.c runs one (watch -p, run, trace); node mode runs one
+ * a process. Wakeups come from the watch loop's epoll (watch_loop.h): a
+ * session adds its own descriptors and is told which of them fired.
  */
 #ifndef GOMAPLEAK_SESSION_H
 #define GOMAPLEAK_SESSION_H
