@@ -15,12 +15,7 @@
 # the third and fourth parts, BENCH_SESSIONS the fourth (sessions of each budget).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-cache=${GOMAPLEAK_CACHE:-/var/cache/gomapleak}
-
-scripts/setup.sh >/dev/null
-if [ -f build/build.ninja ]; then meson setup --reconfigure build >/dev/null; else meson setup build >/dev/null; fi
-ninja -C build gomapleak bench/probe_cost >/dev/null
-GOMAPLEAK_VARIANTS="go1.19 go1.26" tests/targets/build.sh >/dev/null
+. scripts/prepare.sh "gomapleak bench/probe_cost" "go1.19 go1.26"
 
 echo "== machine: $(nproc) CPUs, kernel $(uname -r), $(date -u +%Y-%m-%d)"
 for v in go1.19 go1.26; do

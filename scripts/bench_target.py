@@ -1,8 +1,9 @@
 # SPDX-License-Identifier: GPL-2.0
 """What scripts/bench.py and scripts/bench_late.py share: the workload's shapes, the
 budgets compared, reading the tracer's and the target's lines, the target's /proc usage."""
-import os
 import re
+
+import procfs
 
 # mapbench arguments (after -mode mix) of each shape.
 SHAPE_ARGS = {"mix": [], "grow": ["-reqsize", "16"],
@@ -22,14 +23,5 @@ def wait_line(stream, pred, what):
 
 def usage_so_far(pid):
     """pid's CPU seconds (user, kernel) and context switches so far, every thread's."""
-    fields = open("/proc/%d/stat" % pid).read().rsplit(")", 1)[1].split()
-    tick = os.sysconf("SC_CLK_TCK")
-    usage = {"user": int(fields[11]) / tick, "sys": int(fields[12]) / tick, "ctx": 0}
-    for task in os.listdir("/proc/%d/task" % pid):
-        try:
-            with open("/proc/%d/task/%s/status" % (pid, task)) as status:
-                usage["ctx"] += sum(int(line.split()[1]) for line in status
-                                    if "ctxt_switches" in line)
-        except OSError:
-            pass  # a thread that exited since the listing
-    return usage
+    user, kernel = procfs.cpu_seconds(pid)
+    return {"user": user, "sys": kernel, "ctx": procfs.context_switches(pid)}

@@ -10,12 +10,7 @@ cd "$(dirname "$0")/.."
 
 VARIANT=${DEMO_VARIANT:-go1.26}
 SECONDS_TO_WATCH=${DEMO_SECONDS:-18}
-cache=${GOMAPLEAK_CACHE:-/var/cache/gomapleak}
-
-scripts/setup.sh >/dev/null
-if [ -f build/build.ninja ]; then meson setup --reconfigure build >/dev/null; else meson setup build >/dev/null; fi
-ninja -C build gomapleak >/dev/null
-GOMAPLEAK_VARIANTS=$VARIANT tests/targets/build.sh >/dev/null
+. scripts/prepare.sh gomapleak "$VARIANT"
 
 leaky=$cache/targets/$VARIANT/stripped-pie/leakycache
 series=$(awk -v v="$VARIANT" '$1 == v { print $2 }' tests/targets/variants.txt)

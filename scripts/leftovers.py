@@ -19,6 +19,8 @@ import os
 import sys
 import time
 
+import procfs
+
 def processes():
     """{pid: environment (bytes)} of every live (not zombie) process that can be read."""
     out = {}
@@ -26,9 +28,8 @@ def processes():
         if not name.isdigit():
             continue
         try:
-            with open("/proc/%s/stat" % name) as f:
-                if f.read().rsplit(")", 1)[1].split()[0] == "Z":
-                    continue
+            if procfs.exited(int(name)):
+                continue
             with open("/proc/%s/environ" % name, "rb") as f:
                 out[int(name)] = f.read()
         except OSError:

@@ -8,12 +8,7 @@
 # Usage: scripts/soak.sh [MINUTES [EVERY_SECONDS]]   (default: 60 minutes, every 60 s)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-cache=${GOMAPLEAK_CACHE:-/var/cache/gomapleak}
-
-scripts/setup.sh >/dev/null
-if [ -f build/build.ninja ]; then meson setup --reconfigure build >/dev/null; else meson setup build >/dev/null; fi
-ninja -C build gomapleak >/dev/null
-GOMAPLEAK_VARIANTS="go1.19 go1.26" tests/targets/build.sh >/dev/null
+. scripts/prepare.sh gomapleak "go1.19 go1.26"
 
 echo "== soak: ${1:-60} minutes on $(nproc) CPUs, kernel $(uname -r), $(date -u '+%Y-%m-%d %H:%M') UTC"
 exec python3 scripts/soak.py build/gomapleak "$cache/targets/go1.19/stripped-pie/leaks" \

@@ -208,6 +208,11 @@ def op_counted_seconds(stderr_lines):
     raise AssertionError("no --exact table in %r" % stderr_lines)
 
 
+def json_lines(lines):
+    """The JSON objects among lines (--json output, one object a line)."""
+    return [json.loads(l) for l in lines if l.startswith("{")]
+
+
 def stop_watch(w, sig=signal.SIGINT):
     """Stops the tracer with sig; returns (exit code, events, stderr lines)."""
     w.signal(sig)

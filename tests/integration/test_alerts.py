@@ -50,10 +50,6 @@ def expected_leaks():
     return {k: e for k, e in LEAKS.items() if k != "churn" or v["impl"] == "classic"}
 
 
-def json_lines(lines):
-    return [json.loads(l) for l in lines if l.startswith("{")]
-
-
 def leak_key(alert):
     filled = alert.get("filled") or {}
     return alert["kind"], alert["type"], filled.get("line")
@@ -88,7 +84,7 @@ class Alerts(gml.TargetTestCase):
         time.sleep(CONTROL_SECONDS)
         w.signal(signal.SIGINT)
         self.assertEqual(w.wait(), EXIT_LEAK)
-        out = json_lines(w.out.rest())
+        out = gml.json_lines(w.out.rest())
         alerts = [o for o in out if o["event"] == "alert"]
         summary = [o for o in out if o["event"] == "summary"]
         self.assertEqual(len(summary), 1)
@@ -143,7 +139,7 @@ class Alerts(gml.TargetTestCase):
         self.wait_for_leaks(w, {fanout, inner})
         w.signal(signal.SIGINT)
         self.assertEqual(w.wait(), 0)
-        alerts = [a for a in json_lines(w.out.rest()) if a["event"] == "alert"]
+        alerts = [a for a in gml.json_lines(w.out.rest()) if a["event"] == "alert"]
         leak = [a for a in alerts if leak_key(a) == fanout and a["state"] == "LEAK"][0]
         self.assert_site(leak["filled"], "main.runFanout.func1", "fill-fanout")
         self.assertGreater(leak["inner"]["maps"], 300)  # made before the attach, found by walking
@@ -169,7 +165,7 @@ class Alerts(gml.TargetTestCase):
         time.sleep(4)  # two more windows for stackmaps to be wrong in
         w.signal(signal.SIGINT)
         self.assertEqual(w.wait(), 0)
-        out = json_lines(w.out.rest())
+        out = gml.json_lines(w.out.rest())
         alerts = [a for a in out if a["event"] == "alert"]
         leak = [a for a in alerts if leak_key(a) == bigkeys and a["state"] == "LEAK"][0]
         self.assertEqual((leak["filled"]["func"], leak["filled"]["line"]),
@@ -214,7 +210,7 @@ class Alerts(gml.TargetTestCase):
         self.wait_for_leaks(w, {cache, bloat, deep})
         w.signal(signal.SIGINT)
         self.assertEqual(w.wait(), 0)
-        alerts = [a for a in json_lines(w.out.rest()) if a["event"] == "alert"]
+        alerts = [a for a in gml.json_lines(w.out.rest()) if a["event"] == "alert"]
         for key, func, marker in ((cache, "main.runCache", "make-cache"),
                                   (deep, "main.runDeep", "make-deep"),
                                   (bloat, "main.runBloat", "make-bloat")):
@@ -287,7 +283,7 @@ class Alerts(gml.TargetTestCase):
         self.wait_for_leaks(w, {fanout})
         w.signal(signal.SIGTERM)
         self.assertEqual(w.wait(), 0)
-        alerts = [a for a in json_lines(w.out.rest()) if a["event"] == "alert"]
+        alerts = [a for a in gml.json_lines(w.out.rest()) if a["event"] == "alert"]
         self.assertTrue(alerts)
         self.assertTrue(all(a["keys"] == [] for a in alerts), alerts)
 

@@ -11,7 +11,6 @@ growing) must raise nothing. The controls make ~7000 growth events a second:
 with the default budget the growth probes go over to bursts, and the groups
 are found by what the bursts see. Usage: test_groups.py VARIANT
 """
-import json
 import re
 import signal
 import sys
@@ -43,10 +42,6 @@ def line(marker):
     return gml.marker_line("lateleaks", marker)
 
 
-def json_lines(lines):
-    return [json.loads(l) for l in lines if l.startswith("{")]
-
-
 def key_of(alert):
     return alert["kind"], alert["type"], (alert.get("filled") or {}).get("line")
 
@@ -71,7 +66,7 @@ class Groups(gml.TargetTestCase):
         time.sleep(CONTROL_SECONDS)
         w.signal(signal.SIGINT)
         self.assertEqual(w.wait(), 0)
-        out = json_lines(w.out.rest())
+        out = gml.json_lines(w.out.rest())
         alerts = [o for o in out if o["event"] == "alert"]
         samples = [o for o in out if o["event"] == "sample"]
         for name, (typ, func, marker, maps, rate) in GROUPS.items():
@@ -112,7 +107,7 @@ class Groups(gml.TargetTestCase):
         time.sleep(CONTROL_SECONDS)
         w.signal(signal.SIGINT)
         self.assertEqual(w.wait(), 0)
-        out = json_lines(w.out.rest())
+        out = gml.json_lines(w.out.rest())
         alerts = [o for o in out if o["event"] == "alert"]
         for name, (typ, func, marker, maps, rate) in busiest.items():
             with self.subTest(group=name):

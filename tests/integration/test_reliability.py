@@ -17,6 +17,7 @@ import time
 import unittest
 
 import gml
+import procfs
 
 VARIANT = sys.argv[1]
 del sys.argv[1]
@@ -32,11 +33,7 @@ def field(line, name):
 
 def process_gone(pid):
     """True once pid has exited (a zombie left to a reaper counts as gone)."""
-    try:
-        with open("/proc/%d/stat" % pid) as f:
-            return f.read().rsplit(")", 1)[1].split()[0] == "Z"
-    except FileNotFoundError:
-        return True
+    return procfs.exited(pid)
 
 
 def children(pid):
