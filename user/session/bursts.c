@@ -1,16 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 #include "bursts.h"
 
-#include <errno.h>
 #include <stdio.h>
-#include <string.h>
-#include <sys/epoll.h>
-#include <sys/timerfd.h>
-#include <time.h>
-#include <unistd.h>
-
-#include "clock.h"
-#include "error.h"
 
 /* One creation at site: its probe's hit, and a single-stepped RET where the map is read there. */
 static double creation_cost(const struct bursts *b, const struct probe_site *site)
@@ -56,7 +47,7 @@ static uint64_t group_hits(const struct bursts *b, enum probe_group group)
 	uint64_t hits = 0;
 	int i;
 
-	if (tracer_read_counters(b->tr, &c))
+	if (b->io->read_counters(b->io->ctx, &c))
 		return 0;
 	for (i = 0; i < b->plan->nsites; i++)
 		if (b->plan->sites[i].spec->group == group)
@@ -87,12 +78,12 @@ void bursts_use_calibration(struct bursts *b, const struct calibration *c)
 	group_hits(b, PROBE_GROUP_CREATE); /* the creation cost, by where sites read the map */
 }
 
-void bursts_calibrate(struct bursts *b)
+void bursts_calibrate(struct bursts *b, struct tracer *tr)
 {
 	struct calibration c;
 	char reason[256];
 
-	if (calibrate_probes(b->tr, &c, reason, sizeof(reason))) {
+	if (calibrate_probes(tr, &c, reason, sizeof(reason))) {
 		fprintf(stderr, "gomapleak:%s %s; the budget counts default costs\n", b->who,
 			reason);
 		return;
@@ -100,22 +91,11 @@ void bursts_calibrate(struct bursts *b)
 	bursts_use_calibration(b, &c);
 }
 
-int bursts_start_timer(struct bursts *b, int epoll_fd, char *why, size_t why_len)
+void bursts_start(struct bursts *b)
 {
-	struct epoll_event ev = { .events = EPOLLIN };
-
-	b->timer_fd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
-	if (b->timer_fd < 0)
-		return error_set(why, why_len, -errno, "cannot create the burst timer: %s",
-				 strerror(errno));
-	ev.data.fd = b->timer_fd;
-	if (epoll_ctl(epoll_fd, EPOLL_CTL_ADD, b->timer_fd, &ev))
-		return error_set(why, why_len, -errno, "cannot watch the burst timer: %s",
-				 strerror(errno));
-	b->attached_at = monotonic_seconds();
+	b->attached_at = b->io->now(b->io->ctx);
 	b->judge_after = BURSTS_FIRST_JUDGMENT;
 	bursts_tick(b);
-	return 0;
 }
 
 /* When the next early judgment is due; 0 once past. */
@@ -127,20 +107,11 @@ static double next_judgment(const struct bursts *b)
 /* The timer at the soonest start or end of a burst, or judgment, or off. */
 static void arm_timer(struct bursts *b)
 {
-	double end = governor_next_wakeup(b->gov), now = monotonic_seconds(), in;
-	double judge_at = next_judgment(b);
-	struct itimerspec its = { 0 };
+	double end = governor_next_wakeup(b->gov), judge_at = next_judgment(b);
 
 	if (judge_at && (!end || judge_at < end))
 		end = judge_at;
-	in = end > now ? end - now : 1e-6;
-	if (end) {
-		its.it_value.tv_sec = (time_t)in;
-		its.it_value.tv_nsec = (long)((in - (double)its.it_value.tv_sec) * 1e9);
-		if (!its.it_value.tv_sec && !its.it_value.tv_nsec)
-			its.it_value.tv_nsec = 1;
-	}
-	timerfd_settime(b->timer_fd, 0, &its, NULL);
+	b->io->arm_timer(b->io->ctx, end);
 }
 
 /* The plan's next site of the group after site (-1: its first), or -1 past its last. */
@@ -158,15 +129,15 @@ static int next_site(const struct bursts *b, enum probe_group group, int site)
 static int attach_burst(struct bursts *b, enum probe_group group, int site)
 {
 	double length = governor_burst_length(b->gov, group);
-	char why[256];
+	struct burst_span span;
 	int err;
 
-	err = tracer_attach_burst(b->tr, b->plan, group, site, b->elf, b->binary, b->target->pid,
-				  (uint64_t)(length * 1e9), why, sizeof(why));
-	if (!err)
-		governor_burst_continues(b->gov, group,
-					 (double)b->tr->attached_ns[group] / 1e9 + length);
-	return err;
+	err = b->io->attach_burst(b->io->ctx, group, site, (uint64_t)(length * 1e9));
+	if (err)
+		return err;
+	b->io->span(b->io->ctx, group, &span);
+	governor_burst_continues(b->gov, group, (double)span.attached_ns / 1e9 + length);
+	return 0;
 }
 
 static void start_burst(struct bursts *b, enum probe_group group)
@@ -174,9 +145,10 @@ static void start_burst(struct bursts *b, enum probe_group group)
 	struct site_walk *w = &b->walks[group];
 	uint64_t hits = group_hits(b, group);
 	int site = TRACER_ALL_SITES;
+	struct burst_span span;
 
 	b->allowance_ns[group] =
-		tracer_limit_burst_hits(b->tr, group, governor_burst_hits(b->gov, group));
+		b->io->limit_hits(b->io->ctx, group, governor_burst_hits(b->gov, group));
 	if (b->gov->probes_linger) {
 		*w = (struct site_walk){ .on = true, .site = next_site(b, group, -1) };
 		site = w->site;
@@ -184,31 +156,30 @@ static void start_burst(struct bursts *b, enum probe_group group)
 	if ((w->on && w->site == -1) || attach_burst(b, group, site)) {
 		/* A burst that cannot attach is skipped; the next may. */
 		w->on = false;
-		tracer_limit_burst_hits(b->tr, group, 0);
+		b->io->limit_hits(b->io->ctx, group, 0);
 		governor_burst_skipped(b->gov, group);
 		return;
 	}
 	w->in = w->on;
-	governor_attached_at(b->gov, group, (double)b->tr->attach_began_ns[group] / 1e9,
-			     (double)b->tr->attached_ns[group] / 1e9, hits);
+	b->io->span(b->io->ctx, group, &span);
+	governor_attached_at(b->gov, group, (double)span.attach_began_ns / 1e9,
+			     (double)span.attached_ns / 1e9, hits);
 }
 
 /* A group the governor switched: hot, its probes go until its bursts; cooled, they come back. */
 static void switch_group(struct bursts *b, enum probe_group group)
 {
 	const struct governor_group *g = &b->gov->groups[group];
-	char why[256];
 
 	if (!g->attached) {
-		tracer_detach_group(b->tr, group);
+		b->io->detach(b->io->ctx, group);
 		fprintf(stderr,
 			"gomapleak:%s %s probes in bursts from now: attached all the time they cost "
 			"%.0f hits a second, over half the budget\n",
 			b->who, probe_group_name(group), g->rate);
 		return;
 	}
-	if (tracer_attach_group(b->tr, b->plan, group, b->elf, b->binary, b->target->pid, why,
-				sizeof(why))) {
+	if (b->io->attach_group(b->io->ctx, group)) {
 		governor_stay_hot(b->gov, group);
 		return;
 	}
@@ -229,7 +200,7 @@ static void limit_attached_hits(struct bursts *b)
 		    governor_in_bursts(b->gov, group))
 			continue;
 		b->allowance_ns[group] =
-			tracer_limit_burst_hits(b->tr, group, governor_judge_hits(b->gov, group));
+			b->io->limit_hits(b->io->ctx, group, governor_judge_hits(b->gov, group));
 	}
 }
 
@@ -248,13 +219,13 @@ void bursts_tick(struct bursts *b)
 	unsigned int switched;
 	double cpu;
 
-	if (target_cpu_seconds(b->target, &cpu))
+	if (b->io->target_cpu(b->io->ctx, &cpu))
 		return;
 	bursts_charge_lingering(b);
 	for (group = 0; group < PROBE_GROUPS; group++)
 		if (b->gov->groups[group].when == ATTACH_UNLESS_HOT)
 			governor_note_hits(b->gov, group, group_hits(b, group));
-	governor_tick(b->gov, monotonic_seconds(), cpu);
+	governor_tick(b->gov, b->io->now(b->io->ctx), cpu);
 	switched = governor_switched(b->gov);
 	for (group = 0; group < PROBE_GROUPS; group++)
 		if (switched & (1u << group))
@@ -279,7 +250,7 @@ static void hand_over_ops(struct bursts *b, enum probe_group group, double expos
 	if (!ops)
 		return;
 	op_estimates_add_exposure(b->est, ops, exposure);
-	tracer_drain_ops(b->tr, ops, take_op, b);
+	b->io->drain_ops(b->io->ctx, ops, take_op, b);
 	op_estimates_end_burst(b->est);
 }
 
@@ -289,12 +260,14 @@ static void hand_over_ops(struct bursts *b, enum probe_group group, double expos
  */
 static void end_burst(struct bursts *b, enum probe_group group)
 {
-	double ended = (double)tracer_detach_group(b->tr, group) / 1e9, exposure;
-	double counted_until = (double)b->tr->counted_until_ns[group] / 1e9;
+	double ended = (double)b->io->detach(b->io->ctx, group) / 1e9, exposure;
+	struct burst_span span;
 	uint64_t hits = group_hits(b, group);
 
-	tracer_limit_burst_hits(b->tr, group, 0);
-	exposure = governor_burst_ended(b->gov, group, ended, counted_until, hits);
+	b->io->span(b->io->ctx, group, &span);
+	b->io->limit_hits(b->io->ctx, group, 0);
+	exposure = governor_burst_ended(b->gov, group, ended, (double)span.counted_until_ns / 1e9,
+					hits);
 	hand_over_ops(b, group, exposure);
 }
 
@@ -302,11 +275,13 @@ static void end_burst(struct bursts *b, enum probe_group group)
 static void detach_site(struct bursts *b, enum probe_group group)
 {
 	struct site_walk *w = &b->walks[group];
-	double ended = (double)tracer_detach_group(b->tr, group) / 1e9;
-	double counted = (double)(b->tr->counted_until_ns[group] - b->tr->attached_ns[group]) / 1e9;
+	double ended = (double)b->io->detach(b->io->ctx, group) / 1e9, counted;
+	struct burst_span span;
 
+	b->io->span(b->io->ctx, group, &span);
+	counted = ((double)span.counted_until_ns - (double)span.attached_ns) / 1e9;
 	w->counted += counted > 0 ? counted : 0;
-	w->attached += ended - (double)b->tr->attach_began_ns[group] / 1e9;
+	w->attached += ended - (double)span.attach_began_ns / 1e9;
 	w->sites++;
 	w->in = false;
 }
@@ -323,7 +298,7 @@ static void end_walk(struct bursts *b, enum probe_group group)
 		exposure = w->counted / w->sites;
 		attached = w->attached / w->sites;
 	}
-	tracer_limit_burst_hits(b->tr, group, 0);
+	b->io->limit_hits(b->io->ctx, group, 0);
 	governor_walk_ended(b->gov, group, exposure, attached, group_hits(b, group));
 	w->on = false;
 	hand_over_ops(b, group, exposure);
@@ -345,7 +320,7 @@ static void step_walk(struct bursts *b, enum probe_group group, double now)
 		end_walk(b, group);
 		return;
 	}
-	if (tracer_closing(b->tr)) {
+	if (b->io->closing(b->io->ctx)) {
 		governor_burst_continues(b->gov, group, now + BURSTS_RETRY_SECONDS);
 		return;
 	}
@@ -370,23 +345,20 @@ static void finish_burst(struct bursts *b, enum probe_group group)
  * Where probes linger after a burst (perf-event uprobes), one burst at a
  * time, started once the last one's probes are gone: each burst's busiest
  * probe then goes at once, not after the grace periods of probes queued
- * before it (tracer_closing()).
+ * before it (the io's closing()).
  */
 static bool must_wait(const struct bursts *b)
 {
-	return b->gov->probes_linger && (governor_bursting(b->gov) || tracer_closing(b->tr));
+	return b->gov->probes_linger && (governor_bursting(b->gov) || b->io->closing(b->io->ctx));
 }
 
 void bursts_on_timer(struct bursts *b)
 {
 	/* A millisecond early is close enough: the timer is not exact either. */
-	double soon = monotonic_seconds() + 0.001, judge_at;
+	double soon = b->io->now(b->io->ctx) + 0.001, judge_at;
 	unsigned int over = governor_over(b->gov, soon), due = governor_due(b->gov, soon);
 	enum probe_group group;
-	uint64_t expirations;
 
-	if (read(b->timer_fd, &expirations, sizeof(expirations)) < 0 && errno != EAGAIN)
-		return;
 	judge_at = next_judgment(b);
 	if (judge_at && judge_at <= soon) {
 		b->judge_after *= 2;
@@ -445,11 +417,4 @@ void bursts_end_all(struct bursts *b)
 		if (b->gov->groups[group].attached && governor_in_bursts(b->gov, group))
 			finish_burst(b, group);
 	}
-}
-
-void bursts_close(struct bursts *b)
-{
-	if (b->timer_fd > 0)
-		close(b->timer_fd);
-	b->timer_fd = -1;
 }

@@ -28,7 +28,7 @@ void session_init(struct session *s, const struct cli_options *opt, pid_t pid)
 	memset(s, 0, sizeof(*s));
 	s->opt = opt;
 	s->pid = pid;
-	s->bursts.timer_fd = -1;
+	s->burst_probes.timer_fd = -1;
 }
 
 static int open_binary(struct session *s, const char *path)
@@ -157,16 +157,14 @@ static int attach_groups(struct session *s)
 /* The bursts' parts: what they need from the session, and what a hit costs. */
 static void setup_bursts(struct session *s)
 {
+	burst_probes_init(&s->burst_probes, &s->tracer, &s->bin.plan, &s->bin.elf,
+			  s->target.exe_path, &s->target);
 	s->bursts = (struct bursts){
+		.io = &s->burst_probes.io,
 		.gov = &s->governor,
-		.tr = &s->tracer,
 		.plan = &s->bin.plan,
-		.elf = &s->bin.elf,
-		.binary = s->target.exe_path,
-		.target = &s->target,
 		.reg = &s->registry,
 		.est = &s->estimates,
-		.timer_fd = -1,
 		.who = s->who,
 	};
 	/* A fact of the attach path, whether or not the hit costs could be measured. */
@@ -176,7 +174,7 @@ static void setup_bursts(struct session *s)
 	if (s->calibration)
 		bursts_use_calibration(&s->bursts, s->calibration);
 	else
-		bursts_calibrate(&s->bursts);
+		bursts_calibrate(&s->bursts, &s->tracer);
 }
 
 static int attach_probes(struct session *s)
@@ -561,9 +559,10 @@ int session_start(struct session *s, int epoll_fd)
 		return session_fail(s, GML_STAGE_ATTACH, err);
 	}
 	if (governor_bursts(&s->governor)) {
-		err = bursts_start_timer(&s->bursts, epoll_fd, s->why, sizeof(s->why));
+		err = burst_probes_start_timer(&s->burst_probes, epoll_fd, s->why, sizeof(s->why));
 		if (err)
 			return session_fail(s, GML_STAGE_ATTACH, err);
+		bursts_start(&s->bursts);
 	}
 	report_event_printer_init(&s->printer, stdout, &s->bin.pclntab, &s->bin.types,
 				  s->load_bias);
@@ -583,7 +582,7 @@ bool session_on_wakeup(struct session *s, int fd)
 		s->stop_reason = target_gone(s);
 		return true;
 	}
-	if (fd == s->bursts.timer_fd) {
+	if (burst_probes_timer_fired(&s->burst_probes, fd)) {
 		bursts_on_timer(&s->bursts);
 		return true;
 	}
@@ -626,7 +625,7 @@ bool session_leaked(const struct session *s)
 void session_close(struct session *s)
 {
 	exporters_stop(&s->exporters);
-	bursts_close(&s->bursts);
+	burst_probes_close(&s->burst_probes);
 	tracer_close(&s->tracer);
 	if (owns_object(s))
 		tracer_object_close(&s->own_object);

@@ -14,6 +14,7 @@
 #include <stdint.h>
 #include <time.h>
 
+#include "burst_probes.h"
 #include "bursts.h"
 #include "census.h"
 #include "cli.h"
@@ -40,6 +41,7 @@ struct session {
 	const struct calibration *calibration;
 	struct governor governor;
 	struct bursts bursts;
+	struct burst_probes burst_probes; /* what the bursts act on: this process's probes */
 	struct op_estimates estimates;
 	struct target target;
 	struct gobinary bin;
