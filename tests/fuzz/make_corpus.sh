@@ -8,7 +8,7 @@ set -euo pipefail
 out=$1
 targets=${GOMAPLEAK_TARGETS:-/var/cache/gomapleak/targets}
 rm -rf "$out"
-mkdir -p "$out"/{goelf,buildinfo,pclntab,probe_choose,map_header,label_value}
+mkdir -p "$out"/{goelf,buildinfo,pclntab,probe_choose,map_header,label_value,json_writer}
 
 for bin in "$targets"/go1.19/default/growonce "$targets"/go1.21/stripped-pie/growonce \
 	"$targets"/go1.24-noswiss/default/growonce "$targets"/go1.26/stripped-pie/growonce \
@@ -47,4 +47,8 @@ printf '\xb8\x0b\0\0\0\0\0\0\x11\x22\x33\x44\0\0\0\0\0\0\x20\0\xc0\0\0\0\x04\0\0
 # Label values: a generic instantiation's name with a struct tag, and bytes no UTF-8 allows.
 printf 'main.fill[go.shape.struct { ID int "json:\\"id\\\\\\\"" }] main.go:198' >"$out/label_value/tagged"
 printf 'caf\xc3\xa9 \xff\xfe \xe2\x82 \xed\xa0\x80\nend' >"$out/label_value/bytes"
+# JSON writer calls (fuzz_json_writer.c: a byte a call, then its argument): an object with
+# a key and a string holding bytes no UTF-8 allows, nested arrays, a value without a key.
+printf '\x00\x04\x03key\x05\x04a\xffb\x02\x02\x07\x09\x03\x01\x0d' >"$out/json_writer/calls"
+printf '\x00\x05\x02hi\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00' >"$out/json_writer/deep"
 date >"$2"

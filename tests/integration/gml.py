@@ -82,18 +82,35 @@ def target_path(variant_name, flavor, target):
     return os.path.join(TARGETS, variant_name, flavor, target)
 
 
-class Lines:
-    """Reads a pipe line by line on a thread, so tests can wait with timeouts."""
+def note_text(line):
+    """gomapleak's note as its text line: under --json a note is {"event":"note",...}."""
+    if not line.startswith('{"event":"note"'):
+        return line
+    note = json.loads(line)
+    who = " pid=%d comm=%s" % (note["pid"], note["comm"]) if "pid" in note else ""
+    return "gomapleak:%s %s" % (who, note["message"])
 
-    def __init__(self, pipe):
+
+class Lines:
+    """Reads a pipe line by line on a thread, so tests can wait with timeouts.
+
+    With notes_as_text (stderr), gomapleak's notes written as JSON (--json) are read as
+    their text lines, so that a test reads them one way; raw keeps the lines as written.
+    """
+
+    def __init__(self, pipe, notes_as_text=False):
         self.q = queue.Queue()
         self.all = []
+        self.raw = []
+        self.notes_as_text = notes_as_text
         self.t = threading.Thread(target=self._pump, args=(pipe,), daemon=True)
         self.t.start()
 
     def _pump(self, pipe):
         for line in iter(pipe.readline, ""):
-            self.q.put(line.rstrip("\n"))
+            line = line.rstrip("\n")
+            self.raw.append(line)
+            self.q.put(note_text(line) if self.notes_as_text else line)
         self.q.put(None)
 
     def wait_for(self, pred, timeout=15.0):
@@ -133,7 +150,7 @@ class Process:
                                   bufsize=1)
         self.pid = self.p.pid
         self.out = Lines(self.p.stdout)
-        self.err = Lines(self.p.stderr)
+        self.err = Lines(self.p.stderr, notes_as_text=True)
 
     def send(self, line):
         self.p.stdin.write(line + "\n")

@@ -92,6 +92,12 @@ class Governor(gml.TargetTestCase):
         self.assertEqual(w.wait(), 0)
         out = [json.loads(l) for l in w.out.rest() if l.startswith("{")]
         err = w.err.rest()
+        # Under --json gomapleak's own lines are note objects: what it attached to, the URL.
+        notes = [json.loads(l) for l in w.err.raw if l.startswith('{"event":"note"')]
+        self.assertTrue(any(n["message"].startswith("attached to %d " % t.pid) for n in notes),
+                        w.err.raw[:5])
+        self.assertIn("metrics at %s" % url, [n["message"] for n in notes])
+        self.assertFalse(any(l.startswith("gomapleak: attached") for l in w.err.raw))
         alerts = [a for a in out if a["event"] == "alert"]
         leaks = {key_of(a): a for a in alerts if a["state"] == "LEAK"}
         # Within 3 windows of being found (a burst finds it within the first seconds).

@@ -58,6 +58,7 @@ static struct detector_config cfg;
 static struct bursts b;
 static struct bursts_io io;
 static const struct pclntab no_functions = { .text_start = UINT64_MAX };
+static struct report_notes notes;
 
 static uint64_t ns(double seconds)
 {
@@ -269,6 +270,7 @@ static void setup(void)
 	enum probe_group group;
 
 	memset(&f, 0, sizeof(f));
+	notes = (struct report_notes){ .out = stderr };
 	memset(&plan, 0, sizeof(plan));
 	f.cpus = 1.0;
 	f.last_site = -1;
@@ -293,7 +295,7 @@ static void setup(void)
 	cr_assert_eq(registry_init(&reg, &cfg, &no_functions, 0), 0);
 	cr_assert_eq(op_estimates_init(&est), 0);
 	b = (struct bursts){
-		.io = &io, .gov = &gov, .plan = &plan, .reg = &reg, .est = &est, .who = ""
+		.io = &io, .gov = &gov, .plan = &plan, .reg = &reg, .est = &est, .notes = &notes
 	};
 	f.now = 100.0; /* the clock of a machine up for a while */
 }

@@ -86,8 +86,8 @@ void exporters_announce(struct exporters *x)
 	exporters_tick(x, 0, &c);
 	if (!x->own_server)
 		return;
-	fprintf(stderr, "gomapleak: metrics at http://%s%s%s:%u/metrics\n", v6 ? "[" : "", host,
-		v6 ? "]" : "", x->server.port);
+	report_note(x->src.notes, "metrics at http://%s%s%s:%u/metrics", v6 ? "[" : "", host,
+		    v6 ? "]" : "", x->server.port);
 }
 
 void exporters_on_event(struct exporters *x, const struct gml_event *e,
@@ -247,14 +247,14 @@ void exporters_write_profiles(struct exporters *x)
 	if (x->src.opt.pprof_path) {
 		err = profile_write_pprof(&x->profile, x->src.opt.pprof_path);
 		if (err)
-			fprintf(stderr, "gomapleak: cannot write %s: %s\n", x->src.opt.pprof_path,
-				strerror(-err));
+			report_note(x->src.notes, "cannot write %s: %s", x->src.opt.pprof_path,
+				    strerror(-err));
 	}
 	if (x->src.opt.folded_path) {
 		err = profile_write_folded_file(&x->profile, x->src.opt.folded_path);
 		if (err)
-			fprintf(stderr, "gomapleak: cannot write %s: %s\n", x->src.opt.folded_path,
-				strerror(-err));
+			report_note(x->src.notes, "cannot write %s: %s", x->src.opt.folded_path,
+				    strerror(-err));
 	}
 }
 

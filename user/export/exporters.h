@@ -18,6 +18,7 @@
 #include "metrics_server.h"
 #include "profile.h"
 #include "registry.h"
+#include "report_note.h"
 #include "target.h"
 #include "tracer.h"
 
@@ -44,6 +45,7 @@ struct exporters_sources {
 	struct registry *reg;		      /* sites of op counters' callers are added to it */
 	const struct census *census;	      /* and its alert counts */
 	const struct op_estimates *estimates; /* the bursts' (watch without --exact) */
+	const struct report_notes *notes;     /* where its own messages go */
 	uint64_t load_bias;
 };
 

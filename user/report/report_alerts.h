@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * What watch prints: alert lines (text, colour on a terminal), NDJSON
- * alert / sample / summary objects, the --top table and the exit summary.
- * Reads the registry and the census's alert counts, never changes them.
+ * What watch prints about maps: alert lines (text, colour on a terminal, or
+ * JSON: report_alert.c), NDJSON samples (report_samples.c), the --top table
+ * (report_top.c) and the exit summary's alerts (report_summary.c), all over
+ * one subject, a map or a site group (report_subject.h). Reads the registry
+ * and the census's alert counts, never changes them.
  */
 #ifndef GOMAPLEAK_REPORT_ALERTS_H
 #define GOMAPLEAK_REPORT_ALERTS_H

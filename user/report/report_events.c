@@ -127,26 +127,24 @@ void report_event(const struct report_event_printer *p, const struct gml_event *
 	fputc('\n', p->out);
 }
 
-static void json_pos(const struct report_event_printer *p, uint64_t pc)
+static void json_pos(struct json_writer *w, const struct report_event_printer *p, uint64_t pc)
 {
 	struct go_pos pos;
 
-	if (!p->pt || pclntab_pos_for_pc(p->pt, pc - 1 - p->load_bias, &pos)) {
-		fprintf(p->out, "{\"pc\":%" PRIu64 "}", pc);
-		return;
+	json_object_begin(w);
+	json_field_u64(w, "pc", pc);
+	if (p->pt && !pclntab_pos_for_pc(p->pt, pc - 1 - p->load_bias, &pos)) {
+		json_field_str(w, "func", go_pos_func(&pos));
+		if (pos.inlined)
+			json_field_str(w, "inlined_into", pos.func.name);
+		json_field_str(w, "file", pos.file);
+		json_field_i64(w, "line", pos.line);
 	}
-	fprintf(p->out, "{\"pc\":%" PRIu64 ",\"func\":", pc);
-	json_string(p->out, go_pos_func(&pos));
-	if (pos.inlined) {
-		fputs(",\"inlined_into\":", p->out);
-		json_string(p->out, pos.func.name);
-	}
-	fputs(",\"file\":", p->out);
-	json_string(p->out, pos.file);
-	fprintf(p->out, ",\"line\":%d}", pos.line);
+	json_object_end(w);
 }
 
-static void json_site(const struct report_event_printer *p, const struct gml_stack *stack)
+static void json_site(struct json_writer *w, const struct report_event_printer *p,
+		      const struct gml_stack *stack)
 {
 	struct go_pos site;
 	int i;
@@ -154,50 +152,52 @@ static void json_site(const struct report_event_printer *p, const struct gml_sta
 	if (!stack)
 		return;
 	if (p->pt && !symbolize_site(p->pt, p->load_bias, stack, &site)) {
-		fputs(",\"site\":{\"func\":", p->out);
-		json_string(p->out, go_pos_func(&site));
-		fputs(",\"file\":", p->out);
-		json_string(p->out, site.file);
-		fprintf(p->out, ",\"line\":%d}", site.line);
+		json_key(w, "site");
+		json_object_begin(w);
+		json_field_str(w, "func", go_pos_func(&site));
+		json_field_str(w, "file", site.file);
+		json_field_i64(w, "line", site.line);
+		json_object_end(w);
 	}
-	fputs(",\"stack\":[", p->out);
-	for (i = 0; i < GML_STACK_DEPTH && stack->pcs[i]; i++) {
-		if (i)
-			fputc(',', p->out);
-		json_pos(p, stack->pcs[i]);
-	}
-	fputc(']', p->out);
+	json_key(w, "stack");
+	json_array_begin(w);
+	for (i = 0; i < GML_STACK_DEPTH && stack->pcs[i]; i++)
+		json_pos(w, p, stack->pcs[i]);
+	json_array_end(w);
 }
 
-static void json_type(const struct report_event_printer *p, uint64_t type)
+static void json_type(struct json_writer *w, const struct report_event_printer *p, uint64_t type)
 {
 	char name[256];
+	bool named = type && p->types &&
+		     !gotypes_name(p->types, type - p->load_bias, name, sizeof(name));
 
-	fputs(",\"type\":", p->out);
-	if (type && p->types && !gotypes_name(p->types, type - p->load_bias, name, sizeof(name)))
-		json_string(p->out, name);
-	else
-		fputs("null", p->out);
+	json_field_str(w, "type", named ? name : NULL);
 }
 
 void report_event_json(const struct report_event_printer *p, const struct gml_event *e,
 		       const struct gml_stack *stack)
 {
-	int64_t wall = (int64_t)e->ts_ns + p->mono_to_wall_ns;
+	bool classic = e->grow_kind <= GML_GROW_CLASSIC_SAME_SIZE;
+	struct json_writer w;
 
-	fprintf(p->out, "{\"time_ns\":%" PRId64 ",\"pid\":%u,\"tid\":%u,\"map\":\"0x%" PRIx64 "\"",
-		wall, e->pid, e->tid, (uint64_t)e->map);
-	if (e->kind == GML_EV_CREATE)
-		fprintf(p->out, ",\"event\":\"create\",\"hint\":%" PRIu64, (uint64_t)e->hint);
-	else
-		fprintf(p->out,
-			",\"event\":\"grow\",\"grow\":\"%s\",\"entries\":%" PRIu64
-			",\"%s\":%" PRIu64,
-			grow_kind_name(e->grow_kind), (uint64_t)e->count,
-			e->grow_kind <= GML_GROW_CLASSIC_SAME_SIZE ? "B" : "capacity",
-			(uint64_t)(e->grow_kind <= GML_GROW_CLASSIC_SAME_SIZE ? e->b_before
-									      : e->capacity_after));
-	json_type(p, e->type);
-	json_site(p, stack);
-	fputs("}\n", p->out);
+	json_writer_init(&w, p->out);
+	json_object_begin(&w);
+	json_field_i64(&w, "time_ns", (int64_t)e->ts_ns + p->mono_to_wall_ns);
+	json_field_u64(&w, "pid", e->pid);
+	json_field_u64(&w, "tid", e->tid);
+	json_field_hex(&w, "map", e->map);
+	if (e->kind == GML_EV_CREATE) {
+		json_field_str(&w, "event", "create");
+		json_field_u64(&w, "hint", e->hint);
+	} else {
+		json_field_str(&w, "event", "grow");
+		json_field_str(&w, "grow", grow_kind_name(e->grow_kind));
+		json_field_u64(&w, "entries", e->count);
+		json_field_u64(&w, classic ? "B" : "capacity",
+			       classic ? e->b_before : e->capacity_after);
+	}
+	json_type(&w, p, e->type);
+	json_site(&w, p, stack);
+	json_writer_finish(&w);
 }

@@ -89,45 +89,41 @@ static const char *status_name(enum probe_status status)
 	return status == PROBE_OK ? "ok" : status == PROBE_ABSENT ? "absent" : "refused";
 }
 
-static void json_site(FILE *out, const struct probe_site *site)
+static void json_site(struct json_writer *w, const struct probe_site *site)
 {
 	enum attach_when when = governor_plan(site->spec->group, ATTACH_MODE_WATCH);
 	bool always = when == ATTACH_ALWAYS || when == ATTACH_UNLESS_HOT;
 	const struct probe_choice *c = &site->choice;
 	int i;
 
-	fputs("{\"function\":", out);
-	json_string(out, site->spec->func);
-	fprintf(out,
-		",\"group\":\"%s\",\"status\":\"%s\",\"traced\":%s,\"exact_only\":%s,"
-		"\"governed\":%s,\"bursts\":%s",
-		probe_group_name(site->spec->group), status_name(site->status),
-		site->status == PROBE_OK && always ? "true" : "false", always ? "false" : "true",
-		when == ATTACH_GOVERNED ? "true" : "false",
-		when == ATTACH_BURSTS || when == ATTACH_UNLESS_HOT ? "true" : "false");
+	json_object_begin(w);
+	json_field_str(w, "function", site->spec->func);
+	json_field_str(w, "group", probe_group_name(site->spec->group));
+	json_field_str(w, "status", status_name(site->status));
+	json_field_bool(w, "traced", site->status == PROBE_OK && always);
+	json_field_bool(w, "exact_only", !always);
+	json_field_bool(w, "governed", when == ATTACH_GOVERNED);
+	json_field_bool(w, "bursts", when == ATTACH_BURSTS || when == ATTACH_UNLESS_HOT);
 	if (site->status == PROBE_ABSENT) {
-		fputs(",\"reason\":", out);
-		json_string(out, site->spec->if_absent);
+		json_field_str(w, "reason", site->spec->if_absent);
 	} else if (site->status == PROBE_REFUSED) {
-		fputs(",\"reason\":", out);
-		json_string(out, c->reason);
+		json_field_str(w, "reason", c->reason);
 	} else {
-		fprintf(out,
-			",\"entry\":%" PRIu64 ",\"size\":%" PRIu64 ",\"probe_offset\":%" PRIu64
-			",\"file_offset\":%" PRIu64 ",\"instruction\":",
-			site->func.entry, site->func.end - site->func.entry,
-			c->vaddr - site->func.entry, site->file_offset);
-		json_string(out, c->insn);
-		fprintf(out,
-			",\"drops_morestack_pass\":%s,\"result_in_body\":%s,\"frame_size\":%u,"
-			"\"ret_offsets\":[",
-			c->at_stack_check_jump ? "true" : "false",
-			c->result_in_body ? "true" : "false", site->frame_size);
+		json_field_u64(w, "entry", site->func.entry);
+		json_field_u64(w, "size", site->func.end - site->func.entry);
+		json_field_u64(w, "probe_offset", c->vaddr - site->func.entry);
+		json_field_u64(w, "file_offset", site->file_offset);
+		json_field_str(w, "instruction", c->insn);
+		json_field_bool(w, "drops_morestack_pass", c->at_stack_check_jump);
+		json_field_bool(w, "result_in_body", c->result_in_body);
+		json_field_u64(w, "frame_size", site->frame_size);
+		json_key(w, "ret_offsets");
+		json_array_begin(w);
 		for (i = 0; i < site->nrets; i++)
-			fprintf(out, "%s%" PRIu64, i ? "," : "", site->rets[i] - site->func.entry);
-		fputc(']', out);
+			json_u64(w, site->rets[i] - site->func.entry);
+		json_array_end(w);
 	}
-	fputc('}', out);
+	json_object_end(w);
 }
 
 /* One JSON object; schema in docs/json.md. */
@@ -141,47 +137,39 @@ void report_kernel(FILE *out, const struct kernel_report *k)
 			attach_path_describe(k->path));
 }
 
-static void report_kernel_json(FILE *out, const struct kernel_report *k)
+static void report_kernel_json(struct json_writer *w, const struct kernel_report *k)
 {
-	fputs(",\"kernel\":", out);
-	json_string(out, k->kf->release);
-	fputs(",\"attach_path\":", out);
-	if (k->path < 0)
-		fputs("null", out);
-	else
-		json_string(out, attach_path_name(k->path));
+	json_field_str(w, "kernel", k->kf->release);
+	json_field_str(w, "attach_path", k->path < 0 ? NULL : attach_path_name(k->path));
 }
 
 void report_plan_json(FILE *out, const char *path, const struct gobinary *bin,
 		      const struct kernel_report *k)
 {
 	const struct gobuildinfo *bi = &bin->buildinfo;
+	struct json_writer w;
 	int i;
 
-	fputs("{\"binary\":", out);
-	json_string(out, path);
-	fputs(",\"go_version\":", out);
-	json_string(out, bi->version);
-	fputs(",\"module\":", out);
-	json_string(out, bi->main_path);
-	fputs(",\"buildmode\":", out);
-	json_string(out, bi->buildmode);
-	fputs(",\"cgo_enabled\":", out);
-	json_string(out, bi->cgo_enabled);
-	fputs(",\"goexperiment\":", out);
-	json_string(out, bi->goexperiment);
-	fprintf(out, ",\"arch\":\"%s\"", goelf_arch_name(&bin->elf));
+	json_writer_init(&w, out);
+	json_object_begin(&w);
+	json_field_str(&w, "binary", path);
+	json_field_str(&w, "go_version", bi->version);
+	json_field_str(&w, "module", bi->main_path);
+	json_field_str(&w, "buildmode", bi->buildmode);
+	json_field_str(&w, "cgo_enabled", bi->cgo_enabled);
+	json_field_str(&w, "goexperiment", bi->goexperiment);
+	json_field_str(&w, "arch", goelf_arch_name(&bin->elf));
 	if (k)
-		report_kernel_json(out, k);
-	fprintf(out,
-		",\"pie\":%s,\"map_implementation\":\"%s\",\"functions\":%" PRIu64
-		",\"pclntab\":%" PRIu64 ",\"text\":%" PRIu64 ",\"probes\":[",
-		bin->elf.is_dyn ? "true" : "false", go_map_impl_name(bin->layout.impl),
-		bin->pclntab.nfunc, bin->pclntab.vaddr, bin->pclntab.text_start);
-	for (i = 0; i < bin->plan.nsites; i++) {
-		if (i)
-			fputc(',', out);
-		json_site(out, &bin->plan.sites[i]);
-	}
-	fputs("]}\n", out);
+		report_kernel_json(&w, k);
+	json_field_bool(&w, "pie", bin->elf.is_dyn);
+	json_field_str(&w, "map_implementation", go_map_impl_name(bin->layout.impl));
+	json_field_u64(&w, "functions", bin->pclntab.nfunc);
+	json_field_u64(&w, "pclntab", bin->pclntab.vaddr);
+	json_field_u64(&w, "text", bin->pclntab.text_start);
+	json_key(&w, "probes");
+	json_array_begin(&w);
+	for (i = 0; i < bin->plan.nsites; i++)
+		json_site(&w, &bin->plan.sites[i]);
+	json_array_end(&w);
+	json_writer_finish(&w);
 }

@@ -84,8 +84,7 @@ void bursts_calibrate(struct bursts *b, struct tracer *tr)
 	char reason[256];
 
 	if (calibrate_probes(tr, &c, reason, sizeof(reason))) {
-		fprintf(stderr, "gomapleak:%s %s; the budget counts default costs\n", b->who,
-			reason);
+		report_note(b->notes, "%s; the budget counts default costs", reason);
 		return;
 	}
 	bursts_use_calibration(b, &c);
@@ -173,18 +172,18 @@ static void switch_group(struct bursts *b, enum probe_group group)
 
 	if (!g->attached) {
 		b->io->detach(b->io->ctx, group);
-		fprintf(stderr,
-			"gomapleak:%s %s probes in bursts from now: attached all the time they cost "
-			"%.0f hits a second, over half the budget\n",
-			b->who, probe_group_name(group), g->rate);
+		report_note(b->notes,
+			    "%s probes in bursts from now: attached all the time they cost %.0f "
+			    "hits a second, over half the budget",
+			    probe_group_name(group), g->rate);
 		return;
 	}
 	if (b->io->attach_group(b->io->ctx, group)) {
 		governor_stay_hot(b->gov, group);
 		return;
 	}
-	fprintf(stderr, "gomapleak:%s %s probes attached all the time again: %.0f hits a second\n",
-		b->who, probe_group_name(group), g->rate);
+	report_note(b->notes, "%s probes attached all the time again: %.0f hits a second",
+		    probe_group_name(group), g->rate);
 }
 
 /*

@@ -18,6 +18,7 @@
 #include "governor.h"
 #include "op_estimates.h"
 #include "registry.h"
+#include "report_note.h"
 #include "tracer.h"
 
 #define BURSTS_FIRST_JUDGMENT 0.025 /* seconds */
@@ -87,7 +88,7 @@ struct bursts {
 	double judge_after; /* its next early judgment after it: 25 ms, doubling; 0: none */
 	struct calibration calibration;
 	bool calibrated;
-	const char *who; /* node mode: " pid=N comm=NAME", what its lines name; else "" */
+	const struct report_notes *notes; /* where its messages go */
 	/* CLOCK_MONOTONIC ns: when each group's burst got its hit allowance */
 	uint64_t allowance_ns[PROBE_GROUPS];
 	uint64_t spent_early;	 /* bursts ended by their hit allowance, before their timer */

@@ -59,11 +59,16 @@ int exit_status_for(enum gml_stage stage, int err)
 
 void exit_status_print_error(FILE *out, bool json, int code, const char *message)
 {
+	struct json_writer w;
+
 	if (!json) {
 		fprintf(out, "gomapleak: %s\n", message);
 		return;
 	}
-	fprintf(out, "{\"event\":\"error\",\"code\":%d,\"message\":", code);
-	json_string(out, message);
-	fputs("}\n", out);
+	json_writer_init(&w, out);
+	json_object_begin(&w);
+	json_field_str(&w, "event", "error");
+	json_field_i64(&w, "code", code);
+	json_field_str(&w, "message", message);
+	json_writer_finish(&w);
 }

@@ -33,16 +33,16 @@ static void watch_process(struct node *n, const struct process_info *info)
 	if (find_session(n, info->pid))
 		return;
 	if (n->nsessions == n->opt->max_processes) {
-		fprintf(stderr,
-			"gomapleak: pid %d (%s) not watched: %u processes watched already "
-			"(--max-processes)\n",
-			info->pid, info->comm, n->nsessions);
+		report_note(&n->notes,
+			    "pid %d (%s) not watched: %u processes watched already "
+			    "(--max-processes)",
+			    info->pid, info->comm, n->nsessions);
 		return;
 	}
 	s = calloc(1, sizeof(*s));
 	if (!s) {
-		fprintf(stderr, "gomapleak: pid %d (%s) not watched: out of memory\n", info->pid,
-			info->comm);
+		report_note(&n->notes, "pid %d (%s) not watched: out of memory", info->pid,
+			    info->comm);
 		return;
 	}
 	session_init(s, n->opt, info->pid);
@@ -56,8 +56,8 @@ static void watch_process(struct node *n, const struct process_info *info)
 	if (err) {
 		/* One that exited meanwhile (short-lived) is not worth a line. */
 		if (err != -ESRCH && err != -ENOENT)
-			fprintf(stderr, "gomapleak: pid %d (%s) not watched: %s\n", info->pid,
-				info->comm, s->why);
+			report_note(&n->notes, "pid %d (%s) not watched: %s", info->pid, info->comm,
+				    s->why);
 		session_close(s);
 		free(s);
 		return;
@@ -107,8 +107,8 @@ static void watch_given_pids(struct node *n)
 
 	for (i = 0; i < n->opt->npids; i++) {
 		if (process_info_read(NODE_PROC, n->opt->pids[i], &info)) {
-			fprintf(stderr, "gomapleak: pid %d not watched: no such process\n",
-				n->opt->pids[i]);
+			report_note(&n->notes, "pid %d not watched: no such process",
+				    n->opt->pids[i]);
 			continue;
 		}
 		watch_process(n, &info);
@@ -165,8 +165,8 @@ static int start_server(struct node *n)
 	if (err)
 		return err;
 	n->serving = true;
-	fprintf(stderr, "gomapleak: metrics of every process at http://%s%s%s:%u/metrics\n",
-		v6 ? "[" : "", opt->prometheus_host, v6 ? "]" : "", n->server.port);
+	report_note(&n->notes, "metrics of every process at http://%s%s%s:%u/metrics",
+		    v6 ? "[" : "", opt->prometheus_host, v6 ? "]" : "", n->server.port);
 	return 0;
 }
 
@@ -202,6 +202,7 @@ int node_start(struct node *n, const struct cli_options *opt, int epoll_fd)
 
 	memset(n, 0, sizeof(*n));
 	n->opt = opt;
+	n->notes = (struct report_notes){ .out = stderr, .json = opt->json };
 	n->epoll_fd = epoll_fd;
 	n->filter = (struct process_filter){ .comm = opt->comm,
 					     .exe_glob = opt->exe_glob,
@@ -231,9 +232,8 @@ int node_start(struct node *n, const struct cli_options *opt, int epoll_fd)
 	if (err)
 		return error_set(n->why, sizeof(n->why), err, "cannot read %s: %s", NODE_PROC,
 				 strerror(-err));
-	fprintf(stderr,
-		"gomapleak: watching %u Go processes; new ones%s are watched as they start\n",
-		n->nsessions, opt->all ? "" : " the selectors match");
+	report_note(&n->notes, "watching %u Go processes; new ones%s are watched as they start",
+		    n->nsessions, opt->all ? "" : " the selectors match");
 	return 0;
 }
 
@@ -325,8 +325,8 @@ void node_finish(struct node *n, const char *reason)
 		if (!n->sessions[i]->stop_reason)
 			n->sessions[i]->stop_reason = reason;
 	reap_sessions(n);
-	fprintf(stderr, "gomapleak: %" PRIu64 " processes watched; %" PRIu64 " LEAK alerts\n",
-		n->watched, n->leaks);
+	report_note(&n->notes, "%" PRIu64 " processes watched; %" PRIu64 " LEAK alerts", n->watched,
+		    n->leaks);
 }
 
 bool node_leaked(const struct node *n)

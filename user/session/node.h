@@ -24,6 +24,7 @@
 
 struct node {
 	const struct cli_options *opt;
+	struct report_notes notes; /* its own messages */
 	struct process_filter filter;
 	bool follow; /* --all or a selector: processes started later are watched too */
 	struct session **sessions;

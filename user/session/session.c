@@ -60,10 +60,9 @@ static bool admit_creation(struct session *s, uint64_t ts_ns)
 	if (!governed)
 		return false;
 	bursts_take_over(&s->bursts, PROBE_GROUP_CREATE);
-	fprintf(stderr,
-		"gomapleak:%s creation probes in bursts from now: more than %d maps made a "
-		"second\n",
-		s->who, ATTACH_CREATION_BUDGET);
+	report_note(&s->notes,
+		    "creation probes in bursts from now: more than %d maps made a second",
+		    ATTACH_CREATION_BUDGET);
 	return false;
 }
 
@@ -143,8 +142,8 @@ static int attach_groups(struct session *s)
 		if (tracer_attach_group(&s->tracer, &s->bin.plan, g, &s->bin.elf,
 					s->target.exe_path, s->pid, why, sizeof(why))) {
 			governor_detach(&s->governor, g);
-			fprintf(stderr, "gomapleak:%s %s probes unavailable: %s\n", s->who,
-				probe_group_name(g), why);
+			report_note(&s->notes, "%s probes unavailable: %s", probe_group_name(g),
+				    why);
 		} else {
 			double now = monotonic_seconds();
 
@@ -165,7 +164,7 @@ static void setup_bursts(struct session *s)
 		.plan = &s->bin.plan,
 		.reg = &s->registry,
 		.est = &s->estimates,
-		.who = s->who,
+		.notes = &s->notes,
 	};
 	/* A fact of the attach path, whether or not the hit costs could be measured. */
 	s->governor.probes_linger = s->object->path != ATTACH_PATH_UPROBE_MULTI;
@@ -251,7 +250,7 @@ void session_tick(struct session *s)
 		return;
 	}
 	if (err)
-		fprintf(stderr, "gomapleak:%s sampling failed: %s\n", s->who, strerror(-err));
+		report_note(&s->notes, "sampling failed: %s", strerror(-err));
 	if (s->opt->json)
 		report_alert_samples(&s->alerts);
 	else if (s->opt->top)
@@ -273,7 +272,7 @@ static void print_summary(struct session *s)
 	int i, err = tracer_read_counters(&s->tracer, &c);
 
 	if (err) {
-		fprintf(stderr, "gomapleak: cannot read BPF counters: %s\n", strerror(-err));
+		report_note(&s->notes, "cannot read BPF counters: %s", strerror(-err));
 		return;
 	}
 	if (s->opt->command == GML_CMD_TRACE) {
@@ -292,14 +291,13 @@ static void print_summary(struct session *s)
 
 		report_alert_summary(&s->alerts, s->opt->json ? stdout : stderr, &t);
 	}
-	fprintf(stderr, "gomapleak:%s kernel %s, probes attached by %s (%s)\n", s->who,
-		s->object->kernel.release, attach_path_name(s->object->path),
-		attach_path_describe(s->object->path));
+	report_note(&s->notes, "kernel %s, probes attached by %s (%s)", s->object->kernel.release,
+		    attach_path_name(s->object->path), attach_path_describe(s->object->path));
 	if (c.ops_lost)
-		fprintf(stderr,
-			"gomapleak: %" PRIu64 " map operations not counted: more than %d "
-			"(map, site, operation) counters\n",
-			c.ops_lost, GML_MAX_OP_COUNTERS);
+		report_note(&s->notes,
+			    "%" PRIu64 " map operations not counted: more than %d (map, site, "
+			    "operation) counters",
+			    c.ops_lost, GML_MAX_OP_COUNTERS);
 	if (!s->opt->verbose)
 		return;
 	for (i = 0; i < s->bin.plan.nsites; i++) {
@@ -324,6 +322,8 @@ static void print_bursts(struct session *s)
 	const struct governor *g = &s->governor;
 	uint64_t bursts = 0;
 	enum probe_group group;
+	char line[512];
+	size_t n;
 	double spent;
 
 	/* What the last bursts' probes took while they went counts too: wait for them to go. */
@@ -332,23 +332,27 @@ static void print_bursts(struct session *s)
 	spent = governor_spent(g);
 	for (group = 0; group < PROBE_GROUPS; group++)
 		bursts += g->groups[group].bursts;
-	fprintf(stderr,
-		"gomapleak:%s overhead budget %g%% of the target's %.2fs CPU: bursts and creations "
-		"cost ~%.3fs (%.2f%%) in %" PRIu64 " bursts",
-		s->who, s->opt->budget_percent, g->target_cpu, spent,
-		g->target_cpu > 0 ? 100 * spent / g->target_cpu : 0, bursts);
-	if (s->bursts.spent_early)
-		fprintf(stderr, ", %" PRIu64 " ended by their hit allowance",
-			s->bursts.spent_early);
-	if (s->bursts.judged_by_hits)
-		fprintf(stderr, ", %" PRIu64 " judgment%s brought forward by hits",
-			s->bursts.judged_by_hits, s->bursts.judged_by_hits == 1 ? "" : "s");
-	fprintf(stderr, "%s\n", s->bursts.calibrated ? "" : " (hit costs not measured: defaults)");
+	n = (size_t)snprintf(line, sizeof(line),
+			     "overhead budget %g%% of the target's %.2fs CPU: bursts and creations "
+			     "cost ~%.3fs (%.2f%%) in %" PRIu64 " bursts",
+			     s->opt->budget_percent, g->target_cpu, spent,
+			     g->target_cpu > 0 ? 100 * spent / g->target_cpu : 0, bursts);
+	if (s->bursts.spent_early && n < sizeof(line))
+		n += (size_t)snprintf(line + n, sizeof(line) - n,
+				      ", %" PRIu64 " ended by their hit allowance",
+				      s->bursts.spent_early);
+	if (s->bursts.judged_by_hits && n < sizeof(line))
+		n += (size_t)snprintf(line + n, sizeof(line) - n,
+				      ", %" PRIu64 " judgment%s brought forward by hits",
+				      s->bursts.judged_by_hits,
+				      s->bursts.judged_by_hits == 1 ? "" : "s");
+	report_note(&s->notes, "%s%s", line,
+		    s->bursts.calibrated ? "" : " (hit costs not measured: defaults)");
 	if (s->opt->verbose && g->probes_linger)
-		fprintf(stderr,
-			"gomapleak:%s bursts walked their groups' functions one probe at a time, "
-			"one burst at a time: %" PRIu64 " started later, another's probes going\n",
-			s->who, s->bursts.postponed);
+		report_note(&s->notes,
+			    "bursts walked their groups' functions one probe at a time, one burst "
+			    "at a time: %" PRIu64 " started later, another's probes going",
+			    s->bursts.postponed);
 	report_op_estimates(stderr, &s->estimates, &s->registry, seconds_since(&s->started), 50);
 }
 
@@ -368,7 +372,7 @@ static void print_ops(struct session *s)
 	for (op = 0; op < GML_OP_KINDS; op++)
 		table.seconds[op] = tracer_counted_seconds(&s->tracer, op);
 	if (tracer_for_each_op(&s->tracer, collect_op, &table))
-		fprintf(stderr, "gomapleak: cannot read operation counters\n");
+		report_note(&s->notes, "cannot read operation counters");
 	else
 		report_ops(stderr, &table, &s->bin.pclntab, s->load_bias,
 			   s->opt->verbose ? SIZE_MAX : OPS_TABLE_ROWS);
@@ -390,18 +394,21 @@ static int functions_probed(const struct session *s)
 static void announce(struct session *s)
 {
 	const struct gobinary *b = &s->bin;
+	/* The line names the process itself. */
+	struct report_notes notes = { .out = s->notes.out, .json = s->notes.json };
+	char budget[64] = "";
 
-	fprintf(stderr, "gomapleak: attached to %d (%s, %s, %s maps, %d functions, %d uprobes",
-		s->pid, s->target.exe_name, b->buildinfo.version, go_map_impl_name(b->layout.impl),
-		functions_probed(s), tracer_uprobes(&s->tracer));
 	if (governor_bursts(&s->governor))
-		fprintf(stderr, ", overhead budget %g%%", s->opt->budget_percent);
-	fputs(")\n", stderr);
+		snprintf(budget, sizeof(budget), ", overhead budget %g%%", s->opt->budget_percent);
+	report_note(&notes, "attached to %d (%s, %s, %s maps, %d functions, %d uprobes%s)", s->pid,
+		    s->target.exe_name, b->buildinfo.version, go_map_impl_name(b->layout.impl),
+		    functions_probed(s), tracer_uprobes(&s->tracer), budget);
 	if (s->opt->verbose && s->bursts.calibrated)
-		fprintf(stderr,
-			"gomapleak: a probe hit costs, measured here: %.2f us an operation, "
-			"%.2f us an overflow bucket, %.2f us a creation read in its body, %.2f us "
-			"one read at a RET; a probe takes %.2f ms to attach, %.2f ms to detach\n",
+		report_note(
+			&notes,
+			"a probe hit costs, measured here: %.2f us an operation, %.2f us an "
+			"overflow bucket, %.2f us a creation read in its body, %.2f us one read "
+			"at a RET; a probe takes %.2f ms to attach, %.2f ms to detach",
 			s->bursts.calibration.op_hit * 1e6,
 			s->bursts.calibration.overflow_hit * 1e6,
 			s->bursts.calibration.create_entry * 1e6,
@@ -498,6 +505,7 @@ static int start_exporters(struct session *s)
 		.reg = &s->registry,
 		.census = &s->census,
 		.estimates = &s->estimates,
+		.notes = &s->notes,
 		.load_bias = s->load_bias,
 	};
 	int err = exporters_start(&s->exporters, &src, s->why, sizeof(s->why));
@@ -519,19 +527,20 @@ int session_open(struct session *s)
 	const struct cli_options *opt = s->opt;
 	int err;
 
-	if (s->labelled)
-		snprintf(s->who, sizeof(s->who), " pid=%d comm=%s", s->pid, s->info.comm);
+	s->notes = (struct report_notes){ .out = stderr, .json = opt->json };
+	if (s->labelled) {
+		s->label = (struct report_process_label){ .pid = s->pid,
+							  .comm = s->info.comm,
+							  .container = s->info.container };
+		s->notes.process = &s->label;
+	}
 	governor_init(&s->governor, attach_mode_of(opt), opt->budget_percent / 100, opt->interval,
 		      opt->window);
 	err = open_target(s);
 	if (!err && opt->command != GML_CMD_TRACE)
 		err = setup_detector(s);
-	if (!err && s->labelled) {
-		s->label = (struct report_process_label){ .pid = s->pid,
-							  .comm = s->info.comm,
-							  .container = s->info.container };
+	if (!err && s->labelled)
 		s->alerts.process = &s->label;
-	}
 	/* A file or port that cannot be used fails before anything is attached. */
 	if (!err && opt->command != GML_CMD_TRACE)
 		err = start_exporters(s);

@@ -27,6 +27,7 @@
 #include "registry.h"
 #include "report_alerts.h"
 #include "report_events.h"
+#include "report_note.h"
 #include "target.h"
 #include "tracer.h"
 
@@ -36,7 +37,7 @@ struct session {
 	bool labelled;		  /* alerts and lines name the process: several are traced */
 	struct process_info info; /* with labelled: what the alerts name */
 	struct report_process_label label;
-	char who[48]; /* " pid=N comm=NAME" in its lines when labelled, else "" */
+	struct report_notes notes; /* its own messages, naming the process when labelled */
 	/* Node mode: hit costs measured by an earlier session, not measured again; or NULL. */
 	const struct calibration *calibration;
 	struct governor governor;
