@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "json_writer.h"
+#include "utf8_oracle.h"
 
 struct parser {
 	const unsigned char *p, *end;
@@ -37,27 +38,6 @@ static bool literal(struct parser *ps, const char *word)
 		return false;
 	ps->p += n;
 	return true;
-}
-
-/* A valid UTF-8 sequence at p: its length, 0 if none (RFC 3629). */
-static size_t utf8_len(const unsigned char *s, size_t n)
-{
-	size_t len = s[0] < 0x80		    ? 1
-		     : s[0] >= 0xc2 && s[0] <= 0xdf ? 2
-		     : s[0] >= 0xe0 && s[0] <= 0xef ? 3
-		     : s[0] >= 0xf0 && s[0] <= 0xf4 ? 4
-						    : 0;
-	size_t i;
-
-	if (!len || len > n)
-		return 0;
-	for (i = 1; i < len; i++)
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-	if ((s[0] == 0xe0 && s[1] < 0xa0) || (s[0] == 0xed && s[1] > 0x9f) ||
-	    (s[0] == 0xf0 && s[1] < 0x90) || (s[0] == 0xf4 && s[1] > 0x8f))
-		return 0;
-	return len;
 }
 
 static bool parse_string(struct parser *ps)

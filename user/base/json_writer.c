@@ -5,6 +5,8 @@
 #include <math.h>
 #include <string.h>
 
+#include "utf8.h"
+
 void json_writer_init(struct json_writer *w, FILE *out)
 {
 	memset(w, 0, sizeof(*w));
@@ -90,42 +92,14 @@ void json_array_end(struct json_writer *w)
 	close_container(w);
 }
 
-/* Length of the valid UTF-8 sequence at p (1-4), or 0 if the bytes there are not one. */
-static size_t utf8_sequence(const unsigned char *p)
-{
-	size_t len, i;
-	uint32_t cp;
-
-	if (p[0] < 0x80)
-		return 1;
-	if (p[0] >= 0xc2 && p[0] <= 0xdf)
-		len = 2, cp = p[0] & 0x1f;
-	else if (p[0] >= 0xe0 && p[0] <= 0xef)
-		len = 3, cp = p[0] & 0x0f;
-	else if (p[0] >= 0xf0 && p[0] <= 0xf4)
-		len = 4, cp = p[0] & 0x07;
-	else
-		return 0;
-	for (i = 1; i < len; i++) {
-		if ((p[i] & 0xc0) != 0x80)
-			return 0;
-		cp = cp << 6 | (p[i] & 0x3f);
-	}
-	/* Overlong forms, UTF-16 surrogates, past U+10FFFF. */
-	if ((len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) || cp > 0x10ffff ||
-	    (cp >= 0xd800 && cp <= 0xdfff))
-		return 0;
-	return len;
-}
-
 static void write_escaped(FILE *out, const char *s)
 {
 	const unsigned char *p = (const unsigned char *)s;
-	size_t len;
+	size_t left = strlen(s), len;
 
 	fputc('"', out);
 	while (*p) {
-		len = utf8_sequence(p);
+		len = utf8_sequence(p, left);
 		if (*p == '"' || *p == '\\')
 			fprintf(out, "\\%c", *p);
 		else if (*p < 0x20)
@@ -134,7 +108,10 @@ static void write_escaped(FILE *out, const char *s)
 			fputs("\\ufffd", out);
 		else
 			fwrite(p, 1, len, out);
-		p += len ? len : 1;
+		if (!len)
+			len = 1;
+		p += len;
+		left -= len;
 	}
 	fputc('"', out);
 }

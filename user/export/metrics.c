@@ -8,6 +8,7 @@
 
 #include "hash.h"
 #include "symbolize.h"
+#include "utf8.h"
 
 /* Open addressing over pairs by (site, type): twice the pairs, a power of two. */
 #define PAIR_INDEX_SIZE (2 * METRICS_MAX_PAIRS)
@@ -242,33 +243,6 @@ void metrics_ops_end(struct metrics *m)
 		if (m->op_other_now[op] > m->op_other[op])
 			m->op_other[op] = m->op_other_now[op];
 	}
-}
-
-/* Length of the valid UTF-8 sequence at s (at most n bytes), 0 if invalid. */
-static size_t utf8_sequence(const unsigned char *s, size_t n)
-{
-	size_t len, i;
-
-	if (s[0] < 0x80)
-		return 1;
-	if (s[0] >= 0xc2 && s[0] <= 0xdf)
-		len = 2;
-	else if (s[0] >= 0xe0 && s[0] <= 0xef)
-		len = 3;
-	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
-		len = 4;
-	else
-		return 0;
-	if (len > n)
-		return 0;
-	for (i = 1; i < len; i++)
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-	/* Overlong forms and surrogates. */
-	if ((s[0] == 0xe0 && s[1] < 0xa0) || (s[0] == 0xed && s[1] > 0x9f) ||
-	    (s[0] == 0xf0 && s[1] < 0x90) || (s[0] == 0xf4 && s[1] > 0x8f))
-		return 0;
-	return len;
 }
 
 void metrics_print_label_value(FILE *out, const char *s)
