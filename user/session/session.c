@@ -13,6 +13,7 @@
 #include "error.h"
 #include "report_ops.h"
 #include "report_plan.h"
+#include "report_run.h"
 
 #define OPS_TABLE_ROWS 50 /* the exit summary's rows of operation counts, unless -v */
 
@@ -268,18 +269,21 @@ static double seconds_since(const struct timespec *start)
 
 static void print_summary(struct session *s)
 {
+	struct report_run_end end = { .kernel = &s->object->kernel,
+				      .path = s->object->path,
+				      .plan = &s->bin.plan,
+				      .governor = &s->governor,
+				      .verbose = s->opt->verbose };
 	struct tracer_counters c;
-	int i, err = tracer_read_counters(&s->tracer, &c);
+	int err = tracer_read_counters(&s->tracer, &c);
 
 	if (err) {
 		report_note(&s->notes, "cannot read BPF counters: %s", strerror(-err));
 		return;
 	}
 	if (s->opt->command == GML_CMD_TRACE) {
-		fprintf(stderr,
-			"gomapleak: detached after %.1fs (%s); %" PRIu64 " events; %" PRIu64
-			" events lost\n",
-			seconds_since(&s->started), s->stop_reason, s->events, c.lost);
+		report_trace_end(&s->notes, seconds_since(&s->started), s->stop_reason, s->events,
+				 c.lost);
 	} else {
 		struct report_totals t;
 
@@ -291,22 +295,8 @@ static void print_summary(struct session *s)
 
 		report_alert_summary(&s->alerts, s->opt->json ? stdout : stderr, &t);
 	}
-	report_note(&s->notes, "kernel %s, probes attached by %s (%s)", s->object->kernel.release,
-		    attach_path_name(s->object->path), attach_path_describe(s->object->path));
-	if (c.ops_lost)
-		report_note(&s->notes,
-			    "%" PRIu64 " map operations not counted: more than %d (map, site, "
-			    "operation) counters",
-			    c.ops_lost, GML_MAX_OP_COUNTERS);
-	if (!s->opt->verbose)
-		return;
-	for (i = 0; i < s->bin.plan.nsites; i++) {
-		const struct probe_site *site = &s->bin.plan.sites[i];
-
-		if (site->status == PROBE_OK && governor_probed(&s->governor, site->spec->group))
-			fprintf(stderr, "gomapleak:   %-45s %" PRIu64 " hits\n", site->spec->func,
-				c.hits[i]);
-	}
+	end.counters = &c;
+	report_run_end(&s->notes, stderr, &end);
 }
 
 static void collect_op(void *data, const struct gml_op_key *key, const struct gml_op_value *value)
@@ -320,39 +310,24 @@ static void collect_op(void *data, const struct gml_op_key *key, const struct gm
 static void print_bursts(struct session *s)
 {
 	const struct governor *g = &s->governor;
-	uint64_t bursts = 0;
+	struct report_budget budget = {
+		.budget_percent = s->opt->budget_percent,
+		.spent_early = s->bursts.spent_early,
+		.judged_by_hits = s->bursts.judged_by_hits,
+		.postponed = s->bursts.postponed,
+		.calibrated = s->bursts.calibrated,
+		.walked = s->opt->verbose && g->probes_linger,
+	};
 	enum probe_group group;
-	char line[512];
-	size_t n;
-	double spent;
 
 	/* What the last bursts' probes took while they went counts too: wait for them to go. */
 	tracer_wait_detached(&s->tracer);
 	bursts_charge_lingering(&s->bursts);
-	spent = governor_spent(g);
+	budget.spent = governor_spent(g);
+	budget.target_cpu = g->target_cpu;
 	for (group = 0; group < PROBE_GROUPS; group++)
-		bursts += g->groups[group].bursts;
-	n = (size_t)snprintf(line, sizeof(line),
-			     "overhead budget %g%% of the target's %.2fs CPU: bursts and creations "
-			     "cost ~%.3fs (%.2f%%) in %" PRIu64 " bursts",
-			     s->opt->budget_percent, g->target_cpu, spent,
-			     g->target_cpu > 0 ? 100 * spent / g->target_cpu : 0, bursts);
-	if (s->bursts.spent_early && n < sizeof(line))
-		n += (size_t)snprintf(line + n, sizeof(line) - n,
-				      ", %" PRIu64 " ended by their hit allowance",
-				      s->bursts.spent_early);
-	if (s->bursts.judged_by_hits && n < sizeof(line))
-		n += (size_t)snprintf(line + n, sizeof(line) - n,
-				      ", %" PRIu64 " judgment%s brought forward by hits",
-				      s->bursts.judged_by_hits,
-				      s->bursts.judged_by_hits == 1 ? "" : "s");
-	report_note(&s->notes, "%s%s", line,
-		    s->bursts.calibrated ? "" : " (hit costs not measured: defaults)");
-	if (s->opt->verbose && g->probes_linger)
-		report_note(&s->notes,
-			    "bursts walked their groups' functions one probe at a time, one burst "
-			    "at a time: %" PRIu64 " started later, another's probes going",
-			    s->bursts.postponed);
+		budget.bursts += g->groups[group].bursts;
+	report_budget(&s->notes, &budget);
 	report_op_estimates(stderr, &s->estimates, &s->registry, seconds_since(&s->started), 50);
 }
 
@@ -395,27 +370,20 @@ static void announce(struct session *s)
 {
 	const struct gobinary *b = &s->bin;
 	/* The line names the process itself. */
-	struct report_notes notes = { .out = s->notes.out, .json = s->notes.json };
-	char budget[64] = "";
+	const struct report_notes notes = { .out = s->notes.out, .json = s->notes.json };
+	const struct report_attached attached = {
+		.pid = s->pid,
+		.exe = s->target.exe_name,
+		.go_version = b->buildinfo.version,
+		.map_impl = go_map_impl_name(b->layout.impl),
+		.functions = functions_probed(s),
+		.uprobes = tracer_uprobes(&s->tracer),
+		.budget_percent = governor_bursts(&s->governor) ? s->opt->budget_percent : 0,
+		.calibration =
+			s->opt->verbose && s->bursts.calibrated ? &s->bursts.calibration : NULL,
+	};
 
-	if (governor_bursts(&s->governor))
-		snprintf(budget, sizeof(budget), ", overhead budget %g%%", s->opt->budget_percent);
-	report_note(&notes, "attached to %d (%s, %s, %s maps, %d functions, %d uprobes%s)", s->pid,
-		    s->target.exe_name, b->buildinfo.version, go_map_impl_name(b->layout.impl),
-		    functions_probed(s), tracer_uprobes(&s->tracer), budget);
-	if (s->opt->verbose && s->bursts.calibrated)
-		report_note(
-			&notes,
-			"a probe hit costs, measured here: %.2f us an operation, %.2f us an "
-			"overflow bucket, %.2f us a creation read in its body, %.2f us one read "
-			"at a RET; a probe takes %.2f ms to attach, %.2f ms to detach",
-			s->bursts.calibration.op_hit * 1e6,
-			s->bursts.calibration.overflow_hit * 1e6,
-			s->bursts.calibration.create_entry * 1e6,
-			(s->bursts.calibration.create_entry + s->bursts.calibration.create_ret) *
-				1e6,
-			s->bursts.calibration.attach_probe * 1e3,
-			s->bursts.calibration.detach_probe * 1e3);
+	report_attached(&notes, &attached);
 	if (s->opt->verbose) {
 		struct kernel_report k = { .kf = &s->object->kernel, .path = (int)s->object->path };
 
