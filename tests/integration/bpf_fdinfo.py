@@ -1,6 +1,6 @@
 # SPDX-License-Identifier: GPL-2.0
 """The BPF maps a process holds open, as the kernel tells them in /proc/PID/fdinfo
-(used by the tests and by scripts/bench_node.py)."""
+(used by the tests and by bench/bench_node.py)."""
 import os
 
 

@@ -1,9 +1,13 @@
 # SPDX-License-Identifier: GPL-2.0
-"""What scripts/bench.py and scripts/bench_late.py share: the workload's shapes, the
+"""What bench/bench.py and bench/bench_late.py share: the workload's shapes, the
 budgets compared, reading the tracer's and the target's lines, the target's /proc usage."""
+import os
 import re
+import sys
 
-import procfs
+# procfs.py, the /proc reader the scripts and tests share, lives in scripts/.
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "scripts"))
+import procfs  # noqa: E402
 
 # mapbench arguments (after -mode mix) of each shape.
 SHAPE_ARGS = {"mix": [], "grow": ["-reqsize", "16"],

@@ -14,7 +14,7 @@ rate of the untraced spells either side. SESSIONS of each budget, interleaved;
 the median of their costs is reported, with the target's context switches and
 kernel time a second (its /proc, every thread) in sessions and in spells.
 
-Why not separate runs (scripts/bench.py): on this 2-vCPU guest a process's rate
+Why not separate runs (bench/bench.py): on this 2-vCPU guest a process's rate
 depends on which vCPU its busy thread lands on and on the host's load at the
 time, which drifts over tens of seconds by up to 20%; separate runs 3-10 s long
 differ by that much, the spells of one process 1 s apart by ~1%. This is also
