@@ -34,6 +34,7 @@ TestSuite(op_estimates, .init = setup, .fini = teardown);
 Test(op_estimates, site_rates_are_counts_over_attached_time)
 {
 	double rate, error;
+	int i;
 
 	cr_assert_not(op_estimates_site_rate(&est, 3, GML_OP_INSERT, &rate, &error));
 	op_estimates_add_exposure(&est, 1u << GML_OP_INSERT, 0.25);
@@ -42,8 +43,20 @@ Test(op_estimates, site_rates_are_counts_over_attached_time)
 	op_estimates_add(&est, &reg, MAP, TYPE, 3, GML_OP_INSERT, 600);
 	cr_assert(op_estimates_site_rate(&est, 3, GML_OP_INSERT, &rate, &error));
 	cr_assert_float_eq(rate, 2000, 1e-9);
-	/* 2 sqrt(1000) / 0.5 s */
-	cr_assert_float_eq(error, 2 * sqrt(1000) / 0.5, 1e-9);
+	/* Two bursts (not even ended): a rate, but too few bursts for a bound. */
+	cr_assert_float_eq(error, -1, 1e-12);
+	op_estimates_end_burst(&est);
+	for (i = 0; i < OP_ESTIMATES_MIN_BURSTS; i++) {
+		op_estimates_add_exposure(&est, 1u << GML_OP_INSERT, 0.25);
+		op_estimates_add(&est, &reg, MAP, TYPE, 3, GML_OP_INSERT, 500);
+		op_estimates_end_burst(&est);
+	}
+	cr_assert(op_estimates_site_rate(&est, 3, GML_OP_INSERT, &rate, &error));
+	cr_assert_float_eq(rate, 2000, 1e-9);
+	/* Enough bursts: a bound, at least the counting error, 2 sqrt(n) / exposure. */
+	cr_assert_geq(error, 2 * sqrt(1000.0 + 500 * OP_ESTIMATES_MIN_BURSTS) /
+					     (0.5 + 0.25 * OP_ESTIMATES_MIN_BURSTS) -
+				     1e-9);
 	/* Deletes were never probed: no rate, not a rate of 0. */
 	cr_assert_not(op_estimates_site_rate(&est, 3, GML_OP_DELETE, &rate, &error));
 }

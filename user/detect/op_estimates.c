@@ -180,6 +180,10 @@ bool op_estimates_site_rate(const struct op_estimates *e, int site, uint32_t op,
 	    e->exposure[op] <= 0)
 		return false;
 	*rate = (double)e->seen[slot] / e->exposure[op];
+	if (e->bursts[op].bursts < OP_ESTIMATES_MIN_BURSTS) {
+		*error = -1;
+		return true;
+	}
 	*error = count_error(e->seen[slot], e->exposure[op]);
 	spread = spread_error(&e->bursts[op], &e->spread[slot], *rate, e->exposure[op]);
 	if (spread > *error)
@@ -210,7 +214,8 @@ struct op_site_rate *op_estimates_by_site(const struct op_estimates *e, int nsit
 	for (site = 0; site < nsites; site++)
 		for (op = GML_OP_INSERT; op < REGISTRY_OP_KINDS; op++)
 			if (op_estimates_site_rate(e, site, op, &rate, &error) && rate > 0)
-				rows[(*n)++] = (struct op_site_rate){ site, op, rate, error };
+				rows[(*n)++] = (struct op_site_rate){ site, op, rate, error,
+								      e->bursts[op].bursts };
 	if (!*n) {
 		free(rows);
 		return NULL;

@@ -20,6 +20,13 @@
 
 #include "registry.h"
 
+/*
+ * Bursts of an operation before its estimates get a bound: the bound comes
+ * from the spread of the bursts' counts (a bursty program's counts vary far
+ * more than a steady stream's), which a few bursts do not show.
+ */
+#define OP_ESTIMATES_MIN_BURSTS 5
+
 /* Untracked maps written in bursts, waiting for a census round to read their headers. */
 #define OP_ESTIMATES_CANDIDATES 4096
 
@@ -73,14 +80,19 @@ void op_estimates_end_burst(struct op_estimates *e);
  */
 void op_estimates_add(struct op_estimates *e, struct registry *r, uint64_t map, uint64_t type,
 		      int site, uint32_t op, uint64_t count);
-/* The site's rate of op a second over the session and its bound; false if never probed. */
+/*
+ * The site's rate of op a second over the session and its bound (about two
+ * standard deviations), or a bound of -1 when fewer than
+ * OP_ESTIMATES_MIN_BURSTS bursts ended; false if never probed.
+ */
 bool op_estimates_site_rate(const struct op_estimates *e, int site, uint32_t op, double *rate,
 			    double *error);
 /* One (site, operation) pair's estimate over the session. */
 struct op_site_rate {
 	int site;
 	uint32_t op;
-	double rate, error; /* a second */
+	double rate, error; /* a second; error -1: too few bursts for a bound */
+	uint64_t bursts;    /* the bursts of op the rate comes from */
 };
 
 /*

@@ -554,11 +554,13 @@ static void print_estimates(FILE *out, const struct metrics *m, const struct met
 	rows = op_estimates_by_site(p->estimates, m->reg->nsites, &n);
 	for (i = METRICS_MAX_SERIES; i < n; i++) {
 		other[0][rows[i].op] += rows[i].rate;
-		other[1][rows[i].op] += rows[i].error;
+		other[1][rows[i].op] += rows[i].error > 0 ? rows[i].error : 0;
 	}
 	for (k = 0; k < 2; k++) {
 		fprintf(out, "# HELP %s %s\n# TYPE %s gauge\n", names[k], helps[k], names[k]);
 		for (i = 0; i < n && i < METRICS_MAX_SERIES; i++) {
+			if (k && rows[i].error < 0)
+				continue; /* too few bursts for a bound: no error series */
 			site_label(m, rows[i].site, label, sizeof(label));
 			fprintf(out, "%s{operation=\"%s\",site=\"%s\"} %.1f\n", names[k],
 				estimated_op_names[rows[i].op], label,

@@ -97,8 +97,17 @@ void report_op_estimates(FILE *out, const struct op_estimates *e, const struct r
 			e->exposure[op]);
 	fprintf(out, " of %.1fs):\n", seconds);
 	for (i = 0; i < n && i < max; i++) {
-		fprintf(out, "gomapleak:   %-8s %10.0f/s +-%-8.0f site=", op_name(rows[i].op),
-			rows[i].rate, rows[i].error);
+		if (rows[i].error >= 0)
+			fprintf(out,
+				"gomapleak:   %-8s %10.0f/s +-%-8.0f site=", op_name(rows[i].op),
+				rows[i].rate, rows[i].error);
+		else
+			fprintf(out,
+				"gomapleak:   %-8s ~%.0f/s (%" PRIu64
+				" burst%s: too few for a bound) "
+				"site=",
+				op_name(rows[i].op), rows[i].rate, rows[i].bursts,
+				rows[i].bursts == 1 ? "" : "s");
 		site = registry_site(r, rows[i].site);
 		if (site)
 			symbolize_print_short(out, &site->pos);

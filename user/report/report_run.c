@@ -48,6 +48,13 @@ void report_budget(const struct report_notes *n, const struct report_budget *b)
 			    b->postponed);
 }
 
+void report_no_bursts(const struct report_notes *n, const char *group, double seconds,
+		      bool budget_taken)
+{
+	report_note(n, "no %s rate: its probes had no burst in %.1fs%s", group, seconds,
+		    budget_taken ? ", the budget went to the probes attached all the time" : "");
+}
+
 void report_run_end(const struct report_notes *n, FILE *out, const struct report_run_end *e)
 {
 	const struct tracer_counters *c = e->counters;

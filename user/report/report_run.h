@@ -51,6 +51,12 @@ struct report_run_end {
 
 void report_attached(const struct report_notes *n, const struct report_attached *a);
 void report_budget(const struct report_notes *n, const struct report_budget *b);
+/*
+ * A bursted group that had no burst: no rate for its operations, and why if
+ * known (the probes attached all the time spent the budget).
+ */
+void report_no_bursts(const struct report_notes *n, const char *group, double seconds,
+		      bool budget_taken);
 void report_run_end(const struct report_notes *n, FILE *out, const struct report_run_end *e);
 /* trace's last line: how long, why it ended, the events and those lost. */
 void report_trace_end(const struct report_notes *n, double seconds, const char *reason,

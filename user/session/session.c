@@ -306,6 +306,18 @@ static void collect_op(void *data, const struct gml_op_key *key, const struct gm
 	report_op_table_add(t, key, value->count);
 }
 
+/* What the groups attached all the time cost (CPU seconds). */
+static double attached_spent(const struct governor *g)
+{
+	double spent = 0;
+	enum probe_group group;
+
+	for (group = 0; group < PROBE_GROUPS; group++)
+		if (!governor_in_bursts(g, group))
+			spent += g->groups[group].spent;
+	return spent;
+}
+
 /* What the bursts cost against the budget, and the operations they saw. */
 static void print_bursts(struct session *s)
 {
@@ -329,6 +341,11 @@ static void print_bursts(struct session *s)
 		budget.bursts += g->groups[group].bursts;
 	report_budget(&s->notes, &budget);
 	report_op_estimates(stderr, &s->estimates, &s->registry, seconds_since(&s->started), 50);
+	for (group = 0; group < PROBE_GROUPS; group++)
+		if (probe_group_ops(group) && governor_in_bursts(g, group) &&
+		    !g->groups[group].off && !g->groups[group].bursts)
+			report_no_bursts(&s->notes, probe_group_name(group),
+					 seconds_since(&s->started), attached_spent(g) > 0);
 }
 
 /* With --exact: the operation counters, largest first (every row with -v); else the bursts'
