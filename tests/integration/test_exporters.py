@@ -47,8 +47,11 @@ def go_binary():
 
 def go_env(tmp):
     """go tool pprof's environment. Newer toolchains build their tools on first use:
-    Go's build cache is the one shared with the targets, so they are built once."""
-    return dict(os.environ, HOME=tmp, PPROF_TMPDIR=tmp, GOTOOLCHAIN="local",
+    Go's build cache is the one shared with the targets, so they are built once. The go
+    command's work folder goes in tmp (GOTMPDIR): from Go 1.25 go tool runs pprof as its
+    child, and a pprof -http ended by SIGKILL takes the go command with it before it can
+    remove its go-build folder, which the leftovers check finds in /tmp."""
+    return dict(os.environ, HOME=tmp, PPROF_TMPDIR=tmp, GOTMPDIR=tmp, GOTOOLCHAIN="local",
                 GOCACHE=os.path.join(os.environ["GOMAPLEAK_CACHE"], "gocache"))
 
 
